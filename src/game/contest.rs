@@ -1,0 +1,293 @@
+//! What a contest is made of: teams and a programme of rounds, each with its rules and questions.
+//!
+//! This is the data an organiser writes (JSON today, Excel/CSV later). It is validated once, when loaded,
+//! so the rest of the core can rely on it.
+
+use serde::{Deserialize, Serialize};
+
+/// The most teams a contest may have; a hall stage rarely holds more than 18.
+pub const MAX_TEAMS: usize = 64;
+/// Longest team name, in characters, so that it fits on a phone and the scoreboard.
+pub const MAX_TEAM_NAME_CHARS: usize = 60;
+
+/// A whole contest: its title, its teams and its rounds in the order they are played.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contest {
+    /// Shown at the top of every page.
+    pub title: String,
+    /// The teams, in the order they are listed on the scoreboard.
+    pub teams: Vec<Team>,
+    /// The programme: played from the first round to the last.
+    pub rounds: Vec<Round>,
+}
+
+/// A team of contestants.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Team {
+    /// Stable identifier used on the wire and in URLs: lowercase ASCII letters, digits and `-`.
+    pub id: String,
+    /// Display name, e.g. "Đội xã Phước Hải".
+    pub name: String,
+}
+
+/// One round of the programme. Each kind of round is one variant with its own rules.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Round {
+    /// "Giành quyền trả lời": the MC opens the buzzers, the first team to buzz answers.
+    BuzzIn(BuzzInRound),
+}
+
+impl Round {
+    /// The round's title as shown on stage.
+    pub fn title(&self) -> &str {
+        match self {
+            Round::BuzzIn(round) => &round.title,
+        }
+    }
+
+    /// The round's questions in order.
+    pub fn questions(&self) -> &[Question] {
+        match self {
+            Round::BuzzIn(round) => &round.questions,
+        }
+    }
+
+    /// Whether scores are clamped at zero in this round.
+    pub fn floor_at_zero(&self) -> bool {
+        match self {
+            Round::BuzzIn(round) => round.rules.floor_at_zero,
+        }
+    }
+
+    /// The wire name of the round kind.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Round::BuzzIn(_) => "buzz_in",
+        }
+    }
+}
+
+/// A buzz-in round: its rules and questions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuzzInRound {
+    /// Title shown on stage, e.g. "Giành quyền trả lời".
+    pub title: String,
+    /// How the round is played; every field has a default.
+    #[serde(default)]
+    pub rules: BuzzInRules,
+    /// The questions, in order.
+    pub questions: Vec<Question>,
+}
+
+/// Rules of a buzz-in round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuzzInRules {
+    /// How long the buzzers stay open waiting for a first buzz.
+    pub buzz_window_ms: u64,
+    /// How long the team with the floor has to answer before "time's up".
+    pub answer_window_ms: u64,
+    /// Points for a correct answer.
+    pub points: i64,
+    /// Points taken for a wrong answer (0 = no penalty).
+    pub penalty: i64,
+    /// After a wrong answer, reopen the buzzers for the teams that have not tried yet.
+    pub reopen_after_wrong: bool,
+    /// Never let a score go below zero.
+    pub floor_at_zero: bool,
+}
+
+impl Default for BuzzInRules {
+    fn default() -> Self {
+        BuzzInRules {
+            buzz_window_ms: 10_000,
+            answer_window_ms: 5_000,
+            points: 10,
+            penalty: 0,
+            reopen_after_wrong: true,
+            floor_at_zero: false,
+        }
+    }
+}
+
+/// A question with its answer key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Question {
+    /// Read out by the MC and shown on the phones and the projector.
+    pub text: String,
+    /// The answer key: only the control page sees it until the MC reveals it.
+    pub answer: String,
+    /// Private notes for the MC (sources, accepted variants); never shown to teams or the audience.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub notes: String,
+}
+
+/// Why a contest file cannot be used; names the place in the file.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ContestError {
+    /// The file is not valid JSON or does not have the expected shape.
+    #[error("contest file is not valid: {0}")]
+    Parse(String),
+    /// The file parses but breaks a rule; `at` is a path such as `rounds[0].questions[3].text`.
+    #[error("{at}: {problem}")]
+    Invalid {
+        /// Where in the file.
+        at: String,
+        /// What is wrong there.
+        problem: String,
+    },
+}
+
+fn invalid(at: impl Into<String>, problem: impl Into<String>) -> ContestError {
+    ContestError::Invalid {
+        at: at.into(),
+        problem: problem.into(),
+    }
+}
+
+/// Upper bound for any window, so that a typo (extra zeros) cannot freeze a show for hours.
+const MAX_WINDOW_MS: u64 = 10 * 60 * 1000;
+/// Upper bound for points, keeping every sum far from integer overflow.
+const MAX_POINTS: i64 = 1_000_000;
+
+impl Contest {
+    /// Parses and validates a contest from JSON text.
+    pub fn from_json(text: &str) -> Result<Contest, ContestError> {
+        let contest: Contest =
+            serde_json::from_str(text).map_err(|e| ContestError::Parse(e.to_string()))?;
+        contest.validate()?;
+        Ok(contest)
+    }
+
+    /// The demo contest built into the binary: four communes, a buzz-in round in Vietnamese.
+    pub fn demo() -> Contest {
+        // The demo file is part of the source tree and covered by a unit test, so this cannot fail
+        // in a released binary; fall back to a minimal contest rather than panic regardless.
+        Contest::from_json(include_str!("../demo_contest.json")).unwrap_or_else(|_| Contest {
+            title: "stagebuzz".into(),
+            teams: vec![Team {
+                id: "team-1".into(),
+                name: "Team 1".into(),
+            }],
+            rounds: vec![Round::BuzzIn(BuzzInRound {
+                title: "Buzz-in".into(),
+                rules: BuzzInRules::default(),
+                questions: vec![Question {
+                    text: "?".into(),
+                    answer: "?".into(),
+                    notes: String::new(),
+                }],
+            })],
+        })
+    }
+
+    /// Checks every rule the core relies on and names the first broken one.
+    pub fn validate(&self) -> Result<(), ContestError> {
+        if self.title.trim().is_empty() {
+            return Err(invalid("title", "must not be empty"));
+        }
+        if self.teams.is_empty() {
+            return Err(invalid("teams", "a contest needs at least one team"));
+        }
+        if self.teams.len() > MAX_TEAMS {
+            return Err(invalid(
+                "teams",
+                format!("at most {MAX_TEAMS} teams, found {}", self.teams.len()),
+            ));
+        }
+        for (i, team) in self.teams.iter().enumerate() {
+            let at = format!("teams[{i}]");
+            let id_ok = !team.id.is_empty()
+                && team.id.len() <= 40
+                && team
+                    .id
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+            if !id_ok {
+                return Err(invalid(
+                    format!("{at}.id"),
+                    "use 1-40 lowercase letters, digits or '-'",
+                ));
+            }
+            if self.teams[..i].iter().any(|other| other.id == team.id) {
+                return Err(invalid(
+                    format!("{at}.id"),
+                    format!("duplicate team id {:?}", team.id),
+                ));
+            }
+            let name_chars = team.name.trim().chars().count();
+            if name_chars == 0 || name_chars > MAX_TEAM_NAME_CHARS {
+                return Err(invalid(
+                    format!("{at}.name"),
+                    format!("must be 1-{MAX_TEAM_NAME_CHARS} characters"),
+                ));
+            }
+        }
+        if self.rounds.is_empty() {
+            return Err(invalid("rounds", "a contest needs at least one round"));
+        }
+        for (r, round) in self.rounds.iter().enumerate() {
+            let at = format!("rounds[{r}]");
+            if round.title().trim().is_empty() {
+                return Err(invalid(format!("{at}.title"), "must not be empty"));
+            }
+            if round.questions().is_empty() {
+                return Err(invalid(
+                    format!("{at}.questions"),
+                    "a round needs at least one question",
+                ));
+            }
+            for (q, question) in round.questions().iter().enumerate() {
+                if question.text.trim().is_empty() {
+                    return Err(invalid(
+                        format!("{at}.questions[{q}].text"),
+                        "must not be empty",
+                    ));
+                }
+                if question.answer.trim().is_empty() {
+                    return Err(invalid(
+                        format!("{at}.questions[{q}].answer"),
+                        "must not be empty",
+                    ));
+                }
+            }
+            match round {
+                Round::BuzzIn(buzz_in) => validate_buzz_in_rules(&buzz_in.rules, &at)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// The index of the team with this id.
+    pub fn team_index(&self, id: &str) -> Option<usize> {
+        self.teams.iter().position(|team| team.id == id)
+    }
+}
+
+fn validate_buzz_in_rules(rules: &BuzzInRules, at: &str) -> Result<(), ContestError> {
+    for (name, value) in [
+        ("buzz_window_ms", rules.buzz_window_ms),
+        ("answer_window_ms", rules.answer_window_ms),
+    ] {
+        if value == 0 || value > MAX_WINDOW_MS {
+            return Err(invalid(
+                format!("{at}.rules.{name}"),
+                format!("must be 1..={MAX_WINDOW_MS} ms"),
+            ));
+        }
+    }
+    for (name, value) in [("points", rules.points), ("penalty", rules.penalty)] {
+        if !(0..=MAX_POINTS).contains(&value) {
+            return Err(invalid(
+                format!("{at}.rules.{name}"),
+                format!("must be 0..={MAX_POINTS}"),
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,571 @@
+//! The game core: every rule of the contest, pure, synchronous and deterministic.
+//!
+//! Nothing here knows about sockets, tasks or clocks. Time comes in as an argument
+//! ([`Millis`]), commands go in through [`Game::apply`], and what happened comes out as
+//! [`Event`]s. The owner task asks [`Game::next_deadline`] when to wake and calls [`Game::tick`].
+//! Replaying the same commands at the same times always gives the same game.
+//!
+//! Layout: [`contest`] is the data an organiser writes; [`buzz_in`] is the buzz-in round kind.
+//! A new round kind is a new module beside `buzz_in` and a new variant of [`Round`] and [`Play`].
+
+pub mod buzz_in;
+pub mod contest;
+
+use serde::{Deserialize, Serialize};
+
+pub use buzz_in::{BuzzInQuestion, CloseReason, Phase};
+pub use contest::{BuzzInRound, BuzzInRules, Contest, ContestError, Question, Round, Team};
+
+/// A moment in time: milliseconds since the Unix epoch, as supplied by the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Millis(pub u64);
+
+impl Millis {
+    /// The moment `ms` milliseconds after this one.
+    pub fn after(self, ms: u64) -> Millis {
+        Millis(self.0.saturating_add(ms))
+    }
+}
+
+/// A team, by its position in [`Contest::teams`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct TeamId(pub usize);
+
+/// The MC's verdict on an answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// "Đúng": the team scores.
+    Correct,
+    /// "Sai" / "Chưa chính xác": the team may lose points and cannot buzz again on this question.
+    Wrong,
+}
+
+/// Everything that can change the game. Who may send which command is the transport's business.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum Command {
+    /// Show the next question of the programme (the first one at the start).
+    ShowNextQuestion,
+    /// Open the buzzers for the teams that have not tried this question.
+    OpenBuzzers,
+    /// Lock the buzzers while they are open.
+    LockBuzzers,
+    /// A team presses its buzzer.
+    Buzz {
+        /// The team buzzing.
+        team: TeamId,
+    },
+    /// The MC judges the answer of the team with the floor.
+    Judge {
+        /// Correct or wrong.
+        verdict: Verdict,
+    },
+    /// Show the answer key to everyone; closes the question if it is still open.
+    RevealAnswer,
+    /// Add or take points by hand, with a reason for the record.
+    AdjustScore {
+        /// Whose score.
+        team: TeamId,
+        /// Points to add (negative to take).
+        delta: i64,
+        /// Why, e.g. "phạm quy" (foul); kept in the record.
+        reason: String,
+    },
+    /// Revert the last judgement of the current question: score and state.
+    Undo,
+}
+
+/// Something that happened, for animations, replies and the record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// A question is now on stage.
+    QuestionShown {
+        /// Index of the round in the programme.
+        round: usize,
+        /// Index of the question in its round.
+        question: usize,
+    },
+    /// Buzzers opened until `deadline` for `eligible`.
+    BuzzersOpened {
+        /// When the window closes.
+        deadline: Millis,
+        /// Teams allowed to buzz.
+        eligible: Vec<TeamId>,
+    },
+    /// Buzzers locked.
+    BuzzersLocked,
+    /// `team` buzzed first; `locked_out` are the other teams that were still eligible.
+    FloorTaken {
+        /// The team with the floor.
+        team: TeamId,
+        /// End of its answer countdown.
+        deadline: Millis,
+        /// Teams that lost the race.
+        locked_out: Vec<TeamId>,
+    },
+    /// The buzz window ran out with no buzz; the question is closed.
+    BuzzWindowExpired,
+    /// The answer countdown ran out; the MC still judges.
+    AnswerTimeUp {
+        /// The team that had the floor.
+        team: TeamId,
+    },
+    /// The MC judged an answer.
+    Judged {
+        /// The team judged.
+        team: TeamId,
+        /// The verdict.
+        verdict: Verdict,
+        /// Points actually applied (after any floor-at-zero clamp).
+        delta: i64,
+    },
+    /// The question closed.
+    QuestionClosed {
+        /// Why.
+        reason: CloseReason,
+    },
+    /// The answer key is now public.
+    AnswerRevealed,
+    /// Points were added or taken by hand.
+    ScoreAdjusted {
+        /// Whose score.
+        team: TeamId,
+        /// Points actually applied.
+        delta: i64,
+        /// The MC's reason.
+        reason: String,
+    },
+    /// The last judgement was reverted.
+    Undone {
+        /// The team whose judgement was reverted.
+        team: TeamId,
+        /// Points taken back.
+        delta: i64,
+    },
+    /// The last question is done; final scores stand.
+    ContestFinished,
+}
+
+/// Why a command was refused. The game is unchanged whenever one is returned.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    /// No question is on stage.
+    #[error("no question is on stage")]
+    NoQuestion,
+    /// The contest is over.
+    #[error("the contest is finished")]
+    ContestFinished,
+    /// The buzzers are open; lock them first.
+    #[error("the buzzers are open; lock them first")]
+    BuzzersOpen,
+    /// A team has the floor; judge it first.
+    #[error("a team has the floor; judge its answer first")]
+    AwaitingJudgement,
+    /// The question is closed.
+    #[error("this question is closed")]
+    QuestionClosed,
+    /// The buzzers are not open.
+    #[error("the buzzers are not open")]
+    BuzzersNotOpen,
+    /// A buzz while the buzzers are closed.
+    #[error("the buzzers are closed")]
+    BuzzersClosed,
+    /// Another team already has the floor.
+    #[error("another team has the floor")]
+    FloorTaken,
+    /// The team already has the floor.
+    #[error("your team already has the floor")]
+    AlreadyHasFloor,
+    /// The team answered wrong on this question.
+    #[error("your team has already answered this question")]
+    AlreadyTried,
+    /// Judging with no team on the floor.
+    #[error("no team has the floor")]
+    NoFloor,
+    /// Nothing to undo on this question.
+    #[error("there is no judgement to undo on this question")]
+    NothingToUndo,
+    /// The answer is already revealed.
+    #[error("the answer is already revealed")]
+    AlreadyRevealed,
+    /// The team does not exist.
+    #[error("there is no such team")]
+    UnknownTeam,
+    /// A score adjustment that is zero, too large or without a reason.
+    #[error("invalid score adjustment: {0}")]
+    InvalidAdjustment(&'static str),
+}
+
+impl Rejection {
+    /// A stable machine-readable code; pages translate it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Rejection::NoQuestion => "no_question",
+            Rejection::ContestFinished => "contest_finished",
+            Rejection::BuzzersOpen => "buzzers_open",
+            Rejection::AwaitingJudgement => "awaiting_judgement",
+            Rejection::QuestionClosed => "question_closed",
+            Rejection::BuzzersNotOpen => "buzzers_not_open",
+            Rejection::BuzzersClosed => "buzzers_closed",
+            Rejection::FloorTaken => "floor_taken",
+            Rejection::AlreadyHasFloor => "already_has_floor",
+            Rejection::AlreadyTried => "already_tried",
+            Rejection::NoFloor => "no_floor",
+            Rejection::NothingToUndo => "nothing_to_undo",
+            Rejection::AlreadyRevealed => "already_revealed",
+            Rejection::UnknownTeam => "unknown_team",
+            Rejection::InvalidAdjustment(_) => "invalid_adjustment",
+        }
+    }
+}
+
+/// Largest single manual score adjustment.
+pub const MAX_ADJUSTMENT: i64 = 1_000_000;
+/// Longest reason for a manual adjustment, in characters.
+pub const MAX_REASON_CHARS: usize = 200;
+
+/// Where the programme stands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    /// Before the first question.
+    NotStarted,
+    /// A question is on stage.
+    Question(QuestionStage),
+    /// After the last question.
+    Finished,
+}
+
+/// The question on stage.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuestionStage {
+    /// Index of the round in the programme.
+    pub round: usize,
+    /// Index of the question in its round.
+    pub question: usize,
+    /// The answer key is public.
+    pub revealed: bool,
+    /// The round kind's own state for this question.
+    pub play: Play,
+}
+
+/// The per-question state of each round kind.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Play {
+    /// A buzz-in question.
+    BuzzIn(BuzzInQuestion),
+}
+
+/// What undo needs to revert one judgement exactly.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct UndoEntry {
+    /// The question state just before the judgement.
+    play_before: Play,
+    /// Whose score changed.
+    team: TeamId,
+    /// Points actually applied.
+    delta: i64,
+}
+
+/// A whole contest in progress.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Game {
+    contest: Contest,
+    scores: Vec<i64>,
+    stage: Stage,
+    /// Judgements of the current question that undo can revert, oldest first.
+    undo: Vec<UndoEntry>,
+}
+
+impl Game {
+    /// A contest before its first question, every score at zero.
+    pub fn new(contest: Contest) -> Game {
+        let scores = vec![0; contest.teams.len()];
+        Game {
+            contest,
+            scores,
+            stage: Stage::NotStarted,
+            undo: Vec::new(),
+        }
+    }
+
+    /// The contest being played.
+    pub fn contest(&self) -> &Contest {
+        &self.contest
+    }
+
+    /// Scores, indexed like [`Contest::teams`].
+    pub fn scores(&self) -> &[i64] {
+        &self.scores
+    }
+
+    /// Where the programme stands.
+    pub fn stage(&self) -> &Stage {
+        &self.stage
+    }
+
+    /// Whether [`Command::Undo`] would do something now.
+    pub fn can_undo(&self) -> bool {
+        !self.undo.is_empty()
+    }
+
+    /// The round of the question on stage.
+    pub fn current_round(&self) -> Option<&Round> {
+        match &self.stage {
+            Stage::Question(stage) => self.contest.rounds.get(stage.round),
+            _ => None,
+        }
+    }
+
+    /// The question on stage.
+    pub fn current_question(&self) -> Option<&Question> {
+        match &self.stage {
+            Stage::Question(stage) => self
+                .contest
+                .rounds
+                .get(stage.round)
+                .and_then(|round| round.questions().get(stage.question)),
+            _ => None,
+        }
+    }
+
+    /// The next moment at which [`Game::tick`] has something to do.
+    pub fn next_deadline(&self) -> Option<Millis> {
+        match &self.stage {
+            Stage::Question(QuestionStage {
+                play: Play::BuzzIn(play),
+                ..
+            }) => play.next_deadline(),
+            _ => None,
+        }
+    }
+
+    /// Lets every deadline due at `now` expire.
+    pub fn tick(&mut self, now: Millis) -> Vec<Event> {
+        let mut events = Vec::new();
+        if let Stage::Question(QuestionStage {
+            play: Play::BuzzIn(play),
+            ..
+        }) = &mut self.stage
+        {
+            play.tick(now, &mut events);
+        }
+        events
+    }
+
+    /// Applies one command at `now`. On `Err` the game is exactly as before.
+    ///
+    /// Deadlines due at `now` expire first, so the outcome never depends on whether the caller's
+    /// timer fired before the command arrived.
+    pub fn apply(&mut self, command: &Command, now: Millis) -> Result<Vec<Event>, Rejection> {
+        // Expiring deadlines is itself a valid change; validate the command on a copy of the state
+        // it would see, so a rejected command leaves no trace besides the expiry a tick would do.
+        let mut events = self.tick(now);
+        let mut next = self.clone();
+        next.apply_inner(command, now, &mut events)?;
+        *self = next;
+        Ok(events)
+    }
+
+    fn apply_inner(
+        &mut self,
+        command: &Command,
+        now: Millis,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        let team_count = self.contest.teams.len();
+        match command {
+            Command::ShowNextQuestion => self.show_next_question(events),
+            Command::AdjustScore {
+                team,
+                delta,
+                reason,
+            } => self.adjust_score(*team, *delta, reason, events),
+            Command::RevealAnswer => {
+                let Stage::Question(stage) = &mut self.stage else {
+                    return Err(self.no_question());
+                };
+                if stage.revealed {
+                    return Err(Rejection::AlreadyRevealed);
+                }
+                match &mut stage.play {
+                    Play::BuzzIn(play) => play.reveal(events)?,
+                }
+                stage.revealed = true;
+                events.push(Event::AnswerRevealed);
+                Ok(())
+            }
+            Command::Undo => {
+                let Some(entry) = self.undo.pop() else {
+                    return Err(Rejection::NothingToUndo);
+                };
+                let Stage::Question(stage) = &mut self.stage else {
+                    return Err(Rejection::NothingToUndo);
+                };
+                stage.play = entry.play_before;
+                self.scores[entry.team.0] -= entry.delta;
+                events.push(Event::Undone {
+                    team: entry.team,
+                    delta: entry.delta,
+                });
+                Ok(())
+            }
+            Command::OpenBuzzers => {
+                let (play, rules, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                play.open(rules, team_count, now, events)
+            }
+            Command::LockBuzzers => {
+                let (play, _, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                play.lock(events)
+            }
+            Command::Buzz { team } => {
+                if team.0 >= team_count {
+                    return Err(Rejection::UnknownTeam);
+                }
+                let (play, rules, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                play.buzz(*team, rules, team_count, now, events)
+            }
+            Command::Judge { verdict } => {
+                let (play, rules, floor_at_zero) =
+                    buzz_in_parts(&mut self.stage, &self.contest)?;
+                let play_before = Play::BuzzIn(play.clone());
+                // Judged goes before what the judgement caused (reopen, close).
+                let judged_at = events.len();
+                let change = play.judge(*verdict, rules, team_count, now, events)?;
+                let delta = clamp_delta(self.scores[change.team.0], change.delta, floor_at_zero);
+                self.scores[change.team.0] += delta;
+                events.insert(
+                    judged_at,
+                    Event::Judged {
+                        team: change.team,
+                        verdict: *verdict,
+                        delta,
+                    },
+                );
+                self.undo.push(UndoEntry {
+                    play_before,
+                    team: change.team,
+                    delta,
+                });
+                Ok(())
+            }
+        }
+    }
+
+    fn no_question(&self) -> Rejection {
+        match self.stage {
+            Stage::Finished => Rejection::ContestFinished,
+            _ => Rejection::NoQuestion,
+        }
+    }
+
+    fn show_next_question(&mut self, events: &mut Vec<Event>) -> Result<(), Rejection> {
+        let next = match &self.stage {
+            Stage::NotStarted => Some((0, 0)),
+            Stage::Finished => return Err(Rejection::ContestFinished),
+            Stage::Question(stage) => {
+                match &stage.play {
+                    Play::BuzzIn(play) => play.can_leave()?,
+                }
+                let round_len = self.contest.rounds[stage.round].questions().len();
+                if stage.question + 1 < round_len {
+                    Some((stage.round, stage.question + 1))
+                } else if stage.round + 1 < self.contest.rounds.len() {
+                    Some((stage.round + 1, 0))
+                } else {
+                    None
+                }
+            }
+        };
+        self.undo.clear();
+        match next {
+            Some((round, question)) => {
+                let play = match &self.contest.rounds[round] {
+                    Round::BuzzIn(_) => Play::BuzzIn(BuzzInQuestion::new()),
+                };
+                self.stage = Stage::Question(QuestionStage {
+                    round,
+                    question,
+                    revealed: false,
+                    play,
+                });
+                events.push(Event::QuestionShown { round, question });
+            }
+            None => {
+                self.stage = Stage::Finished;
+                events.push(Event::ContestFinished);
+            }
+        }
+        Ok(())
+    }
+
+    fn adjust_score(
+        &mut self,
+        team: TeamId,
+        delta: i64,
+        reason: &str,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        if team.0 >= self.scores.len() {
+            return Err(Rejection::UnknownTeam);
+        }
+        if delta == 0 {
+            return Err(Rejection::InvalidAdjustment("the change must not be zero"));
+        }
+        if !(-MAX_ADJUSTMENT..=MAX_ADJUSTMENT).contains(&delta) {
+            return Err(Rejection::InvalidAdjustment("the change is too large"));
+        }
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(Rejection::InvalidAdjustment("a reason is required"));
+        }
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Err(Rejection::InvalidAdjustment("the reason is too long"));
+        }
+        let floor_at_zero = self.current_round().is_some_and(Round::floor_at_zero);
+        let applied = clamp_delta(self.scores[team.0], delta, floor_at_zero);
+        self.scores[team.0] += applied;
+        events.push(Event::ScoreAdjusted {
+            team,
+            delta: applied,
+            reason: reason.to_string(),
+        });
+        Ok(())
+    }
+}
+
+/// The buzz-in question on stage with its round's rules and floor-at-zero setting.
+fn buzz_in_parts<'a>(
+    stage: &'a mut Stage,
+    contest: &'a Contest,
+) -> Result<(&'a mut BuzzInQuestion, &'a BuzzInRules, bool), Rejection> {
+    match stage {
+        Stage::NotStarted => Err(Rejection::NoQuestion),
+        Stage::Finished => Err(Rejection::ContestFinished),
+        Stage::Question(stage) => {
+            let Some(Round::BuzzIn(round)) = contest.rounds.get(stage.round) else {
+                return Err(Rejection::NoQuestion);
+            };
+            let Play::BuzzIn(play) = &mut stage.play;
+            Ok((play, &round.rules, round.rules.floor_at_zero))
+        }
+    }
+}
+
+/// The part of `delta` that may be applied to `score` when scores stop at zero.
+fn clamp_delta(score: i64, delta: i64, floor_at_zero: bool) -> i64 {
+    if floor_at_zero && score + delta < 0 {
+        // Never push a score down below zero; a score already below zero stays where it is.
+        (-score).min(0)
+    } else {
+        delta
+    }
+}
+
+#[cfg(test)]
+mod tests;
