@@ -1,2 +1,126 @@
+//! stagebuzz: a quiz-show buzzer system for staged contests on a LAN.
+//!
+//! Module map:
+//! - [`game`]: the pure game core. Every rule of the contest, deterministic, time passed in.
+//!   - [`game::contest`]: the contest data (teams, rounds, questions, rules) and its validation.
+//!   - [`game::buzz_in`]: the buzz-in round kind.
+//! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
+//! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`).
+//! - [`server`]: the thin axum transport: pages, assets and one task per WebSocket.
+//! - [`urls`]: the LAN addresses and QR code printed for people at start.
+//!
+//! [`Server::start`] wires them together; `main.rs` only parses the command line.
+
 #![forbid(unsafe_code)]
+
 pub mod game;
+pub mod owner;
+pub mod protocol;
+pub mod server;
+pub mod urls;
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::game::Contest;
+use crate::owner::{Clock, Owner};
+use crate::server::AppState;
+
+/// How to run a server.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Address to listen on (`0.0.0.0` for the whole LAN).
+    pub bind: IpAddr,
+    /// Port; 0 picks a free one (tests).
+    pub port: u16,
+    /// The contest to play.
+    pub contest: Contest,
+    /// The MC's secret; a random one is made when absent.
+    pub control_token: Option<String>,
+}
+
+/// A running server. Dropping it does not stop it; call [`Server::shutdown`].
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    control_token: String,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+}
+
+impl Server {
+    /// Binds, starts the owner task and the HTTP server, and returns once it accepts connections.
+    pub async fn start(config: Config) -> std::io::Result<Server> {
+        let listener = TcpListener::bind((config.bind, config.port)).await?;
+        let addr = listener.local_addr()?;
+        let control_token = config.control_token.unwrap_or_else(new_token);
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+
+        let contest = Arc::new(config.contest.clone());
+        let (owner, handle) = Owner::new(config.contest, Clock::start());
+        tracker.spawn(owner.run(cancel.clone()));
+
+        let state = AppState {
+            owner: handle,
+            contest,
+            control_token: control_token.as_str().into(),
+            cancel: cancel.clone(),
+            tracker: tracker.clone(),
+        };
+        let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
+        let shutdown = cancel.clone();
+        tracker.spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(shutdown.cancelled_owned())
+                .await;
+            if let Err(error) = served {
+                tracing::error!(%error, "HTTP server stopped");
+            }
+        });
+        tracing::info!(%addr, "listening");
+        Ok(Server {
+            addr,
+            control_token,
+            cancel,
+            tracker,
+        })
+    }
+
+    /// The address actually bound (with the real port when 0 was asked).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The MC's secret.
+    pub fn control_token(&self) -> &str {
+        &self.control_token
+    }
+
+    /// A token that stops the server when cancelled (e.g. on Ctrl-C).
+    pub fn cancel_token(&self) -> CancellationToken {
+        self.cancel.clone()
+    }
+
+    /// Waits until the server is stopped through [`Server::cancel_token`].
+    pub async fn stopped(&self) {
+        self.cancel.cancelled().await;
+        self.tracker.close();
+        self.tracker.wait().await;
+    }
+
+    /// Closes every socket, stops the owner task and waits for all of it to finish.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        self.stopped().await;
+    }
+}
+
+/// A fresh 128-bit secret as 32 hex digits.
+fn new_token() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}

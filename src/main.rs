@@ -1,1 +1,131 @@
-fn main(){}
+//! The `stagebuzz` command: parses the command line and runs the server.
+
+#![forbid(unsafe_code)]
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use stagebuzz::game::Contest;
+use stagebuzz::{Config, Server, urls};
+
+/// Run a live quiz contest from this laptop: teams buzz from their phones, the MC drives the show
+/// from a control page, the projector shows the scoreboard.
+///
+/// With no arguments it runs the built-in demo contest on port 8080 of every network interface
+/// and prints the addresses to open. Logging is controlled with RUST_LOG (e.g. RUST_LOG=debug).
+#[derive(Parser, Debug)]
+#[command(version, about, long_about)]
+struct Cli {
+    /// Port to listen on.
+    #[arg(long, default_value_t = 8080, env = "STAGEBUZZ_PORT")]
+    port: u16,
+    /// Address to listen on; 0.0.0.0 serves the whole LAN, 127.0.0.1 only this laptop.
+    #[arg(long, default_value = "0.0.0.0", env = "STAGEBUZZ_BIND")]
+    bind: IpAddr,
+    /// Contest file (JSON) to play instead of the built-in demo contest.
+    #[arg(long, value_name = "FILE")]
+    contest: Option<PathBuf>,
+    /// The MC's secret token; a random one is made at each start when absent.
+    #[arg(long, env = "STAGEBUZZ_CONTROL_TOKEN", hide_env_values = true)]
+    control_token: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "stagebuzz=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let contest = match &cli.contest {
+        None => Contest::demo(),
+        Some(path) => match std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|text| Contest::from_json(&text).map_err(|e| e.to_string()))
+        {
+            Ok(contest) => contest,
+            Err(error) => {
+                eprintln!("stagebuzz: cannot use {}: {error}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+    };
+    let config = Config {
+        bind: cli.bind,
+        port: cli.port,
+        contest,
+        control_token: cli.control_token,
+    };
+    let server = match Server::start(config).await {
+        Ok(server) => server,
+        Err(error) => {
+            eprintln!(
+                "stagebuzz: cannot listen on {}:{}: {error}",
+                cli.bind, cli.port
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    print_addresses(&server, cli.bind);
+
+    let cancel = server.cancel_token();
+    tokio::spawn(async move {
+        wait_for_stop_signal().await;
+        eprintln!("stagebuzz: stopping…");
+        cancel.cancel();
+    });
+    server.stopped().await;
+    ExitCode::SUCCESS
+}
+
+fn print_addresses(server: &Server, bind: IpAddr) {
+    let port = server.local_addr().port();
+    let hosts = urls::hosts_for(bind);
+    println!();
+    println!("stagebuzz is running. Open these addresses / Mở các địa chỉ sau:");
+    for host in &hosts {
+        let base = urls::base_url(*host, port);
+        println!();
+        println!("  Teams / Đội thi (phones):   {base}/");
+        println!("  Projector / Màn hình chiếu: {base}/screen");
+        println!(
+            "  MC / Điều khiển (secret):   {base}/control#token={}",
+            server.control_token()
+        );
+    }
+    if let Some(first) = hosts.first() {
+        let join = format!("{}/", urls::base_url(*first, port));
+        if let Some(qr) = urls::terminal_qr(&join) {
+            println!();
+            println!("Teams scan to join / Đội thi quét mã để tham gia: {join}");
+            println!("{qr}");
+        }
+    }
+    println!("Press Ctrl-C to stop / Nhấn Ctrl-C để dừng.");
+}
+
+async fn wait_for_stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

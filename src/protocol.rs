@@ -1,0 +1,403 @@
+//! Every message on the wire, in one place. `docs/PROTOCOL.md` describes the same for people
+//! writing other clients.
+//!
+//! All messages are JSON text frames, tagged by a `type` field. A client first sends `hello` with
+//! its role; the server answers `welcome` and then a `state` after every change. Commands may
+//! carry an `id`, echoed in the `ack` or `rejected` answer.
+
+use serde::{Deserialize, Serialize};
+
+use crate::game::{self, CloseReason, Game, Phase, Play, Stage, Verdict};
+
+/// Who a socket speaks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A team's phone: may buzz for its own team only.
+    Team,
+    /// The MC's control page: drives the show, sees the answers.
+    Control,
+    /// The projector or an audience phone: watches only.
+    Screen,
+}
+
+/// A message from a client, with its optional correlation id.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct ClientEnvelope {
+    /// Echoed in the `ack` or `rejected` answer.
+    #[serde(default)]
+    pub id: Option<u64>,
+    /// The message itself.
+    #[serde(flatten)]
+    pub message: ClientMessage,
+}
+
+/// What a client may send.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMessage {
+    /// The first message on every socket.
+    Hello {
+        /// The role asked for.
+        role: Role,
+        /// For `team`: the team's id.
+        #[serde(default)]
+        team: Option<String>,
+        /// For `control`: the control token from the URL printed at start.
+        #[serde(default)]
+        token: Option<String>,
+    },
+    /// Team: press the buzzer.
+    Buzz,
+    /// Control: show the next question.
+    ShowNextQuestion,
+    /// Control: open the buzzers.
+    OpenBuzzers,
+    /// Control: lock the buzzers.
+    LockBuzzers,
+    /// Control: judge the team with the floor.
+    Judge {
+        /// `correct` or `wrong`.
+        verdict: Verdict,
+    },
+    /// Control: reveal the answer to everyone.
+    RevealAnswer,
+    /// Control: add or take points by hand.
+    AdjustScore {
+        /// Team id.
+        team: String,
+        /// Points to add, negative to take.
+        delta: i64,
+        /// Why (required).
+        reason: String,
+    },
+    /// Control: revert the last judgement of this question.
+    Undo,
+}
+
+impl ClientMessage {
+    /// Whether this is a command only the MC may send.
+    pub fn is_control_command(&self) -> bool {
+        !matches!(self, ClientMessage::Hello { .. } | ClientMessage::Buzz)
+    }
+}
+
+/// What the server sends.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The `hello` was accepted.
+    Welcome {
+        /// The role granted.
+        role: Role,
+        /// For a team socket: its team id.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        team: Option<String>,
+    },
+    /// The command with this id was applied.
+    Ack {
+        /// The command's id, if it had one.
+        id: Option<u64>,
+    },
+    /// The command with this id was refused; nothing changed.
+    Rejected {
+        /// The command's id, if it had one.
+        id: Option<u64>,
+        /// Stable code, translated by the pages (see PROTOCOL.md).
+        code: String,
+        /// English explanation.
+        message: String,
+    },
+    /// The message could not be understood or is not allowed on this socket; nothing changed.
+    Error {
+        /// Stable code.
+        code: String,
+        /// English explanation.
+        message: String,
+    },
+}
+
+impl ServerMessage {
+    /// Serialises to the JSON text sent on the wire.
+    pub fn to_json(&self) -> String {
+        // Serialising these plain structs cannot fail; an empty object is a harmless fallback.
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+
+    /// A rejection of a game command.
+    pub fn rejected(id: Option<u64>, rejection: &game::Rejection) -> Self {
+        ServerMessage::Rejected {
+            id,
+            code: rejection.code().to_string(),
+            message: rejection.to_string(),
+        }
+    }
+
+    /// An error about the message itself.
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        ServerMessage::Error {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The whole current state as one role sees it: sent as `{"type":"state", ...}`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StateView {
+    /// Always `"state"`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Server time when this state was made, for turning deadlines into countdowns.
+    pub now_ms: u64,
+    /// Contest title.
+    pub title: String,
+    /// Every team, in scoreboard order.
+    pub teams: Vec<TeamView>,
+    /// `not_started`, `question` or `finished`.
+    pub stage: &'static str,
+    /// The round on stage.
+    pub round: Option<RoundView>,
+    /// The question on stage.
+    pub question: Option<QuestionView>,
+    /// The buzz-in state of the question on stage.
+    pub buzz: Option<BuzzView>,
+    /// Control only: whether `undo` would do something.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub can_undo: Option<bool>,
+}
+
+/// A team on the scoreboard.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TeamView {
+    /// Team id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Current score.
+    pub score: i64,
+    /// Phones of this team connected now.
+    pub devices: u32,
+}
+
+/// The round on stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoundView {
+    /// 1-based number.
+    pub number: usize,
+    /// Number of rounds in the programme.
+    pub total: usize,
+    /// Title.
+    pub title: String,
+    /// Round kind, e.g. `buzz_in`.
+    pub kind: &'static str,
+}
+
+/// The question on stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QuestionView {
+    /// 1-based number within its round.
+    pub number: usize,
+    /// Number of questions in the round.
+    pub total: usize,
+    /// Question text.
+    pub text: String,
+    /// The answer key: always for control, for others only once revealed.
+    pub answer: Option<String>,
+    /// Whether the MC revealed the answer.
+    pub revealed: bool,
+    /// Control only: the MC's notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<String>,
+}
+
+/// The buzz-in state of the question on stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BuzzView {
+    /// `ready`, `open`, `floor`, `locked` or `closed`.
+    pub phase: &'static str,
+    /// When the running countdown ends (server time, ms), if one runs.
+    pub deadline_ms: Option<u64>,
+    /// Length of the running countdown, for drawing its bar.
+    pub countdown_ms: Option<u64>,
+    /// Team id with the floor.
+    pub floor: Option<String>,
+    /// The answer countdown of the team with the floor has run out.
+    pub time_up: bool,
+    /// Team ids that answered wrong on this question and cannot buzz again.
+    pub tried: Vec<String>,
+    /// When closed: `correct`, `no_buzz`, `all_tried` or `revealed`.
+    pub closed_reason: Option<&'static str>,
+    /// Judgements on this question, oldest first.
+    pub judgements: Vec<JudgementView>,
+    /// Buzzes that took the floor on this question, oldest first.
+    pub buzzes: Vec<BuzzRecordView>,
+}
+
+/// One judgement on the question on stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JudgementView {
+    /// Team id.
+    pub team: String,
+    /// `correct` or `wrong`.
+    pub verdict: Verdict,
+}
+
+/// One buzz that took the floor.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BuzzRecordView {
+    /// Team id.
+    pub team: String,
+    /// Server time of the buzz (ms).
+    pub at_ms: u64,
+}
+
+/// Which view of the state to build.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Audience {
+    /// Teams, projector, audience: no answer before the reveal, no notes.
+    Public,
+    /// The MC: everything.
+    Control,
+}
+
+impl StateView {
+    /// Builds the view of `game` for `audience`. `devices` counts connected phones per team.
+    pub fn of(game: &Game, devices: &[u32], now: game::Millis, audience: Audience) -> StateView {
+        let contest = game.contest();
+        let team_id = |team: game::TeamId| {
+            contest
+                .teams
+                .get(team.0)
+                .map(|t| t.id.clone())
+                .unwrap_or_default()
+        };
+        let teams = contest
+            .teams
+            .iter()
+            .zip(game.scores())
+            .enumerate()
+            .map(|(i, (team, score))| TeamView {
+                id: team.id.clone(),
+                name: team.name.clone(),
+                score: *score,
+                devices: devices.get(i).copied().unwrap_or(0),
+            })
+            .collect();
+        let control = audience == Audience::Control;
+        let (stage, round, question, buzz) = match game.stage() {
+            Stage::NotStarted => ("not_started", None, None, None),
+            Stage::Finished => ("finished", None, None, None),
+            Stage::Question(stage) => {
+                let round = &contest.rounds[stage.round];
+                let question = &round.questions()[stage.question];
+                let round_view = RoundView {
+                    number: stage.round + 1,
+                    total: contest.rounds.len(),
+                    title: round.title().to_string(),
+                    kind: round.kind_name(),
+                };
+                let question_view = QuestionView {
+                    number: stage.question + 1,
+                    total: round.questions().len(),
+                    text: question.text.clone(),
+                    answer: (control || stage.revealed).then(|| question.answer.clone()),
+                    revealed: stage.revealed,
+                    notes: control.then(|| question.notes.clone()),
+                };
+                let Play::BuzzIn(play) = &stage.play;
+                let game::Round::BuzzIn(buzz_round) = round;
+                let rules = &buzz_round.rules;
+                let (phase, deadline, countdown, floor, time_up, closed_reason) = match &play.phase
+                {
+                    Phase::Ready => ("ready", None, None, None, false, None),
+                    Phase::Open { deadline } => (
+                        "open",
+                        Some(deadline.0),
+                        Some(rules.buzz_window_ms),
+                        None,
+                        false,
+                        None,
+                    ),
+                    Phase::Floor {
+                        team,
+                        deadline,
+                        time_up,
+                    } => (
+                        "floor",
+                        Some(deadline.0),
+                        Some(rules.answer_window_ms),
+                        Some(team_id(*team)),
+                        *time_up,
+                        None,
+                    ),
+                    Phase::Locked => ("locked", None, None, None, false, None),
+                    Phase::Closed { reason } => (
+                        "closed",
+                        None,
+                        None,
+                        None,
+                        false,
+                        Some(close_reason(*reason)),
+                    ),
+                };
+                let buzz_view = BuzzView {
+                    phase,
+                    deadline_ms: deadline,
+                    countdown_ms: countdown,
+                    floor,
+                    time_up,
+                    tried: play.tried.iter().map(|t| team_id(*t)).collect(),
+                    closed_reason,
+                    judgements: play
+                        .judgements
+                        .iter()
+                        .map(|j| JudgementView {
+                            team: team_id(j.team),
+                            verdict: j.verdict,
+                        })
+                        .collect(),
+                    buzzes: play
+                        .buzzes
+                        .iter()
+                        .map(|b| BuzzRecordView {
+                            team: team_id(b.team),
+                            at_ms: b.at.0,
+                        })
+                        .collect(),
+                };
+                (
+                    "question",
+                    Some(round_view),
+                    Some(question_view),
+                    Some(buzz_view),
+                )
+            }
+        };
+        StateView {
+            kind: "state",
+            now_ms: now.0,
+            title: contest.title.clone(),
+            teams,
+            stage,
+            round,
+            question,
+            buzz,
+            can_undo: control.then(|| game.can_undo()),
+        }
+    }
+
+    /// Serialises to the JSON text sent on the wire.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+}
+
+fn close_reason(reason: CloseReason) -> &'static str {
+    match reason {
+        CloseReason::Correct => "correct",
+        CloseReason::NoBuzz => "no_buzz",
+        CloseReason::AllTried => "all_tried",
+        CloseReason::Revealed => "revealed",
+    }
+}

@@ -1,0 +1,362 @@
+//! The HTTP and WebSocket transport: thin. It parses, checks the role, forwards to the owner task
+//! and sends back what the owner answers and publishes.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_embed::RustEmbed;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::game::{Command, Contest, TeamId};
+use crate::owner::{OwnerHandle, Request};
+use crate::protocol::{ClientEnvelope, ClientMessage, Role, ServerMessage};
+
+/// The pages, scripts and styles, embedded in the binary.
+#[derive(RustEmbed)]
+#[folder = "web/"]
+struct WebAssets;
+
+/// Largest message a client may send; every legitimate one is far smaller.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// How long a new socket may take to say `hello`.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The way to the game.
+    pub owner: OwnerHandle,
+    /// The contest, for looking up team ids.
+    pub contest: Arc<Contest>,
+    /// The secret that makes a socket the MC's.
+    pub control_token: Arc<str>,
+    /// Fires at shutdown.
+    pub cancel: CancellationToken,
+    /// Tracks socket tasks so shutdown can wait for them.
+    pub tracker: TaskTracker,
+}
+
+/// Builds the router: pages, assets, the public state and the WebSocket.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { page("join.html") }))
+        .route("/control", get(|| async { page("control.html") }))
+        .route("/screen", get(|| async { page("screen.html") }))
+        .route("/assets/{*path}", get(asset))
+        .route("/api/state", get(public_state))
+        .route("/ws", get(ws_upgrade))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Headers that stop pages from loading anything but the server's own files.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+fn page(name: &str) -> Response {
+    embedded(name)
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    embedded(&format!("assets/{path}"))
+}
+
+fn embedded(path: &str) -> Response {
+    let Some(file) = WebAssets::get(path) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let content_type = if mime.type_() == "text" || mime.subtype() == "javascript" {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            // Pages change with the binary; always revalidate so a new version is picked up.
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+        ],
+        file.data,
+    )
+        .into_response()
+}
+
+async fn public_state(State(state): State<AppState>) -> Response {
+    let body = state.owner.snapshots.borrow().public.clone();
+    (
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.as_str().to_owned(),
+    )
+        .into_response()
+}
+
+async fn ws_upgrade(
+    upgrade: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+) -> Response {
+    let span = tracing::info_span!("socket", %peer, role = tracing::field::Empty);
+    let tracker = state.tracker.clone();
+    upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| tracker.track_future(run_socket(socket, state).instrument(span)))
+}
+
+/// Who this socket speaks for, once its `hello` was accepted.
+#[derive(Clone, Copy, Debug)]
+enum Peer {
+    Team(TeamId),
+    Control,
+    Screen,
+}
+
+async fn run_socket(mut socket: WebSocket, state: AppState) {
+    let Some(peer) = accept_hello(&mut socket, &state).await else {
+        return;
+    };
+    if let Peer::Team(team) = peer {
+        state.owner.presence(Request::TeamConnected(team)).await;
+    }
+    serve_socket(&mut socket, &state, peer).await;
+    if let Peer::Team(team) = peer {
+        state.owner.presence(Request::TeamDisconnected(team)).await;
+    }
+    tracing::info!("socket closed");
+}
+
+/// Waits for a valid `hello`; answers `welcome`, or an error and a close.
+async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> {
+    let first = tokio::select! {
+        message = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()) => message,
+        () = state.cancel.cancelled() => return None,
+    };
+    let text = match first {
+        Ok(Some(Ok(Message::Text(text)))) => text,
+        Ok(Some(Ok(Message::Binary(_)))) => {
+            refuse(socket, "binary_not_supported", "send JSON text frames").await;
+            return None;
+        }
+        Ok(Some(Ok(_))) => {
+            refuse(socket, "hello_first", "the first message must be hello").await;
+            return None;
+        }
+        Err(_) => {
+            refuse(socket, "hello_first", "no hello within 10 seconds").await;
+            return None;
+        }
+        Ok(None | Some(Err(_))) => return None,
+    };
+    let (role, team, token) = match serde_json::from_str::<ClientEnvelope>(&text) {
+        Ok(ClientEnvelope {
+            message: ClientMessage::Hello { role, team, token },
+            ..
+        }) => (role, team, token),
+        Ok(_) => {
+            refuse(socket, "hello_first", "the first message must be hello").await;
+            return None;
+        }
+        Err(error) => {
+            refuse(socket, "bad_message", error.to_string()).await;
+            return None;
+        }
+    };
+    let peer = match role {
+        Role::Screen => Peer::Screen,
+        Role::Control => {
+            let presented = token.unwrap_or_default();
+            if !constant_time_eq(presented.as_bytes(), state.control_token.as_bytes()) {
+                tracing::warn!("control hello with a wrong token");
+                refuse(socket, "bad_token", "wrong or missing control token").await;
+                return None;
+            }
+            Peer::Control
+        }
+        Role::Team => {
+            let Some(index) = team.as_deref().and_then(|id| state.contest.team_index(id)) else {
+                refuse(socket, "unknown_team", "no team with that id").await;
+                return None;
+            };
+            Peer::Team(TeamId(index))
+        }
+    };
+    tracing::Span::current().record("role", tracing::field::debug(peer));
+    let welcome = ServerMessage::Welcome {
+        role,
+        team: match peer {
+            Peer::Team(team) => Some(state.contest.teams[team.0].id.clone()),
+            _ => None,
+        },
+    };
+    if send_json(socket, &welcome).await.is_err() {
+        return None;
+    }
+    tracing::info!("joined");
+    Some(peer)
+}
+
+/// After `hello`: forwards commands, answers them, and sends every new state.
+async fn serve_socket(socket: &mut WebSocket, state: &AppState, peer: Peer) {
+    let mut snapshots = state.owner.snapshots.clone();
+    // Send the current state right away, then every change.
+    snapshots.mark_changed();
+    loop {
+        tokio::select! {
+            changed = snapshots.changed() => {
+                if changed.is_err() {
+                    break;
+                }
+                let bytes = {
+                    let latest = snapshots.borrow_and_update();
+                    match peer {
+                        Peer::Control => latest.control.clone(),
+                        Peer::Team(_) | Peer::Screen => latest.public.clone(),
+                    }
+                };
+                if socket.send(Message::Text(bytes)).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                let reply = match incoming {
+                    Some(Ok(Message::Text(text))) => handle_text(&text, state, peer).await,
+                    Some(Ok(Message::Binary(_))) => Some(ServerMessage::error(
+                        "binary_not_supported",
+                        "send JSON text frames",
+                    )),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
+                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                };
+                if let Some(reply) = reply
+                    && send_json(socket, &reply).await.is_err()
+                {
+                    break;
+                }
+            }
+            () = state.cancel.cancelled() => {
+                let _ = socket
+                    .send(Message::Close(Some(CloseFrame {
+                        code: close_code::AWAY,
+                        reason: "server shutting down".into(),
+                    })))
+                    .await;
+                break;
+            }
+        }
+    }
+}
+
+/// Turns one text message into a game command, applies it and returns the answer to send.
+async fn handle_text(text: &str, state: &AppState, peer: Peer) -> Option<ServerMessage> {
+    let envelope = match serde_json::from_str::<ClientEnvelope>(text) {
+        Ok(envelope) => envelope,
+        Err(error) => return Some(ServerMessage::error("bad_message", error.to_string())),
+    };
+    let id = envelope.id;
+    let message = envelope.message;
+    if matches!(message, ClientMessage::Hello { .. }) {
+        return Some(ServerMessage::error(
+            "already_joined",
+            "this socket already said hello",
+        ));
+    }
+    if message.is_control_command() && !matches!(peer, Peer::Control) {
+        tracing::warn!(?message, "control command from a non-control socket");
+        return Some(ServerMessage::error(
+            "not_allowed",
+            "only the MC's control page may send this",
+        ));
+    }
+    let command = match message {
+        ClientMessage::Buzz => match peer {
+            Peer::Team(team) => Command::Buzz { team },
+            _ => {
+                return Some(ServerMessage::error(
+                    "not_allowed",
+                    "only a team socket may buzz",
+                ));
+            }
+        },
+        ClientMessage::ShowNextQuestion => Command::ShowNextQuestion,
+        ClientMessage::OpenBuzzers => Command::OpenBuzzers,
+        ClientMessage::LockBuzzers => Command::LockBuzzers,
+        ClientMessage::Judge { verdict } => Command::Judge { verdict },
+        ClientMessage::RevealAnswer => Command::RevealAnswer,
+        ClientMessage::Undo => Command::Undo,
+        ClientMessage::AdjustScore {
+            team,
+            delta,
+            reason,
+        } => match state.contest.team_index(&team) {
+            Some(index) => Command::AdjustScore {
+                team: TeamId(index),
+                delta,
+                reason,
+            },
+            None => {
+                return Some(ServerMessage::Rejected {
+                    id,
+                    code: "unknown_team".into(),
+                    message: "there is no such team".into(),
+                });
+            }
+        },
+        ClientMessage::Hello { .. } => return None,
+    };
+    let from = format!("{peer:?}");
+    match state.owner.command(command, from).await {
+        Ok(()) => Some(ServerMessage::Ack { id }),
+        Err(Some(rejection)) => Some(ServerMessage::rejected(id, &rejection)),
+        Err(None) => None,
+    }
+}
+
+async fn send_json(socket: &mut WebSocket, message: &ServerMessage) -> Result<(), axum::Error> {
+    socket.send(Message::Text(message.to_json().into())).await
+}
+
+/// Sends an error and closes the socket with a policy-violation code.
+async fn refuse(socket: &mut WebSocket, code: &str, message: impl Into<String>) {
+    let message = message.into();
+    let _ = send_json(socket, &ServerMessage::error(code, message.clone())).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: close_code::POLICY,
+            reason: code.to_string().into(),
+        })))
+        .await;
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

@@ -1,0 +1,231 @@
+//! Shared helpers for integration tests: a real server on 127.0.0.1 port 0 and JSON socket clients.
+#![allow(dead_code)] // Each test binary uses a different part of these helpers.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use stagebuzz::game::{BuzzInRound, BuzzInRules, Contest, Question, Round, Team};
+use stagebuzz::{Config, Server};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+/// How long any single expected message may take before the test fails (not a synchronisation
+/// sleep: tests wait for messages, this only bounds a hang).
+pub const STEP_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The four teams of the test contest, in scoreboard order.
+pub const TEAMS: [&str; 4] = ["alpha", "bravo", "charlie", "delta"];
+
+/// A contest with four teams and one buzz-in round of three questions with `rules`.
+pub fn contest(rules: BuzzInRules) -> Contest {
+    Contest {
+        title: "Hội thi thử".into(),
+        teams: TEAMS
+            .iter()
+            .map(|id| Team {
+                id: (*id).into(),
+                name: format!("Đội {id}"),
+            })
+            .collect(),
+        rounds: vec![Round::BuzzIn(BuzzInRound {
+            title: "Giành quyền trả lời".into(),
+            rules,
+            questions: (1..=3)
+                .map(|n| Question {
+                    text: format!("Câu hỏi số {n}?"),
+                    answer: format!("Đáp án {n}"),
+                    notes: format!("Ghi chú {n}"),
+                })
+                .collect(),
+        })],
+    }
+}
+
+/// A real server on loopback; stopped when dropped.
+pub struct TestServer {
+    server: Option<Server>,
+}
+
+impl TestServer {
+    /// Starts a server playing `contest` on 127.0.0.1 with a free port.
+    pub async fn start(contest: Contest) -> TestServer {
+        let server = Server::start(Config {
+            bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 0,
+            contest,
+            control_token: None,
+        })
+        .await
+        .expect("server starts on 127.0.0.1:0");
+        TestServer {
+            server: Some(server),
+        }
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.server().local_addr()
+    }
+
+    /// The MC's secret.
+    pub fn token(&self) -> String {
+        self.server().control_token().to_string()
+    }
+
+    fn server(&self) -> &Server {
+        self.server.as_ref().expect("server present until drop")
+    }
+
+    /// A socket that has not said hello yet.
+    pub async fn raw(&self) -> Client {
+        let url = format!("ws://{}/ws", self.addr());
+        let (socket, _) = tokio::time::timeout(STEP_TIMEOUT, connect_async(url))
+            .await
+            .expect("connect in time")
+            .expect("websocket connects");
+        Client { socket }
+    }
+
+    /// A socket joined as `role` (`team` needs `team`, `control` gets the right token).
+    pub async fn join(&self, hello: Value) -> Client {
+        let mut client = self.raw().await;
+        client.send(hello).await;
+        let welcome = client.recv().await;
+        assert_eq!(welcome["type"], "welcome", "got {welcome}");
+        let state = client.recv().await;
+        assert_eq!(state["type"], "state", "got {state}");
+        client
+    }
+
+    /// The MC's control socket.
+    pub async fn control(&self) -> Client {
+        self.join(json!({"type": "hello", "role": "control", "token": self.token()}))
+            .await
+    }
+
+    /// A team phone.
+    pub async fn team(&self, team: &str) -> Client {
+        self.join(json!({"type": "hello", "role": "team", "team": team}))
+            .await
+    }
+
+    /// The projector.
+    pub async fn screen(&self) -> Client {
+        self.join(json!({"type": "hello", "role": "screen"})).await
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(server) = self.server.take() {
+            // The server's tasks end by themselves once cancelled; Drop cannot wait for them.
+            server.cancel_token().cancel();
+        }
+    }
+}
+
+/// A JSON-speaking WebSocket client.
+pub struct Client {
+    socket: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Client {
+    /// Sends one JSON message.
+    pub async fn send(&mut self, message: Value) {
+        self.socket
+            .send(Message::text(message.to_string()))
+            .await
+            .expect("send");
+    }
+
+    /// Sends raw text, e.g. malformed JSON.
+    pub async fn send_text(&mut self, text: &str) {
+        self.socket.send(Message::text(text)).await.expect("send");
+    }
+
+    /// Sends a raw frame.
+    pub async fn send_frame(&mut self, message: Message) {
+        self.socket.send(message).await.expect("send");
+    }
+
+    /// The next JSON text message.
+    pub async fn recv(&mut self) -> Value {
+        loop {
+            match self.next_frame().await {
+                Some(Message::Text(text)) => {
+                    return serde_json::from_str(&text).expect("server sends JSON");
+                }
+                Some(Message::Ping(_) | Message::Pong(_)) => continue,
+                other => panic!("expected a text message, got {other:?}"),
+            }
+        }
+    }
+
+    /// The next frame, or `None` when the server closed the connection.
+    pub async fn next_frame(&mut self) -> Option<Message> {
+        match tokio::time::timeout(STEP_TIMEOUT, self.socket.next()).await {
+            Ok(Some(Ok(message))) => Some(message),
+            Ok(Some(Err(_)) | None) => None,
+            Err(_) => panic!("no message within {STEP_TIMEOUT:?}"),
+        }
+    }
+
+    /// The next message that is not a `state` (an answer or an error).
+    pub async fn reply(&mut self) -> Value {
+        loop {
+            let message = self.recv().await;
+            if message["type"] != "state" {
+                return message;
+            }
+        }
+    }
+
+    /// Sends a command with `id` and returns the server's answer to it (`ack`, `rejected`, `error`),
+    /// skipping the states that may arrive before it.
+    pub async fn command(&mut self, mut message: Value, id: u64) -> Value {
+        message["id"] = json!(id);
+        self.send(message).await;
+        self.reply().await
+    }
+
+    /// Sends a command and asserts it was acknowledged.
+    pub async fn ok(&mut self, message: Value) {
+        let reply = self.command(message.clone(), 1).await;
+        assert_eq!(reply, json!({"type": "ack", "id": 1}), "command {message}");
+    }
+
+    /// Skips states until one satisfies `wanted`, and returns it. Fails on any non-state message.
+    pub async fn state_where(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            let message = self.recv().await;
+            assert_eq!(message["type"], "state", "unexpected message {message}");
+            if wanted(&message) {
+                return message;
+            }
+        }
+    }
+}
+
+/// Replaces the clock-dependent numbers of a state so it can be compared exactly.
+pub fn without_times(mut state: Value) -> Value {
+    state["now_ms"] = json!("<now>");
+    if let Some(buzz) = state.get_mut("buzz").filter(|b| !b.is_null()) {
+        if !buzz["deadline_ms"].is_null() {
+            buzz["deadline_ms"] = json!("<deadline>");
+        }
+        if let Some(buzzes) = buzz["buzzes"].as_array_mut() {
+            for record in buzzes {
+                record["at_ms"] = json!("<at>");
+            }
+        }
+    }
+    state
+}
+
+/// The phase of a state's buzz-in question.
+pub fn phase(state: &Value) -> &str {
+    state["buzz"]["phase"].as_str().unwrap_or("")
+}
