@@ -1,0 +1,213 @@
+//! Real-browser end-to-end test: a team phone taps the buzzer in headless Chromium and the
+//! projector page, in another Chromium, shows that team on the floor.
+//!
+//! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so loudly and
+//! skips — unless `CI` is set, then it fails.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use common::{TestServer, contest, phase};
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{Value, json};
+use stagebuzz::game::BuzzInRules;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// Upper bound for one browser-side wait; the waits themselves are driven by DOM mutations.
+const BROWSER_WAIT: Duration = Duration::from_secs(15);
+
+/// A chromedriver process on loopback, killed on drop.
+struct Driver {
+    process: Child,
+    port: u16,
+}
+
+impl Driver {
+    /// Starts chromedriver, or returns `None` (after saying why) when Chromium is not installed.
+    fn start() -> Option<Driver> {
+        if !Path::new(CHROMIUM).exists() || !Path::new(CHROMEDRIVER).exists() {
+            let message = format!(
+                "\n\n!!!!! BROWSER TEST SKIPPED: {CHROMIUM} or {CHROMEDRIVER} is missing.\n\
+                 !!!!! Install them with: apt-get install -y chromium chromium-driver\n"
+            );
+            if std::env::var_os("CI").is_some() {
+                panic!("{message}(CI is set, so a missing browser is a failure)");
+            }
+            eprintln!("{message}");
+            return None;
+        }
+        // Ask the OS for a free loopback port, then hand it to chromedriver.
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        let mut process = Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts");
+        // chromedriver prints one line when it is ready to accept sessions.
+        let stdout = process.stdout.take().expect("piped stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let ready = lines.any(|line| {
+            line.map(|l| l.contains("started successfully"))
+                .unwrap_or(false)
+        });
+        assert!(ready, "chromedriver did not report readiness");
+        // Keep draining its output so it never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        Some(Driver { process, port })
+    }
+
+    /// A new headless Chromium with a fresh profile.
+    async fn browser(&self, profile: &Path, window: &str) -> Client {
+        let args = [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([
+            format!("--user-data-dir={}", profile.display()),
+            format!("--window-size={window}"),
+        ])
+        .collect::<Vec<_>>();
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": CHROMIUM, "args": args}),
+        );
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .expect("chromium session starts");
+        client
+            .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
+                Some(BROWSER_WAIT),
+                Some(BROWSER_WAIT),
+                None,
+            ))
+            .await
+            .expect("set timeouts");
+        client
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+/// Waits, inside the page, until `selector`'s text (trimmed) equals `want`. Driven by a
+/// MutationObserver, so it returns as soon as the page renders it.
+async fn wait_for_text(client: &Client, selector: &str, want: &str) {
+    let script = r#"
+        const [selector, want, done] = arguments;
+        const matches = () => {
+            const el = document.querySelector(selector);
+            return el !== null && el.textContent.trim() === want;
+        };
+        if (matches()) { done(true); return; }
+        new MutationObserver(() => { if (matches()) done(true); })
+            .observe(document.documentElement, {subtree: true, childList: true, characterData: true, attributes: true});
+    "#;
+    let result = client
+        .execute_async(script, vec![json!(selector), json!(want)])
+        .await;
+    if result.is_err() {
+        let actual = client
+            .execute(
+                "const el = document.querySelector(arguments[0]); return el ? el.textContent : null;",
+                vec![json!(selector)],
+            )
+            .await
+            .unwrap_or(Value::Null);
+        panic!("{selector} never showed {want:?}; it shows {actual}");
+    }
+}
+
+/// Waits until `selector` has attribute `name` equal to `want`.
+async fn wait_for_attribute(client: &Client, selector: &str, name: &str, want: &str) {
+    let script = r#"
+        const [selector, name, want, done] = arguments;
+        const matches = () => {
+            const el = document.querySelector(selector);
+            return el !== null && el.getAttribute(name) === want;
+        };
+        if (matches()) { done(true); return; }
+        new MutationObserver(() => { if (matches()) done(true); })
+            .observe(document.documentElement, {subtree: true, childList: true, attributes: true});
+    "#;
+    client
+        .execute_async(script, vec![json!(selector), json!(name), json!(want)])
+        .await
+        .unwrap_or_else(|e| panic!("{selector}[{name}] never became {want:?}: {e}"));
+}
+
+#[tokio::test]
+async fn team_taps_buzzer_and_projector_shows_the_floor() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let base = format!("http://{}", server.addr());
+    let profiles = [tempfile::tempdir().expect("profile dir"), tempfile::tempdir().expect("profile dir")];
+
+    let screen = driver.browser(profiles[0].path(), "1280,720").await;
+    let phone = driver.browser(profiles[1].path(), "390,844").await;
+    screen.goto(&format!("{base}/screen")).await.expect("open screen");
+
+    // The MC shows a question and opens the buzzers.
+    let mut control = server.control().await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    wait_for_text(&screen, "#question-text", "Câu hỏi số 1?").await;
+
+    // The phone picks its team and waits until its page knows the buzzers are open.
+    phone.goto(&format!("{base}/")).await.expect("open join page");
+    phone
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .for_element(Locator::Css(r#"#team-list [data-team="bravo"]"#))
+        .await
+        .expect("team list shows bravo")
+        .click()
+        .await
+        .expect("pick team");
+    wait_for_attribute(&phone, "#buzz-state", "data-state", "open").await;
+
+    phone
+        .find(Locator::Css("#buzz"))
+        .await
+        .expect("buzz button")
+        .click()
+        .await
+        .expect("tap buzzer");
+
+    wait_for_text(&screen, "#floor-team", "Đội bravo").await;
+    wait_for_attribute(&phone, "#buzz-state", "data-state", "first").await;
+    let state = control.state_where(|s| phase(s) == "floor").await;
+    assert_eq!(state["buzz"]["floor"], "bravo");
+
+    phone.close().await.expect("close phone");
+    screen.close().await.expect("close screen");
+}
