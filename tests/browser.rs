@@ -170,11 +170,17 @@ async fn team_taps_buzzer_and_projector_shows_the_floor() {
     };
     let server = TestServer::start(contest(BuzzInRules::default())).await;
     let base = format!("http://{}", server.addr());
-    let profiles = [tempfile::tempdir().expect("profile dir"), tempfile::tempdir().expect("profile dir")];
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
 
     let screen = driver.browser(profiles[0].path(), "1280,720").await;
     let phone = driver.browser(profiles[1].path(), "390,844").await;
-    screen.goto(&format!("{base}/screen")).await.expect("open screen");
+    screen
+        .goto(&format!("{base}/screen"))
+        .await
+        .expect("open screen");
 
     // The MC shows a question and opens the buzzers.
     let mut control = server.control().await;
@@ -183,7 +189,10 @@ async fn team_taps_buzzer_and_projector_shows_the_floor() {
     wait_for_text(&screen, "#question-text", "Câu hỏi số 1?").await;
 
     // The phone picks its team and waits until its page knows the buzzers are open.
-    phone.goto(&format!("{base}/")).await.expect("open join page");
+    phone
+        .goto(&format!("{base}/"))
+        .await
+        .expect("open join page");
     phone
         .wait()
         .at_most(BROWSER_WAIT)

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestServer, contest, phase};
+use common::{TestServer, contest, http_get, phase};
 use serde_json::json;
 use stagebuzz::game::BuzzInRules;
 use tokio_tungstenite::tungstenite::Message;
@@ -32,9 +32,8 @@ async fn control_commands_from_team_or_screen_are_refused() {
             assert_eq!(reply["code"], "not_allowed", "{command} → {reply}");
         }
     }
-    let state: serde_json::Value =
-        serde_json::from_str(&reqwest_free_get(server.addr(), "/api/state").await)
-            .expect("state JSON");
+    let (_, body) = http_get(server.addr(), "/api/state").await;
+    let state: serde_json::Value = serde_json::from_str(&body).expect("state JSON");
     assert_eq!(state["stage"], "not_started");
     assert_eq!(state["teams"][0]["score"], 0);
 }
@@ -95,18 +94,4 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
     team.ok(json!({"type": "buzz"})).await;
     let state = control.state_where(|s| phase(s) == "floor").await;
     assert_eq!(state["buzz"]["floor"], "bravo");
-}
-
-/// A plain HTTP GET over a TCP socket, so the tests need no HTTP client crate.
-async fn reqwest_free_get(addr: std::net::SocketAddr, path: &str) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    response
-        .split_once("\r\n\r\n")
-        .map(|(_, body)| body.to_string())
-        .unwrap_or_default()
 }

@@ -229,3 +229,18 @@ pub fn without_times(mut state: Value) -> Value {
 pub fn phase(state: &Value) -> &str {
     state["buzz"]["phase"].as_str().unwrap_or("")
 }
+
+/// A plain HTTP/1.1 GET over a TCP socket (tests need no HTTP client crate): (head, body).
+pub async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    tokio::time::timeout(STEP_TIMEOUT, stream.read_to_string(&mut response))
+        .await
+        .expect("response in time")
+        .expect("read");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (head.to_ascii_lowercase(), body.to_string())
+}
