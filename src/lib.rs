@@ -13,6 +13,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clocksync;
 pub mod game;
 pub mod owner;
 pub mod protocol;

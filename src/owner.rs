@@ -172,6 +172,9 @@ impl Owner {
                 reply,
             } => {
                 let now = self.clock.now();
+                // Publish deadlines that expired just before this command even if it is refused.
+                let expired = self.game.tick(now);
+                log_events("timer", &expired);
                 let result = self.game.apply(&command, now);
                 let answer = match result {
                     Ok(events) => {
@@ -182,8 +185,9 @@ impl Owner {
                     }
                     Err(rejection) => {
                         tracing::debug!(%from, ?command, %rejection, "rejected");
-                        // A rejected command may still have let a due deadline expire.
-                        self.publish();
+                        if !expired.is_empty() {
+                            self.publish();
+                        }
                         Err(rejection)
                     }
                 };

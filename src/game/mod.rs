@@ -361,12 +361,12 @@ impl Game {
     /// Applies one command at `now`. On `Err` the game is exactly as before.
     ///
     /// Deadlines due at `now` expire first, so the outcome never depends on whether the caller's
-    /// timer fired before the command arrived.
+    /// timer fired before the command arrived (their events lead the returned list).
     pub fn apply(&mut self, command: &Command, now: Millis) -> Result<Vec<Event>, Rejection> {
-        // Expiring deadlines is itself a valid change; validate the command on a copy of the state
-        // it would see, so a rejected command leaves no trace besides the expiry a tick would do.
-        let mut events = self.tick(now);
+        // Work on a copy so that a rejected command leaves no trace, not even the expiry; callers
+        // that want expiries published call `tick` first.
         let mut next = self.clone();
+        let mut events = next.tick(now);
         next.apply_inner(command, now, &mut events)?;
         *self = next;
         Ok(events)
@@ -431,8 +431,7 @@ impl Game {
                 play.buzz(*team, rules, team_count, now, events)
             }
             Command::Judge { verdict } => {
-                let (play, rules, floor_at_zero) =
-                    buzz_in_parts(&mut self.stage, &self.contest)?;
+                let (play, rules, floor_at_zero) = buzz_in_parts(&mut self.stage, &self.contest)?;
                 let play_before = Play::BuzzIn(play.clone());
                 // Judged goes before what the judgement caused (reopen, close).
                 let judged_at = events.len();
@@ -559,7 +558,7 @@ fn buzz_in_parts<'a>(
 
 /// The part of `delta` that may be applied to `score` when scores stop at zero.
 fn clamp_delta(score: i64, delta: i64, floor_at_zero: bool) -> i64 {
-    if floor_at_zero && score + delta < 0 {
+    if floor_at_zero && delta < 0 && score + delta < 0 {
         // Never push a score down below zero; a score already below zero stays where it is.
         (-score).min(0)
     } else {
