@@ -13,7 +13,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::game::{Command, Contest, Event, Game, Millis, Rejection, TeamId};
+use crate::game::{Command, Contest, Event, Game, Rejection, TeamId, Time};
 use crate::protocol::{Audience, StateView};
 
 /// A request to the owner task.
@@ -65,13 +65,13 @@ impl Clock {
     }
 
     /// The current time.
-    pub fn now(&self) -> Millis {
-        Millis(self.start_ms + self.start.elapsed().as_millis() as u64)
+    pub fn now(&self) -> Time {
+        Time(self.start_ms * 1000 + self.start.elapsed().as_micros() as u64)
     }
 
     /// The tokio instant of a game moment, for sleeping until it.
-    fn instant_of(&self, at: Millis) -> Instant {
-        self.start + Duration::from_millis(at.0.saturating_sub(self.start_ms))
+    fn instant_of(&self, at: Time) -> Instant {
+        self.start + Duration::from_micros(at.0.saturating_sub(self.start_ms * 1000))
     }
 }
 
@@ -215,7 +215,7 @@ impl Owner {
     }
 }
 
-fn snapshots_of(game: &Game, devices: &[u32], now: Millis) -> Snapshots {
+fn snapshots_of(game: &Game, devices: &[u32], now: Time) -> Snapshots {
     Snapshots {
         public: StateView::of(game, devices, now, Audience::Public)
             .to_json()

@@ -263,7 +263,7 @@ pub enum Audience {
 
 impl StateView {
     /// Builds the view of `game` for `audience`. `devices` counts connected phones per team.
-    pub fn of(game: &Game, devices: &[u32], now: game::Millis, audience: Audience) -> StateView {
+    pub fn of(game: &Game, devices: &[u32], now: game::Time, audience: Audience) -> StateView {
         let contest = game.contest();
         let team_id = |team: game::TeamId| {
             contest
@@ -313,7 +313,7 @@ impl StateView {
                     Phase::Ready => ("ready", None, None, None, false, None),
                     Phase::Open { deadline } => (
                         "open",
-                        Some(deadline.0),
+                        Some(deadline.as_millis()),
                         Some(rules.buzz_window_ms),
                         None,
                         false,
@@ -325,7 +325,7 @@ impl StateView {
                         time_up,
                     } => (
                         "floor",
-                        Some(deadline.0),
+                        Some(deadline.as_millis()),
                         Some(rules.answer_window_ms),
                         Some(team_id(*team)),
                         *time_up,
@@ -362,7 +362,7 @@ impl StateView {
                         .iter()
                         .map(|b| BuzzRecordView {
                             team: team_id(b.team),
-                            at_ms: b.at.0,
+                            at_ms: b.at.as_millis(),
                         })
                         .collect(),
                 };
@@ -376,7 +376,7 @@ impl StateView {
         };
         StateView {
             kind: "state",
-            now_ms: now.0,
+            now_ms: now.as_millis(),
             title: contest.title.clone(),
             teams,
             stage,

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Event, Millis, Rejection, TeamId, Verdict};
+use super::{Event, Rejection, TeamId, Time, Verdict};
 use crate::game::contest::BuzzInRules;
 
 /// Where a buzz-in question stands.
@@ -18,14 +18,14 @@ pub enum Phase {
     /// Buzzers open until `deadline` for every team that has not tried.
     Open {
         /// When the buzz window closes with no buzz.
-        deadline: Millis,
+        deadline: Time,
     },
     /// `team` buzzed first and answers; after `deadline` its time is up.
     Floor {
         /// The team answering.
         team: TeamId,
         /// End of the answer countdown.
-        deadline: Millis,
+        deadline: Time,
         /// The countdown has run out; the MC still judges.
         time_up: bool,
     },
@@ -67,7 +67,7 @@ pub struct Buzz {
     /// Who buzzed.
     pub team: TeamId,
     /// When the server accepted it.
-    pub at: Millis,
+    pub at: Time,
 }
 
 /// The state of one buzz-in question.
@@ -120,7 +120,7 @@ impl BuzzInQuestion {
     }
 
     /// The next moment at which [`Self::tick`] has something to do.
-    pub fn next_deadline(&self) -> Option<Millis> {
+    pub fn next_deadline(&self) -> Option<Time> {
         match self.phase {
             Phase::Open { deadline } => Some(deadline),
             Phase::Floor {
@@ -133,7 +133,7 @@ impl BuzzInQuestion {
     }
 
     /// Lets due deadlines expire.
-    pub fn tick(&mut self, now: Millis, events: &mut Vec<Event>) {
+    pub fn tick(&mut self, now: Time, events: &mut Vec<Event>) {
         match &mut self.phase {
             Phase::Open { deadline } if now >= *deadline => {
                 self.phase = Phase::Closed {
@@ -167,7 +167,7 @@ impl BuzzInQuestion {
         &mut self,
         rules: &BuzzInRules,
         team_count: usize,
-        now: Millis,
+        now: Time,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         match self.phase {
@@ -184,7 +184,7 @@ impl BuzzInQuestion {
         &mut self,
         rules: &BuzzInRules,
         team_count: usize,
-        now: Millis,
+        now: Time,
         events: &mut Vec<Event>,
     ) {
         let eligible = self.eligible(team_count);
@@ -220,7 +220,7 @@ impl BuzzInQuestion {
         team: TeamId,
         rules: &BuzzInRules,
         team_count: usize,
-        now: Millis,
+        now: Time,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         if self.tried.contains(&team) {
@@ -262,7 +262,7 @@ impl BuzzInQuestion {
         verdict: Verdict,
         rules: &BuzzInRules,
         team_count: usize,
-        now: Millis,
+        now: Time,
         events: &mut Vec<Event>,
     ) -> Result<ScoreChange, Rejection> {
         let Some(team) = self.floor() else {

@@ -1,7 +1,7 @@
 //! The game core: every rule of the contest, pure, synchronous and deterministic.
 //!
 //! Nothing here knows about sockets, tasks or clocks. Time comes in as an argument
-//! ([`Millis`]), commands go in through [`Game::apply`], and what happened comes out as
+//! ([`Time`]), commands go in through [`Game::apply`], and what happened comes out as
 //! [`Event`]s. The owner task asks [`Game::next_deadline`] when to wake and calls [`Game::tick`].
 //! Replaying the same commands at the same times always gives the same game.
 //!
@@ -16,15 +16,27 @@ use serde::{Deserialize, Serialize};
 pub use buzz_in::{BuzzInQuestion, CloseReason, Phase};
 pub use contest::{BuzzInRound, BuzzInRules, Contest, ContestError, Question, Round, Team};
 
-/// A moment in time: milliseconds since the Unix epoch, as supplied by the caller.
+/// A moment in time: microseconds since the Unix epoch, as supplied by the caller.
+///
+/// Microseconds, because fair buzz judgement compares press times less than a millisecond apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
-pub struct Millis(pub u64);
+pub struct Time(pub u64);
 
-impl Millis {
+impl Time {
+    /// The moment `ms` whole milliseconds after the epoch.
+    pub const fn from_millis(ms: u64) -> Time {
+        Time(ms.saturating_mul(1000))
+    }
+
+    /// Whole milliseconds since the epoch (rounded down), as the wire shows times.
+    pub const fn as_millis(self) -> u64 {
+        self.0 / 1000
+    }
+
     /// The moment `ms` milliseconds after this one.
-    pub fn after(self, ms: u64) -> Millis {
-        Millis(self.0.saturating_add(ms))
+    pub fn after(self, ms: u64) -> Time {
+        Time(self.0.saturating_add(ms.saturating_mul(1000)))
     }
 }
 
@@ -92,7 +104,7 @@ pub enum Event {
     /// Buzzers opened until `deadline` for `eligible`.
     BuzzersOpened {
         /// When the window closes.
-        deadline: Millis,
+        deadline: Time,
         /// Teams allowed to buzz.
         eligible: Vec<TeamId>,
     },
@@ -103,7 +115,7 @@ pub enum Event {
         /// The team with the floor.
         team: TeamId,
         /// End of its answer countdown.
-        deadline: Millis,
+        deadline: Time,
         /// Teams that lost the race.
         locked_out: Vec<TeamId>,
     },
@@ -335,7 +347,7 @@ impl Game {
     }
 
     /// The next moment at which [`Game::tick`] has something to do.
-    pub fn next_deadline(&self) -> Option<Millis> {
+    pub fn next_deadline(&self) -> Option<Time> {
         match &self.stage {
             Stage::Question(QuestionStage {
                 play: Play::BuzzIn(play),
@@ -346,7 +358,7 @@ impl Game {
     }
 
     /// Lets every deadline due at `now` expire.
-    pub fn tick(&mut self, now: Millis) -> Vec<Event> {
+    pub fn tick(&mut self, now: Time) -> Vec<Event> {
         let mut events = Vec::new();
         if let Stage::Question(QuestionStage {
             play: Play::BuzzIn(play),
@@ -362,7 +374,7 @@ impl Game {
     ///
     /// Deadlines due at `now` expire first, so the outcome never depends on whether the caller's
     /// timer fired before the command arrived (their events lead the returned list).
-    pub fn apply(&mut self, command: &Command, now: Millis) -> Result<Vec<Event>, Rejection> {
+    pub fn apply(&mut self, command: &Command, now: Time) -> Result<Vec<Event>, Rejection> {
         // Work on a copy so that a rejected command leaves no trace, not even the expiry; callers
         // that want expiries published call `tick` first.
         let mut next = self.clone();
@@ -375,7 +387,7 @@ impl Game {
     fn apply_inner(
         &mut self,
         command: &Command,
-        now: Millis,
+        now: Time,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         let team_count = self.contest.teams.len();

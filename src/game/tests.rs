@@ -13,10 +13,10 @@ const D: TeamId = TeamId(3);
 const ALL: [TeamId; 4] = [A, B, C, D];
 
 /// The moment every test starts at.
-const T0: Millis = Millis(1_700_000_000_000);
+const T0: Time = Time::from_millis(1_700_000_000_000);
 
 /// `ms` milliseconds after [`T0`].
-fn t(ms: u64) -> Millis {
+fn t(ms: u64) -> Time {
     T0.after(ms)
 }
 
@@ -101,7 +101,7 @@ fn adjust(team: TeamId, delta: i64, reason: &str) -> Command {
 }
 
 /// Applies a command that must be accepted and returns its events.
-fn ok(game: &mut Game, command: Command, now: Millis) -> Vec<Event> {
+fn ok(game: &mut Game, command: Command, now: Time) -> Vec<Event> {
     match game.apply(&command, now) {
         Ok(events) => events,
         Err(rejection) => panic!("{command:?} at {now:?} was refused: {rejection:?}"),
@@ -109,7 +109,7 @@ fn ok(game: &mut Game, command: Command, now: Millis) -> Vec<Event> {
 }
 
 /// Applies a command that must be refused, checks the game did not change, returns the reason.
-fn refused(game: &mut Game, command: Command, now: Millis) -> Rejection {
+fn refused(game: &mut Game, command: Command, now: Time) -> Rejection {
     let before = game.clone();
     let result = game.apply(&command, now);
     assert_eq!(*game, before, "{command:?} changed the game");
