@@ -4,6 +4,8 @@
 //! - [`game`]: the pure game core. Every rule of the contest, deterministic, time passed in.
 //!   - [`game::contest`]: the contest data (teams, rounds, questions, rules) and its validation.
 //!   - [`game::buzz_in`]: the buzz-in round kind.
+//! - [`clocksync`]: NTP-style clock estimation for one phone (pure).
+//! - [`link`]: one team phone's link: pings, online state, press claims (pure).
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
 //! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`).
 //! - [`server`]: the thin axum transport: pages, assets and one task per WebSocket.
@@ -15,6 +17,7 @@
 
 pub mod clocksync;
 pub mod game;
+pub mod link;
 pub mod owner;
 pub mod protocol;
 pub mod server;
@@ -22,6 +25,7 @@ pub mod urls;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -63,7 +67,8 @@ impl Server {
         let tracker = TaskTracker::new();
 
         let contest = Arc::new(config.contest.clone());
-        let (owner, handle) = Owner::new(config.contest, Clock::start());
+        let clock = Clock::start();
+        let (owner, handle) = Owner::new(config.contest, clock);
         tracker.spawn(owner.run(cancel.clone()));
 
         let state = AppState {
@@ -72,6 +77,8 @@ impl Server {
             control_token: control_token.as_str().into(),
             cancel: cancel.clone(),
             tracker: tracker.clone(),
+            clock,
+            next_device: Arc::new(AtomicU64::new(1)),
         };
         let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let shutdown = cancel.clone();

@@ -5,6 +5,7 @@
 //! channel, serialised once per role and shared as bytes by every socket of that role. A slow
 //! socket that misses states simply gets the latest one next.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -13,8 +14,11 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::game::{Command, Contest, Event, Game, Rejection, TeamId, Time};
-use crate::protocol::{Audience, StateView};
+use crate::clocksync::SyncEstimate;
+use crate::game::{
+    Command, Contest, Event, Game, Phase, Play, QuestionStage, Rejection, Stage, TeamId, Time,
+};
+use crate::protocol::{Audience, LinkView, StateView};
 
 /// A request to the owner task.
 #[derive(Debug)]
@@ -28,10 +32,29 @@ pub enum Request {
         /// Accepted, or why not.
         reply: oneshot::Sender<Result<(), Rejection>>,
     },
-    /// A phone of this team connected.
-    TeamConnected(TeamId),
-    /// A phone of this team disconnected.
-    TeamDisconnected(TeamId),
+    /// A team phone connected.
+    LinkOpened {
+        /// Connection number.
+        device: u64,
+        /// Its team.
+        team: TeamId,
+    },
+    /// New clock-sync measurements of a team phone.
+    LinkMeasured {
+        /// Connection number.
+        device: u64,
+        /// The latest estimate, if any sample was taken.
+        estimate: Option<SyncEstimate>,
+        /// Whether it answers pings.
+        online: bool,
+        /// When it last answered.
+        last_seen: Option<Time>,
+    },
+    /// A team phone disconnected.
+    LinkClosed {
+        /// Connection number.
+        device: u64,
+    },
 }
 
 /// The latest state, serialised once for each audience.
@@ -41,6 +64,9 @@ pub struct Snapshots {
     pub public: Utf8Bytes,
     /// For the control socket.
     pub control: Utf8Bytes,
+    /// A question is on stage and buzzers are or may soon be open: phones should be pinged often
+    /// enough to keep their radios awake.
+    pub sync_fast: bool,
 }
 
 /// The server's clock: wall-clock milliseconds at start, advanced by a monotonic clock so that
@@ -67,6 +93,11 @@ impl Clock {
     /// The current time.
     pub fn now(&self) -> Time {
         Time(self.start_ms * 1000 + self.start.elapsed().as_micros() as u64)
+    }
+
+    /// The current time as fractional milliseconds, for clock-sync pings.
+    pub fn now_ms(&self) -> f64 {
+        self.now().0 as f64 / 1000.0
     }
 
     /// The tokio instant of a game moment, for sleeping until it.
@@ -99,16 +130,32 @@ impl OwnerHandle {
         answer.await.map_err(|_| None)?.map_err(Some)
     }
 
-    /// Tells the owner about a team phone joining or leaving; dropped silently at shutdown.
-    pub async fn presence(&self, request: Request) {
+    /// Tells the owner about a team phone's link; dropped silently at shutdown.
+    pub async fn link(&self, request: Request) {
         let _ = self.requests.send(request).await;
     }
 }
 
+/// What the owner knows of one team phone's connection.
+#[derive(Clone, Debug)]
+struct Link {
+    team: TeamId,
+    estimate: Option<SyncEstimate>,
+    online: bool,
+    last_seen: Option<Time>,
+}
+
+/// Margin added to a phone's high-percentile uplink delay when waiting for its press to arrive.
+const SETTLE_MARGIN_MS: f64 = 5.0;
+/// Link measurements alone re-publish the state at most this often (they only feed the control
+/// page's link table); a phone going offline or online is published at once.
+const LINK_PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
+
 /// Owns the game until `cancel` fires.
 pub struct Owner {
     game: Game,
-    devices: Vec<u32>,
+    links: BTreeMap<u64, Link>,
+    last_publish: Instant,
     clock: Clock,
     requests: mpsc::Receiver<Request>,
     snapshots: watch::Sender<Arc<Snapshots>>,
@@ -121,13 +168,14 @@ impl Owner {
     /// Creates the owner and the handle sockets use to reach it.
     pub fn new(contest: Contest, clock: Clock) -> (Owner, OwnerHandle) {
         let game = Game::new(contest);
-        let devices = vec![0; game.contest().teams.len()];
+        let links = BTreeMap::new();
         let (request_tx, requests) = mpsc::channel(REQUEST_QUEUE);
-        let first = snapshots_of(&game, &devices, clock.now());
+        let first = snapshots_of(&game, &links, clock.now());
         let (snapshots, snapshot_rx) = watch::channel(Arc::new(first));
         let owner = Owner {
             game,
-            devices,
+            links,
+            last_publish: Instant::now(),
             clock,
             requests,
             snapshots,
@@ -167,10 +215,13 @@ impl Owner {
     fn handle(&mut self, request: Request) {
         match request {
             Request::Command {
-                command,
+                mut command,
                 from,
                 reply,
             } => {
+                if let Command::OpenBuzzers { settle_us } = &mut command {
+                    *settle_us = self.settle_us();
+                }
                 let now = self.clock.now();
                 // Publish deadlines that expired just before this command even if it is refused.
                 let expired = self.game.tick(now);
@@ -194,35 +245,91 @@ impl Owner {
                 // The sender may have gone away meanwhile; the change stands regardless.
                 let _ = reply.send(answer);
             }
-            Request::TeamConnected(team) => {
-                if let Some(count) = self.devices.get_mut(team.0) {
-                    *count += 1;
+            Request::LinkOpened { device, team } => {
+                let link = Link {
+                    team,
+                    estimate: None,
+                    online: true,
+                    last_seen: None,
+                };
+                self.links.insert(device, link);
+                self.publish();
+            }
+            Request::LinkMeasured {
+                device,
+                estimate,
+                online,
+                last_seen,
+            } => {
+                let Some(link) = self.links.get_mut(&device) else {
+                    return;
+                };
+                let status_changed = link.online != online;
+                link.estimate = estimate;
+                link.online = online;
+                link.last_seen = last_seen;
+                if status_changed || self.last_publish.elapsed() >= LINK_PUBLISH_INTERVAL {
                     self.publish();
                 }
             }
-            Request::TeamDisconnected(team) => {
-                if let Some(count) = self.devices.get_mut(team.0) {
-                    *count = count.saturating_sub(1);
+            Request::LinkClosed { device } => {
+                if self.links.remove(&device).is_some() {
                     self.publish();
                 }
             }
         }
     }
 
-    fn publish(&self) {
-        let snapshots = snapshots_of(&self.game, &self.devices, self.clock.now());
+    /// How long to wait after a first buzz for earlier presses in flight: the slowest online
+    /// phone's high-percentile uplink delay. A phone not yet measured asks for the round's bound.
+    fn settle_us(&self) -> u64 {
+        self.links
+            .values()
+            .filter(|link| link.online)
+            .map(|link| match link.estimate {
+                Some(estimate) => ((estimate.uplink_high_ms + SETTLE_MARGIN_MS) * 1000.0) as u64,
+                None => u64::MAX,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
+    fn publish(&mut self) {
+        let snapshots = snapshots_of(&self.game, &self.links, self.clock.now());
         self.snapshots.send_replace(Arc::new(snapshots));
+        self.last_publish = Instant::now();
     }
 }
 
-fn snapshots_of(game: &Game, devices: &[u32], now: Time) -> Snapshots {
+fn snapshots_of(game: &Game, links: &BTreeMap<u64, Link>, now: Time) -> Snapshots {
+    let mut per_team: Vec<Vec<LinkView>> = vec![Vec::new(); game.contest().teams.len()];
+    for (device, link) in links {
+        if let Some(team_links) = per_team.get_mut(link.team.0) {
+            team_links.push(LinkView {
+                device: *device,
+                online: link.online,
+                offset_ms: link.estimate.map(|e| e.offset_ms),
+                round_trip_ms: link.estimate.map(|e| e.round_trip_ms),
+                uplink_ms: link.estimate.map(|e| e.uplink_high_ms),
+                last_seen_ms: link.last_seen.map(Time::as_millis),
+            });
+        }
+    }
+    let sync_fast = match game.stage() {
+        Stage::Question(QuestionStage {
+            play: Play::BuzzIn(play),
+            ..
+        }) => !matches!(play.phase, Phase::Closed { .. }),
+        _ => false,
+    };
     Snapshots {
-        public: StateView::of(game, devices, now, Audience::Public)
+        public: StateView::of(game, &per_team, now, Audience::Public)
             .to_json()
             .into(),
-        control: StateView::of(game, devices, now, Audience::Control)
+        control: StateView::of(game, &per_team, now, Audience::Control)
             .to_json()
             .into(),
+        sync_fast,
     }
 }
 

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::game::{self, CloseReason, Game, Phase, Play, Stage, Verdict};
+use crate::game::{self, Clamp, CloseReason, Game, Phase, Play, Stage, Verdict};
 
 /// Who a socket speaks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +48,21 @@ pub enum ClientMessage {
         token: Option<String>,
     },
     /// Team: press the buzzer.
-    Buzz,
+    Buzz {
+        /// When it was pressed, on the page's `performance.now()` clock (ms): the `timeStamp` of
+        /// the `pointerdown` event. Without it the arrival time counts.
+        #[serde(default)]
+        pressed_at: Option<f64>,
+    },
+    /// Team: the answer to a `sync` ping.
+    SyncReply {
+        /// The `t0` of the ping, echoed.
+        t0: f64,
+        /// Page clock when the ping arrived.
+        t1: f64,
+        /// Page clock when this reply left.
+        t2: f64,
+    },
     /// Control: show the next question.
     ShowNextQuestion,
     /// Control: open the buzzers.
@@ -78,7 +92,12 @@ pub enum ClientMessage {
 impl ClientMessage {
     /// Whether this is a command only the MC may send.
     pub fn is_control_command(&self) -> bool {
-        !matches!(self, ClientMessage::Hello { .. } | ClientMessage::Buzz)
+        !matches!(
+            self,
+            ClientMessage::Hello { .. }
+                | ClientMessage::Buzz { .. }
+                | ClientMessage::SyncReply { .. }
+        )
     }
 }
 
@@ -93,6 +112,11 @@ pub enum ServerMessage {
         /// For a team socket: its team id.
         #[serde(skip_serializing_if = "Option::is_none")]
         team: Option<String>,
+    },
+    /// Team sockets: a clock-sync ping; answer at once with `sync_reply`.
+    Sync {
+        /// Server clock when it left (ms, fractional).
+        t0: f64,
     },
     /// The command with this id was applied.
     Ack {
@@ -178,6 +202,29 @@ pub struct TeamView {
     pub score: i64,
     /// Phones of this team connected now.
     pub devices: u32,
+    /// Of those, phones answering the clock-sync pings (a phone whose radio or page went to
+    /// sleep stays connected but stops answering).
+    pub online: u32,
+    /// Control only: each phone's link, for spotting a bad connection before opening.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub links: Option<Vec<LinkView>>,
+}
+
+/// One phone's connection as measured by clock sync.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LinkView {
+    /// Connection number, unique while the server runs.
+    pub device: u64,
+    /// Answering pings.
+    pub online: bool,
+    /// Phone clock minus server clock.
+    pub offset_ms: Option<f64>,
+    /// Best round trip.
+    pub round_trip_ms: Option<f64>,
+    /// High percentile of the phone-to-server delay.
+    pub uplink_ms: Option<f64>,
+    /// Server time of the last answered ping.
+    pub last_seen_ms: Option<u64>,
 }
 
 /// The round on stage.
@@ -214,7 +261,7 @@ pub struct QuestionView {
 /// The buzz-in state of the question on stage.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BuzzView {
-    /// `ready`, `open`, `floor`, `locked` or `closed`.
+    /// `ready`, `open`, `settling`, `floor`, `locked` or `closed`.
     pub phase: &'static str,
     /// When the running countdown ends (server time, ms), if one runs.
     pub deadline_ms: Option<u64>,
@@ -230,8 +277,12 @@ pub struct BuzzView {
     pub closed_reason: Option<&'static str>,
     /// Judgements on this question, oldest first.
     pub judgements: Vec<JudgementView>,
-    /// Buzzes that took the floor on this question, oldest first.
+    /// How many times the buzzers were opened on this question (buzzes carry their `race`).
+    pub race: u32,
+    /// Buzzes that entered a race on this question: by race, then earliest press first.
     pub buzzes: Vec<BuzzRecordView>,
+    /// Buzzes before the buzzers opened.
+    pub false_starts: Vec<FalseStartView>,
 }
 
 /// One judgement on the question on stage.
@@ -243,13 +294,46 @@ pub struct JudgementView {
     pub verdict: Verdict,
 }
 
-/// One buzz that took the floor.
+/// One buzz in a race, with the evidence for the verdict.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BuzzRecordView {
     /// Team id.
     pub team: String,
-    /// Server time of the buzz (ms).
+    /// Which opening of the buzzers.
+    pub race: u32,
+    /// 1 for the earliest press of its race.
+    pub rank: usize,
+    /// Press time minus the earliest press of the race (ms): the "+12 ms" on screen.
+    pub gap_ms: f64,
+    /// Press time used for the verdict (server clock, ms).
+    pub press_ms: f64,
+    /// When the buzz reached the server (server clock, ms).
+    pub arrived_ms: f64,
+    /// The press time the phone claimed (its own clock, ms), if any.
+    pub claimed_ms: Option<f64>,
+    /// The phone's clock offset used (ms).
+    pub offset_ms: Option<f64>,
+    /// The phone's best round trip (ms).
+    pub round_trip_ms: Option<f64>,
+    /// How far before arrival the press could be placed (ms), after the round's cap.
+    pub allowance_ms: Option<f64>,
+    /// `early`, `late` or `before_open` when the claim was moved.
+    pub clamp: Option<Clamp>,
+    /// Within the measurement error of the winner: a close call.
+    pub close: bool,
+}
+
+/// A buzz before the buzzers opened.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FalseStartView {
+    /// Team id.
+    pub team: String,
+    /// When the server saw it (ms).
     pub at_ms: u64,
+    /// With the lockout rule: the team's buzzer works again from this moment (ms).
+    pub locked_until_ms: Option<u64>,
+    /// With the lose-question rule: the team cannot answer this question.
+    pub lost_question: bool,
 }
 
 /// Which view of the state to build.
@@ -263,7 +347,12 @@ pub enum Audience {
 
 impl StateView {
     /// Builds the view of `game` for `audience`. `devices` counts connected phones per team.
-    pub fn of(game: &Game, devices: &[u32], now: game::Time, audience: Audience) -> StateView {
+    pub fn of(
+        game: &Game,
+        links: &[Vec<LinkView>],
+        now: game::Time,
+        audience: Audience,
+    ) -> StateView {
         let contest = game.contest();
         let team_id = |team: game::TeamId| {
             contest
@@ -277,11 +366,16 @@ impl StateView {
             .iter()
             .zip(game.scores())
             .enumerate()
-            .map(|(i, (team, score))| TeamView {
-                id: team.id.clone(),
-                name: team.name.clone(),
-                score: *score,
-                devices: devices.get(i).copied().unwrap_or(0),
+            .map(|(i, (team, score))| {
+                let team_links = links.get(i).map(Vec::as_slice).unwrap_or_default();
+                TeamView {
+                    id: team.id.clone(),
+                    name: team.name.clone(),
+                    score: *score,
+                    devices: team_links.len() as u32,
+                    online: team_links.iter().filter(|l| l.online).count() as u32,
+                    links: (audience == Audience::Control).then(|| team_links.to_vec()),
+                }
             })
             .collect();
         let control = audience == Audience::Control;
@@ -311,7 +405,7 @@ impl StateView {
                 let (phase, deadline, countdown, floor, time_up, closed_reason) = match &play.phase
                 {
                     Phase::Ready => ("ready", None, None, None, false, None),
-                    Phase::Open { deadline } => (
+                    Phase::Open { deadline, .. } => (
                         "open",
                         Some(deadline.as_millis()),
                         Some(rules.buzz_window_ms),
@@ -319,6 +413,7 @@ impl StateView {
                         false,
                         None,
                     ),
+                    Phase::Settling { .. } => ("settling", None, None, None, false, None),
                     Phase::Floor {
                         team,
                         deadline,
@@ -341,6 +436,29 @@ impl StateView {
                         Some(close_reason(*reason)),
                     ),
                 };
+                let cap_us = rules.press_allowance_cap_ms * 1000;
+                let mut buzzes = Vec::new();
+                for race in 1..=play.race {
+                    let mut order: Vec<_> = play.buzzes.iter().filter(|b| b.race == race).collect();
+                    order.sort_by_key(|b| (b.press, b.arrived, b.team));
+                    let first = order.first().map(|b| b.press);
+                    for (rank, b) in order.iter().enumerate() {
+                        buzzes.push(BuzzRecordView {
+                            team: team_id(b.team),
+                            race,
+                            rank: rank + 1,
+                            gap_ms: first.map_or(0.0, |f| ms(b.press.0 - f.0)),
+                            press_ms: ms(b.press.0),
+                            arrived_ms: ms(b.arrived.0),
+                            claimed_ms: b.claim.map(|c| c.pressed_us as f64 / 1000.0),
+                            offset_ms: b.claim.map(|c| c.offset_us as f64 / 1000.0),
+                            round_trip_ms: b.claim.map(|c| ms(c.round_trip_us)),
+                            allowance_ms: b.claim.map(|c| ms(c.allowance_us.min(cap_us))),
+                            clamp: b.clamp,
+                            close: b.close,
+                        });
+                    }
+                }
                 let buzz_view = BuzzView {
                     phase,
                     deadline_ms: deadline,
@@ -357,12 +475,16 @@ impl StateView {
                             verdict: j.verdict,
                         })
                         .collect(),
-                    buzzes: play
-                        .buzzes
+                    race: play.race,
+                    buzzes,
+                    false_starts: play
+                        .false_starts
                         .iter()
-                        .map(|b| BuzzRecordView {
-                            team: team_id(b.team),
-                            at_ms: b.at.as_millis(),
+                        .map(|f| FalseStartView {
+                            team: team_id(f.team),
+                            at_ms: f.at.as_millis(),
+                            locked_until_ms: f.locked_until.map(|t| t.as_millis()),
+                            lost_question: f.lost_question,
                         })
                         .collect(),
                 };
@@ -391,6 +513,11 @@ impl StateView {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
     }
+}
+
+/// Microseconds as fractional milliseconds.
+fn ms(us: u64) -> f64 {
+    us as f64 / 1000.0
 }
 
 fn close_reason(reason: CloseReason) -> &'static str {

@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -12,12 +13,14 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::RustEmbed;
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
 use crate::game::{Command, Contest, TeamId};
-use crate::owner::{OwnerHandle, Request};
+use crate::link::{FAST_PING_MS, SLOW_PING_MS, TeamLink};
+use crate::owner::{Clock, OwnerHandle, Request};
 use crate::protocol::{ClientEnvelope, ClientMessage, Role, ServerMessage};
 
 /// The pages, scripts and styles, embedded in the binary.
@@ -43,6 +46,10 @@ pub struct AppState {
     pub cancel: CancellationToken,
     /// Tracks socket tasks so shutdown can wait for them.
     pub tracker: TaskTracker,
+    /// The server clock shared with the owner task.
+    pub clock: Clock,
+    /// Numbers team connections.
+    pub next_device: Arc<AtomicU64>,
 }
 
 /// Builds the router: pages, assets, the public state and the WebSocket.
@@ -91,7 +98,10 @@ fn embedded(path: &str) -> Response {
         return (StatusCode::NOT_FOUND, "not found").into_response();
     };
     let mime = mime_guess::from_path(path).first_or_octet_stream();
-    let content_type = if mime.type_() == "text" || mime.subtype() == "javascript" {
+    let is_text = mime.type_() == "text"
+        || matches!(mime.subtype().as_str(), "javascript" | "json")
+        || mime.suffix().is_some_and(|suffix| suffix == "xml");
+    let content_type = if is_text {
         format!("{mime}; charset=utf-8")
     } else {
         mime.to_string()
@@ -121,7 +131,12 @@ async fn ws_upgrade(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<AppState>,
 ) -> Response {
-    let span = tracing::info_span!("socket", %peer, role = tracing::field::Empty);
+    let span = tracing::info_span!(
+        "socket",
+        %peer,
+        role = tracing::field::Empty,
+        device = tracing::field::Empty
+    );
     let tracker = state.tracker.clone();
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
@@ -141,16 +156,21 @@ async fn run_socket(mut socket: WebSocket, state: AppState) {
     let Some(peer) = accept_hello(&mut socket, &state).await else {
         return;
     };
-    if let Peer::Team(team) = peer {
-        state.owner.presence(Request::TeamConnected(team)).await;
-    }
-    serve_socket(&mut socket, &state, peer).await;
-    if let Peer::Team(team) = peer {
-        state.owner.presence(Request::TeamDisconnected(team)).await;
+    let mut link = match peer {
+        Peer::Team(team) => {
+            let device = state.next_device.fetch_add(1, Ordering::Relaxed);
+            tracing::Span::current().record("device", device);
+            state.owner.link(Request::LinkOpened { device, team }).await;
+            Some((device, TeamLink::new(state.clock.now())))
+        }
+        Peer::Control | Peer::Screen => None,
+    };
+    serve_socket(&mut socket, &state, peer, &mut link).await;
+    if let Some((device, _)) = link {
+        state.owner.link(Request::LinkClosed { device }).await;
     }
     tracing::info!("socket closed");
 }
-
 /// Waits for a valid `hello`; answers `welcome`, or an error and a close.
 async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> {
     let first = tokio::select! {
@@ -221,11 +241,19 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
     Some(peer)
 }
 
-/// After `hello`: forwards commands, answers them, and sends every new state.
-async fn serve_socket(socket: &mut WebSocket, state: &AppState, peer: Peer) {
+/// After `hello`: forwards commands, answers them, sends every new state, and keeps a team
+/// phone's clock in sync.
+async fn serve_socket(
+    socket: &mut WebSocket,
+    state: &AppState,
+    peer: Peer,
+    link: &mut Option<(u64, TeamLink)>,
+) {
     let mut snapshots = state.owner.snapshots.clone();
     // Send the current state right away, then every change.
     snapshots.mark_changed();
+    // Team phones get their first ping at once, so a press soon after joining has an estimate.
+    let mut next_ping = Instant::now();
     loop {
         tokio::select! {
             changed = snapshots.changed() => {
@@ -243,9 +271,23 @@ async fn serve_socket(socket: &mut WebSocket, state: &AppState, peer: Peer) {
                     break;
                 }
             }
+            () = tokio::time::sleep_until(next_ping), if link.is_some() => {
+                let Some((device, team_link)) = link.as_mut() else { break };
+                let now = state.clock.now();
+                let t0 = team_link.ping(now);
+                if team_link.check_online(now) {
+                    report_link(state, *device, team_link).await;
+                }
+                let fast = snapshots.borrow().sync_fast;
+                let period = if fast { FAST_PING_MS } else { SLOW_PING_MS };
+                next_ping = Instant::now() + Duration::from_millis(period);
+                if send_json(socket, &ServerMessage::Sync { t0 }).await.is_err() {
+                    break;
+                }
+            }
             incoming = socket.recv() => {
                 let reply = match incoming {
-                    Some(Ok(Message::Text(text))) => handle_text(&text, state, peer).await,
+                    Some(Ok(Message::Text(text))) => handle_text(&text, state, peer, link).await,
                     Some(Ok(Message::Binary(_))) => Some(ServerMessage::error(
                         "binary_not_supported",
                         "send JSON text frames",
@@ -272,8 +314,27 @@ async fn serve_socket(socket: &mut WebSocket, state: &AppState, peer: Peer) {
     }
 }
 
+/// Sends a team phone's measurements to the owner (for the control page and the settle window).
+async fn report_link(state: &AppState, device: u64, link: &TeamLink) {
+    state
+        .owner
+        .link(Request::LinkMeasured {
+            device,
+            estimate: link.estimate(),
+            online: link.online(),
+            last_seen: link.last_seen(),
+        })
+        .await;
+}
+
 /// Turns one text message into a game command, applies it and returns the answer to send.
-async fn handle_text(text: &str, state: &AppState, peer: Peer) -> Option<ServerMessage> {
+async fn handle_text(
+    text: &str,
+    state: &AppState,
+    peer: Peer,
+    link: &mut Option<(u64, TeamLink)>,
+) -> Option<ServerMessage> {
+    let arrived = state.clock.now();
     let envelope = match serde_json::from_str::<ClientEnvelope>(text) {
         Ok(envelope) => envelope,
         Err(error) => return Some(ServerMessage::error("bad_message", error.to_string())),
@@ -294,8 +355,28 @@ async fn handle_text(text: &str, state: &AppState, peer: Peer) -> Option<ServerM
         ));
     }
     let command = match message {
-        ClientMessage::Buzz => match peer {
-            Peer::Team(team) => Command::Buzz { team },
+        ClientMessage::SyncReply { t0, t1, t2 } => {
+            let Some((device, team_link)) = link.as_mut() else {
+                return Some(ServerMessage::error(
+                    "not_allowed",
+                    "only team sockets take part in clock sync",
+                ));
+            };
+            let was_online = team_link.online();
+            if team_link.reply(t0, t1, t2, arrived) {
+                // A report per second at most (the owner throttles), and at once when it returns.
+                let samples = team_link.estimate().map_or(0, |e| e.samples);
+                if !was_online || samples <= 2 || samples % 10 == 0 {
+                    report_link(state, *device, team_link).await;
+                }
+            }
+            return None;
+        }
+        ClientMessage::Buzz { pressed_at } => match (peer, link.as_ref()) {
+            (Peer::Team(team), Some((_, team_link))) => Command::Buzz {
+                team,
+                claim: pressed_at.and_then(|at| team_link.claim(at)),
+            },
             _ => {
                 return Some(ServerMessage::error(
                     "not_allowed",
@@ -304,7 +385,8 @@ async fn handle_text(text: &str, state: &AppState, peer: Peer) -> Option<ServerM
             }
         },
         ClientMessage::ShowNextQuestion => Command::ShowNextQuestion,
-        ClientMessage::OpenBuzzers => Command::OpenBuzzers,
+        // The owner fills in the settle window from the phones' measured delays.
+        ClientMessage::OpenBuzzers => Command::OpenBuzzers { settle_us: 0 },
         ClientMessage::LockBuzzers => Command::LockBuzzers,
         ClientMessage::Judge { verdict } => Command::Judge { verdict },
         ClientMessage::RevealAnswer => Command::RevealAnswer,

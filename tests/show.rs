@@ -32,36 +32,58 @@ async fn full_question_with_simultaneous_buzzes() {
         team.state_where(|s| phase(s) == "open").await;
     }
 
-    // All four phones press in the same instant.
+    // All four phones press in the same instant: all four enter the race, exactly one wins it.
     let answers = join_all(
         teams
             .iter_mut()
             .map(|team| team.command(json!({"type": "buzz"}), 5)),
     )
     .await;
-    let winners: Vec<usize> = (0..4)
-        .filter(|&i| answers[i] == json!({"type": "ack", "id": 5}))
+    for answer in &answers {
+        assert_eq!(answer, &json!({"type": "ack", "id": 5}));
+    }
+    let decided = control.state_where(|s| phase(s) == "floor").await;
+    let winner_id = decided["buzz"]["floor"]
+        .as_str()
+        .expect("a floor holder")
+        .to_string();
+    let winner = TEAMS
+        .iter()
+        .position(|t| *t == winner_id)
+        .expect("known team");
+    let ranks: Vec<(String, u64)> = decided["buzz"]["buzzes"]
+        .as_array()
+        .expect("buzzes")
+        .iter()
+        .map(|b| {
+            (
+                b["team"].as_str().unwrap_or("").to_string(),
+                b["rank"].as_u64().unwrap_or(0),
+            )
+        })
         .collect();
-    assert_eq!(winners.len(), 1, "exactly one floor holder: {answers:?}");
-    let winner = winners[0];
-    for (i, answer) in answers.iter().enumerate() {
-        if i != winner {
-            assert_eq!(answer["type"], "rejected", "{answer}");
-            assert_eq!(answer["code"], "floor_taken", "{answer}");
-        }
-    }
-    let winner_id = TEAMS[winner];
-    for client in teams.iter_mut().chain([&mut screen, &mut control]) {
+    assert_eq!(
+        ranks.len(),
+        4,
+        "all four presses are in the evidence: {ranks:?}"
+    );
+    assert_eq!(ranks[0], (winner_id.clone(), 1));
+    // Every phone and the projector agree on the one floor holder; a late buzz is refused.
+    for client in teams.iter_mut().chain([&mut screen]) {
         let state = client.state_where(|s| phase(s) == "floor").await;
-        assert_eq!(state["buzz"]["floor"], winner_id);
+        assert_eq!(state["buzz"]["floor"], winner_id.as_str());
     }
+    let late = teams[(winner + 1) % 4]
+        .command(json!({"type": "buzz"}), 6)
+        .await;
+    assert_eq!(late["code"], "floor_taken", "{late}");
 
     control
         .ok(json!({"type": "judge", "verdict": "wrong"}))
         .await;
     // Buzzers reopen for the three teams that have not tried; the screen shows the exact state.
     let reopened = screen.state_where(|s| phase(s) == "open").await;
-    let team_view = |id: &str, score: i64| json!({"id": id, "name": format!("Đội {id}"), "score": score, "devices": 1});
+    let team_view = |id: &str, score: i64| json!({"id": id, "name": format!("Đội {id}"), "score": score, "devices": 1, "online": 1});
     assert_eq!(
         without_times(reopened),
         json!({
@@ -78,22 +100,32 @@ async fn full_question_with_simultaneous_buzzes() {
                 "countdown_ms": 10000,
                 "floor": null,
                 "time_up": false,
-                "tried": [winner_id],
+                "tried": [winner_id.as_str()],
                 "closed_reason": null,
-                "judgements": [{"team": winner_id, "verdict": "wrong"}],
-                "buzzes": [{"team": winner_id, "at_ms": "<at>"}]
+                "judgements": [{"team": winner_id.as_str(), "verdict": "wrong"}],
+                "race": 2,
+                "buzzes": "<evidence>",
+                "false_starts": []
             }
         })
     );
 
     // The team that answered wrong cannot buzz again; another one takes the floor.
-    let again = teams[winner].command(json!({"type": "buzz"}), 6).await;
+    let again = teams[winner].command(json!({"type": "buzz"}), 7).await;
     assert_eq!(again["code"], "already_tried", "{again}");
     let second = (winner + 1) % 4;
     teams[second].ok(json!({"type": "buzz"})).await;
-    control
+    let second_race = control
         .state_where(|s| s["buzz"]["floor"] == TEAMS[second])
         .await;
+    let race_two: Vec<&Value> = second_race["buzz"]["buzzes"]
+        .as_array()
+        .expect("buzzes")
+        .iter()
+        .filter(|b| b["race"] == 2)
+        .collect();
+    assert_eq!(race_two.len(), 1);
+    assert_eq!(race_two[0]["team"], TEAMS[second]);
     control
         .ok(json!({"type": "judge", "verdict": "correct"}))
         .await;

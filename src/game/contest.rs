@@ -99,6 +99,28 @@ pub struct BuzzInRules {
     pub reopen_after_wrong: bool,
     /// Never let a score go below zero.
     pub floor_at_zero: bool,
+    /// The most a claimed press time may precede its arrival. Bounds what a phone that lies about
+    /// its press time can gain; see `docs/FAIRNESS.md` for the choice of the default.
+    pub press_allowance_cap_ms: u64,
+    /// The longest wait after a first buzz for earlier presses still in flight (0 = none: the
+    /// first arrival wins, as with ordinary buzzers).
+    pub settle_max_ms: u64,
+    /// What a buzz before the buzzers open costs.
+    pub false_start: FalseStartRule,
+    /// With the `lockout` rule: how long a false start locks the team's buzzer.
+    pub false_start_lockout_ms: u64,
+}
+
+/// What happens to a team that buzzes before the buzzers open ("bấm sớm").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FalseStartRule {
+    /// Nothing: the early press is simply not counted.
+    Ignore,
+    /// The team's buzzer is dead for `false_start_lockout_ms`.
+    Lockout,
+    /// The team loses the right to answer this question ("phạm quy").
+    LoseQuestion,
 }
 
 impl Default for BuzzInRules {
@@ -110,6 +132,10 @@ impl Default for BuzzInRules {
             penalty: 0,
             reopen_after_wrong: true,
             floor_at_zero: false,
+            press_allowance_cap_ms: DEFAULT_PRESS_ALLOWANCE_CAP_MS,
+            settle_max_ms: 100,
+            false_start: FalseStartRule::Lockout,
+            false_start_lockout_ms: 250,
         }
     }
 }
@@ -149,6 +175,12 @@ fn invalid(at: impl Into<String>, problem: impl Into<String>) -> ContestError {
         problem: problem.into(),
     }
 }
+
+/// Default cap on how far before its arrival a press may be placed: covers the p99 uplink delay
+/// of an awake phone on Wi-Fi (~60 ms) with a margin, and is the most a cheating phone can gain.
+pub const DEFAULT_PRESS_ALLOWANCE_CAP_MS: u64 = 80;
+/// Upper bound for the settle window and the press allowance: a verdict must feel instant.
+const MAX_FAIRNESS_MS: u64 = 250;
 
 /// Upper bound for any window, so that a typo (extra zeros) cannot freeze a show for hours.
 const MAX_WINDOW_MS: u64 = 10 * 60 * 1000;
@@ -280,6 +312,23 @@ fn validate_buzz_in_rules(rules: &BuzzInRules, at: &str) -> Result<(), ContestEr
                 format!("must be 1..={MAX_WINDOW_MS} ms"),
             ));
         }
+    }
+    for (name, value) in [
+        ("press_allowance_cap_ms", rules.press_allowance_cap_ms),
+        ("settle_max_ms", rules.settle_max_ms),
+    ] {
+        if value > MAX_FAIRNESS_MS {
+            return Err(invalid(
+                format!("{at}.rules.{name}"),
+                format!("must be 0..={MAX_FAIRNESS_MS} ms"),
+            ));
+        }
+    }
+    if rules.false_start_lockout_ms > MAX_WINDOW_MS {
+        return Err(invalid(
+            format!("{at}.rules.false_start_lockout_ms"),
+            format!("must be 0..={MAX_WINDOW_MS} ms"),
+        ));
     }
     for (name, value) in [("points", rules.points), ("penalty", rules.penalty)] {
         if !(0..=MAX_POINTS).contains(&value) {

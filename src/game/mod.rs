@@ -13,8 +13,11 @@ pub mod contest;
 
 use serde::{Deserialize, Serialize};
 
-pub use buzz_in::{BuzzInQuestion, CloseReason, Phase};
-pub use contest::{BuzzInRound, BuzzInRules, Contest, ContestError, Question, Round, Team};
+use buzz_in::Setting;
+pub use buzz_in::{BuzzInQuestion, Clamp, CloseReason, Phase, PressClaim};
+pub use contest::{
+    BuzzInRound, BuzzInRules, Contest, ContestError, FalseStartRule, Question, Round, Team,
+};
 
 /// A moment in time: microseconds since the Unix epoch, as supplied by the caller.
 ///
@@ -62,13 +65,20 @@ pub enum Command {
     /// Show the next question of the programme (the first one at the start).
     ShowNextQuestion,
     /// Open the buzzers for the teams that have not tried this question.
-    OpenBuzzers,
+    OpenBuzzers {
+        /// How long to wait after a first buzz for earlier presses still in flight, from the
+        /// connected phones' measured delays (bounded by the round's `settle_max_ms`).
+        settle_us: u64,
+    },
     /// Lock the buzzers while they are open.
     LockBuzzers,
     /// A team presses its buzzer.
     Buzz {
         /// The team buzzing.
         team: TeamId,
+        /// When the phone says it was pressed, with its clock estimate; without it the arrival
+        /// time counts as the press time.
+        claim: Option<PressClaim>,
     },
     /// The MC judges the answer of the team with the floor.
     Judge {
@@ -110,7 +120,28 @@ pub enum Event {
     },
     /// Buzzers locked.
     BuzzersLocked,
-    /// `team` buzzed first; `locked_out` are the other teams that were still eligible.
+    /// A buzz entered the race with this press time; the verdict follows after the settle window.
+    BuzzReceived {
+        /// Who buzzed.
+        team: TeamId,
+        /// Its press time on the server clock.
+        press: Time,
+    },
+    /// A claimed press time was outside what is plausible and was moved.
+    PressClamped {
+        /// Whose claim.
+        team: TeamId,
+        /// Which way.
+        clamp: Clamp,
+    },
+    /// A team buzzed before the buzzers opened.
+    FalseStart {
+        /// Who.
+        team: TeamId,
+        /// Whether it lost the question for it.
+        lost_question: bool,
+    },
+    /// `team` pressed first; `locked_out` are the other teams that were still eligible.
     FloorTaken {
         /// The team with the floor.
         team: TeamId,
@@ -118,6 +149,8 @@ pub enum Event {
         deadline: Time,
         /// Teams that lost the race.
         locked_out: Vec<TeamId>,
+        /// Another press was within the measurement error: a close call.
+        close: bool,
     },
     /// The buzz window ran out with no buzz; the question is closed.
     BuzzWindowExpired,
@@ -195,6 +228,15 @@ pub enum Rejection {
     /// The team answered wrong on this question.
     #[error("your team has already answered this question")]
     AlreadyTried,
+    /// The team already buzzed in this race.
+    #[error("your team has already buzzed")]
+    AlreadyBuzzed,
+    /// The team's buzzer is locked for a moment after a false start.
+    #[error("your buzzer is locked for a moment after a false start")]
+    FalseStartLockout,
+    /// The team lost this question by a false start.
+    #[error("your team lost this question by buzzing too early")]
+    LostByFalseStart,
     /// Judging with no team on the floor.
     #[error("no team has the floor")]
     NoFloor,
@@ -226,6 +268,9 @@ impl Rejection {
             Rejection::FloorTaken => "floor_taken",
             Rejection::AlreadyHasFloor => "already_has_floor",
             Rejection::AlreadyTried => "already_tried",
+            Rejection::AlreadyBuzzed => "already_buzzed",
+            Rejection::FalseStartLockout => "false_start_lockout",
+            Rejection::LostByFalseStart => "lost_by_false_start",
             Rejection::NoFloor => "no_floor",
             Rejection::NothingToUndo => "nothing_to_undo",
             Rejection::AlreadyRevealed => "already_revealed",
@@ -360,12 +405,9 @@ impl Game {
     /// Lets every deadline due at `now` expire.
     pub fn tick(&mut self, now: Time) -> Vec<Event> {
         let mut events = Vec::new();
-        if let Stage::Question(QuestionStage {
-            play: Play::BuzzIn(play),
-            ..
-        }) = &mut self.stage
-        {
-            play.tick(now, &mut events);
+        let team_count = self.contest.teams.len();
+        if let Ok((play, rules, _)) = buzz_in_parts(&mut self.stage, &self.contest) {
+            play.tick(Setting { rules, team_count }, now, &mut events);
         }
         events
     }
@@ -427,27 +469,27 @@ impl Game {
                 });
                 Ok(())
             }
-            Command::OpenBuzzers => {
+            Command::OpenBuzzers { settle_us } => {
                 let (play, rules, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
-                play.open(rules, team_count, now, events)
+                play.open(Setting { rules, team_count }, *settle_us, now, events)
             }
             Command::LockBuzzers => {
                 let (play, _, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
                 play.lock(events)
             }
-            Command::Buzz { team } => {
+            Command::Buzz { team, claim } => {
                 if team.0 >= team_count {
                     return Err(Rejection::UnknownTeam);
                 }
                 let (play, rules, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
-                play.buzz(*team, rules, team_count, now, events)
+                play.buzz(*team, *claim, Setting { rules, team_count }, now, events)
             }
             Command::Judge { verdict } => {
                 let (play, rules, floor_at_zero) = buzz_in_parts(&mut self.stage, &self.contest)?;
                 let play_before = Play::BuzzIn(play.clone());
                 // Judged goes before what the judgement caused (reopen, close).
                 let judged_at = events.len();
-                let change = play.judge(*verdict, rules, team_count, now, events)?;
+                let change = play.judge(*verdict, Setting { rules, team_count }, now, events)?;
                 let delta = clamp_delta(self.scores[change.team.0], change.delta, floor_at_zero);
                 self.scores[change.team.0] += delta;
                 events.insert(

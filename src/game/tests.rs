@@ -3,7 +3,7 @@
 //! Every test builds its own small contest (four teams "a".."d", buzz-in rounds of three
 //! questions) and drives it with explicit times; nothing here sleeps or reads a clock.
 
-use super::buzz_in::{Buzz, Judgement};
+use super::buzz_in::{Buzz, FalseStart, Judgement};
 use super::*;
 
 const A: TeamId = TeamId(0);
@@ -62,6 +62,23 @@ fn default_rules() -> BuzzInRules {
     BuzzInRules::default()
 }
 
+/// Default rules, but a buzz before the buzzers open is simply not counted.
+fn ignore_rules() -> BuzzInRules {
+    BuzzInRules {
+        false_start: FalseStartRule::Ignore,
+        ..BuzzInRules::default()
+    }
+}
+
+/// Default rules, but a buzz before the buzzers open loses the question.
+fn lose_question_rules(reopen_after_wrong: bool) -> BuzzInRules {
+    BuzzInRules {
+        false_start: FalseStartRule::LoseQuestion,
+        reopen_after_wrong,
+        ..BuzzInRules::default()
+    }
+}
+
 fn penalty_rules(penalty: i64) -> BuzzInRules {
     BuzzInRules {
         penalty,
@@ -85,7 +102,20 @@ fn floor_at_zero_rules(penalty: i64) -> BuzzInRules {
 }
 
 fn buzz(team: TeamId) -> Command {
-    Command::Buzz { team }
+    Command::Buzz { team, claim: None }
+}
+
+/// The record of a buzz without a claimed press time: the arrival is the press.
+fn plain_buzz(team: TeamId, race: u32, at: Time) -> Buzz {
+    Buzz {
+        team,
+        race,
+        arrived: at,
+        press: at,
+        claim: None,
+        clamp: None,
+        close: false,
+    }
 }
 
 fn judge(verdict: Verdict) -> Command {
@@ -145,7 +175,7 @@ fn ready(rules: BuzzInRules) -> Game {
 /// The first question with the buzzers opened at `T0` (window ends at `t(10_000)` by default).
 fn open(rules: BuzzInRules) -> Game {
     let mut game = ready(rules);
-    ok(&mut game, Command::OpenBuzzers, T0);
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, T0);
     game
 }
 
@@ -173,6 +203,9 @@ fn test_contests_are_valid() {
     assert_eq!(contest(default_rules()).validate(), Ok(()));
     assert_eq!(contest(floor_at_zero_rules(5)).validate(), Ok(()));
     assert_eq!(contest(no_reopen_rules()).validate(), Ok(()));
+    assert_eq!(contest(ignore_rules()).validate(), Ok(()));
+    assert_eq!(contest(lose_question_rules(true)).validate(), Ok(()));
+    assert_eq!(contest(lose_question_rules(false)).validate(), Ok(()));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -218,7 +251,7 @@ fn show_first_question_puts_it_on_stage_ready() {
 #[test]
 fn open_buzzers_starts_the_window_for_all_teams() {
     let mut game = ready(default_rules());
-    let events = ok(&mut game, Command::OpenBuzzers, t(500));
+    let events = ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(500));
     assert_eq!(
         events,
         vec![Event::BuzzersOpened {
@@ -229,6 +262,7 @@ fn open_buzzers_starts_the_window_for_all_teams() {
     assert_eq!(
         phase(&game),
         Phase::Open {
+            opened_at: t(500),
             deadline: t(10_500)
         }
     );
@@ -239,7 +273,7 @@ fn open_buzzers_starts_the_window_for_all_teams() {
         buzz_window_ms: 3_000,
         ..BuzzInRules::default()
     });
-    let events = ok(&mut game, Command::OpenBuzzers, t(500));
+    let events = ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(500));
     assert_eq!(
         events,
         vec![Event::BuzzersOpened {
@@ -256,11 +290,18 @@ fn first_buzz_takes_the_floor_and_locks_out_the_others() {
     let events = ok(&mut game, buzz(C), t(1_000));
     assert_eq!(
         events,
-        vec![Event::FloorTaken {
-            team: C,
-            deadline: t(6_000),
-            locked_out: vec![A, B, D],
-        }]
+        vec![
+            Event::BuzzReceived {
+                team: C,
+                press: t(1_000)
+            },
+            Event::FloorTaken {
+                team: C,
+                deadline: t(6_000),
+                locked_out: vec![A, B, D],
+                close: false,
+            },
+        ]
     );
     assert_eq!(
         phase(&game),
@@ -270,13 +311,7 @@ fn first_buzz_takes_the_floor_and_locks_out_the_others() {
             time_up: false,
         }
     );
-    assert_eq!(
-        play(&game).buzzes,
-        vec![Buzz {
-            team: C,
-            at: t(1_000)
-        }]
-    );
+    assert_eq!(play(&game).buzzes, vec![plain_buzz(C, 1, t(1_000))]);
     assert_eq!(play(&game).floor(), Some(C));
     assert_eq!(game.next_deadline(), Some(t(6_000)));
 
@@ -288,18 +323,27 @@ fn first_buzz_takes_the_floor_and_locks_out_the_others() {
     let events = ok(&mut game, buzz(A), t(1_000));
     assert_eq!(
         events,
-        vec![Event::FloorTaken {
-            team: A,
-            deadline: t(21_000),
-            locked_out: vec![B, C, D],
-        }]
+        vec![
+            Event::BuzzReceived {
+                team: A,
+                press: t(1_000)
+            },
+            Event::FloorTaken {
+                team: A,
+                deadline: t(21_000),
+                locked_out: vec![B, C, D],
+                close: false,
+            },
+        ]
     );
 }
 
 /// The MC locks open buzzers; a locked question can be opened again with a fresh window.
 #[test]
 fn lock_then_reopen() {
-    let mut game = open(default_rules());
+    // With the `ignore` false-start rule a buzz while locked is simply not counted (the other
+    // rules are covered under "Fair judgement").
+    let mut game = open(ignore_rules());
     assert_eq!(
         ok(&mut game, Command::LockBuzzers, t(2_000)),
         vec![Event::BuzzersLocked]
@@ -311,7 +355,7 @@ fn lock_then_reopen() {
         Rejection::BuzzersClosed
     );
 
-    let events = ok(&mut game, Command::OpenBuzzers, t(3_000));
+    let events = ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(3_000));
     assert_eq!(
         events,
         vec![Event::BuzzersOpened {
@@ -322,6 +366,7 @@ fn lock_then_reopen() {
     assert_eq!(
         phase(&game),
         Phase::Open {
+            opened_at: t(3_000),
             deadline: t(13_000)
         }
     );
@@ -389,6 +434,7 @@ fn wrong_answer_penalises_and_reopens_for_the_others() {
     assert_eq!(
         phase(&game),
         Phase::Open {
+            opened_at: t(3_000),
             deadline: t(13_000)
         }
     );
@@ -397,11 +443,22 @@ fn wrong_answer_penalises_and_reopens_for_the_others() {
     let events = ok(&mut game, buzz(C), t(4_000));
     assert_eq!(
         events,
-        vec![Event::FloorTaken {
-            team: C,
-            deadline: t(9_000),
-            locked_out: vec![A, D],
-        }]
+        vec![
+            Event::BuzzReceived {
+                team: C,
+                press: t(4_000)
+            },
+            Event::FloorTaken {
+                team: C,
+                deadline: t(9_000),
+                locked_out: vec![A, D],
+                close: false,
+            },
+        ]
+    );
+    assert_eq!(
+        play(&game).buzzes,
+        vec![plain_buzz(B, 1, t(1_000)), plain_buzz(C, 2, t(4_000))]
     );
 }
 
@@ -425,7 +482,7 @@ fn wrong_answer_without_reopen_locks_the_buzzers() {
     assert_eq!(play(&game).tried, vec![B]);
     assert_eq!(game.next_deadline(), None);
 
-    let events = ok(&mut game, Command::OpenBuzzers, t(4_000));
+    let events = ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(4_000));
     assert_eq!(
         events,
         vec![Event::BuzzersOpened {
@@ -482,7 +539,7 @@ fn all_teams_wrong_closes_the_question_without_reopen() {
     let mut game = ready(no_reopen_rules());
     for (i, team) in ALL.into_iter().enumerate() {
         let at = 1_000 * (i as u64 + 1);
-        ok(&mut game, Command::OpenBuzzers, t(at));
+        ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(at));
         ok(&mut game, buzz(team), t(at + 100));
         let events = ok(&mut game, judge(Verdict::Wrong), t(at + 200));
         let caused = if i + 1 < ALL.len() {
@@ -559,7 +616,7 @@ fn reveal_closes_a_ready_or_locked_question() {
         );
         assert!(question_stage(game).revealed);
         assert_eq!(
-            refused(game, Command::OpenBuzzers, t(1_500)),
+            refused(game, Command::OpenBuzzers { settle_us: 0 }, t(1_500)),
             Rejection::QuestionClosed
         );
     }
@@ -625,7 +682,7 @@ fn programme_runs_across_two_rounds_to_the_finish() {
         );
         assert!(!game.can_undo());
 
-        ok(&mut game, Command::OpenBuzzers, now);
+        ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, now);
         ok(&mut game, buzz(B), now.after(100));
         ok(&mut game, judge(Verdict::Correct), now.after(200));
         now = now.after(1_000);
@@ -657,7 +714,7 @@ fn show_next_skips_a_ready_or_locked_question() {
             question: 1
         }]
     );
-    ok(&mut game, Command::OpenBuzzers, t(2_000));
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(2_000));
     ok(&mut game, Command::LockBuzzers, t(3_000));
     assert_eq!(
         ok(&mut game, Command::ShowNextQuestion, t(4_000)),
@@ -678,7 +735,7 @@ fn commands_before_the_first_question_are_refused() {
     let mut game = Game::new(contest(default_rules()));
     assert_eq!(refused(&mut game, buzz(A), T0), Rejection::NoQuestion);
     assert_eq!(
-        refused(&mut game, Command::OpenBuzzers, T0),
+        refused(&mut game, Command::OpenBuzzers { settle_us: 0 }, T0),
         Rejection::NoQuestion
     );
     assert_eq!(
@@ -709,7 +766,7 @@ fn commands_after_the_contest_finished_are_refused() {
     assert_eq!(game.stage(), &Stage::Finished);
     assert_eq!(refused(&mut game, buzz(A), T0), Rejection::ContestFinished);
     assert_eq!(
-        refused(&mut game, Command::OpenBuzzers, T0),
+        refused(&mut game, Command::OpenBuzzers { settle_us: 0 }, T0),
         Rejection::ContestFinished
     );
     assert_eq!(
@@ -737,13 +794,15 @@ fn commands_after_the_contest_finished_are_refused() {
 /// A buzz is refused whenever the buzzers are not open: Ready, Locked, Closed, expired.
 #[test]
 fn buzz_while_buzzers_closed_is_refused() {
-    let mut game = ready(default_rules());
+    // Ready and Locked refuse plainly under the `ignore` false-start rule; the other rules record
+    // a false start (see "Fair judgement"). Closed and expired refuse under every rule.
+    let mut game = ready(ignore_rules());
     assert_eq!(
         refused(&mut game, buzz(A), t(100)),
         Rejection::BuzzersClosed
     );
 
-    let mut game = open(default_rules());
+    let mut game = open(ignore_rules());
     ok(&mut game, Command::LockBuzzers, t(100));
     assert_eq!(
         refused(&mut game, buzz(A), t(200)),
@@ -777,7 +836,7 @@ fn buzz_by_a_team_that_already_tried_is_refused() {
 
     let mut game = with_floor(no_reopen_rules(), B);
     ok(&mut game, judge(Verdict::Wrong), t(2_000));
-    ok(&mut game, Command::OpenBuzzers, t(2_100));
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(2_100));
     assert_eq!(
         refused(&mut game, buzz(B), t(2_500)),
         Rejection::AlreadyTried
@@ -858,17 +917,17 @@ fn lock_when_not_open_is_refused() {
 fn open_in_the_wrong_phase_is_refused() {
     let mut game = open(default_rules());
     assert_eq!(
-        refused(&mut game, Command::OpenBuzzers, t(100)),
+        refused(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(100)),
         Rejection::BuzzersOpen
     );
     let mut game = with_floor(default_rules(), A);
     assert_eq!(
-        refused(&mut game, Command::OpenBuzzers, t(2_000)),
+        refused(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(2_000)),
         Rejection::AwaitingJudgement
     );
     let mut game = closed(default_rules());
     assert_eq!(
-        refused(&mut game, Command::OpenBuzzers, t(3_000)),
+        refused(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(3_000)),
         Rejection::QuestionClosed
     );
 }
@@ -1078,13 +1137,7 @@ fn undo_after_reopen_and_another_buzz_returns_to_the_first_floor() {
         vec![Event::Undone { team: B, delta: -5 }]
     );
     assert_eq!(play(&game).floor(), Some(B));
-    assert_eq!(
-        play(&game).buzzes,
-        vec![Buzz {
-            team: B,
-            at: t(1_000)
-        }]
-    );
+    assert_eq!(play(&game).buzzes, vec![plain_buzz(B, 1, t(1_000))]);
     assert_eq!(game.scores(), &[0, 0, 0, 0]);
     assert_eq!(game, before);
 }
@@ -1157,11 +1210,11 @@ fn next_deadline_in_each_phase() {
     assert_eq!(game.next_deadline(), None, "not started");
     ok(&mut game, Command::ShowNextQuestion, T0);
     assert_eq!(game.next_deadline(), None, "ready");
-    ok(&mut game, Command::OpenBuzzers, t(100));
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(100));
     assert_eq!(game.next_deadline(), Some(t(10_100)), "open");
     ok(&mut game, Command::LockBuzzers, t(200));
     assert_eq!(game.next_deadline(), None, "locked");
-    ok(&mut game, Command::OpenBuzzers, t(300));
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(300));
     assert_eq!(game.next_deadline(), Some(t(10_300)), "reopened");
     ok(&mut game, buzz(A), t(400));
     assert_eq!(game.next_deadline(), Some(t(5_400)), "floor");
@@ -1273,17 +1326,24 @@ fn simultaneous_buzzes_give_exactly_one_floor() {
 
     assert_eq!(
         results[0],
-        Ok(vec![Event::FloorTaken {
-            team: C,
-            deadline: t(7_000),
-            locked_out: vec![A, B, D],
-        }])
+        Ok(vec![
+            Event::BuzzReceived {
+                team: C,
+                press: now
+            },
+            Event::FloorTaken {
+                team: C,
+                deadline: t(7_000),
+                locked_out: vec![A, B, D],
+                close: false,
+            },
+        ])
     );
     for result in &results[1..] {
         assert_eq!(result, &Err(Rejection::FloorTaken));
     }
     assert_eq!(play(&game).floor(), Some(C));
-    assert_eq!(play(&game).buzzes, vec![Buzz { team: C, at: now }]);
+    assert_eq!(play(&game).buzzes, vec![plain_buzz(C, 1, now)]);
     assert_eq!(game.scores(), &[0, 0, 0, 0]);
 }
 
@@ -1298,7 +1358,7 @@ fn floor_at_zero_stops_a_penalty_at_zero_and_undo_restores_it() {
     let mut game = closed(floor_at_zero_rules(15));
     assert_eq!(game.scores(), &[0, 10, 0, 0]);
     ok(&mut game, Command::ShowNextQuestion, t(3_000));
-    ok(&mut game, Command::OpenBuzzers, t(3_000));
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(3_000));
     ok(&mut game, buzz(B), t(4_000));
     let before = game.clone();
 
@@ -1381,14 +1441,14 @@ fn floor_at_zero_never_withholds_points_from_a_team_below_zero() {
         buzz_in_round("Floored", floor_at_zero_rules(5), 2),
     ]));
     ok(&mut game, Command::ShowNextQuestion, T0);
-    ok(&mut game, Command::OpenBuzzers, T0);
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, T0);
     ok(&mut game, buzz(B), t(100));
     ok(&mut game, judge(Verdict::Wrong), t(200));
     ok(&mut game, Command::LockBuzzers, t(300));
     assert_eq!(game.scores(), &[0, -20, 0, 0]);
 
     ok(&mut game, Command::ShowNextQuestion, t(1_000));
-    ok(&mut game, Command::OpenBuzzers, t(1_000));
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(1_000));
     ok(&mut game, buzz(B), t(1_100));
     let events = ok(&mut game, judge(Verdict::Correct), t(1_200));
     assert_eq!(
@@ -1413,7 +1473,7 @@ fn floor_at_zero_never_withholds_points_from_a_team_below_zero() {
     assert_eq!(game.scores(), &[0, -6, 0, 0]);
 
     ok(&mut game, Command::ShowNextQuestion, t(2_000));
-    ok(&mut game, Command::OpenBuzzers, t(2_000));
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(2_000));
     ok(&mut game, buzz(B), t(2_100));
     let events = ok(&mut game, judge(Verdict::Wrong), t(2_200));
     assert_eq!(
@@ -1520,6 +1580,17 @@ fn parse(json: &serde_json::Value) -> Result<Contest, ContestError> {
     Contest::from_json(&json.to_string())
 }
 
+/// Checks that `json` is refused with an error naming `place`.
+fn invalid_at(json: &serde_json::Value, place: &str) {
+    match parse(json) {
+        Err(error @ ContestError::Invalid { .. }) => {
+            let message = error.to_string();
+            assert!(message.contains(place), "{message:?} does not name {place}");
+        }
+        other => panic!("expected an error at {place}, got {other:?}"),
+    }
+}
+
 /// The base file is valid and missing rules take their defaults.
 #[test]
 fn contest_file_parses_with_default_rules() {
@@ -1542,16 +1613,6 @@ fn contest_file_parses_with_default_rules() {
 /// Each broken file is refused with an error naming the place in the file.
 #[test]
 fn contest_file_errors_name_the_place() {
-    fn invalid_at(json: &serde_json::Value, place: &str) {
-        match parse(json) {
-            Err(error @ ContestError::Invalid { .. }) => {
-                let message = error.to_string();
-                assert!(message.contains(place), "{message:?} does not name {place}");
-            }
-            other => panic!("expected an error at {place}, got {other:?}"),
-        }
-    }
-
     let mut json = contest_json();
     json["teams"][1]["id"] = "a".into();
     invalid_at(&json, "teams[1].id");
@@ -1588,4 +1649,1187 @@ fn contest_file_with_unknown_field_is_a_parse_error() {
             "{json} gave {result:?}"
         );
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fair judgement
+// ---------------------------------------------------------------------------------------------
+
+/// One millisecond in microseconds, for settle windows and clock values.
+const MS: u64 = 1_000;
+
+/// What an honest phone sends for a press at `press` (server clock) when its own clock runs
+/// `offset_us` ahead of the server's: `pressed_us = press_us + offset_us`. Its clock estimate is
+/// good to 1 ms and its delays make a press up to 60 ms before arrival plausible.
+fn claim(press: Time, offset_us: i64) -> PressClaim {
+    let press_us = i64::try_from(press.0).unwrap_or(i64::MAX);
+    PressClaim {
+        pressed_us: press_us + offset_us,
+        offset_us,
+        error_us: 1_000,
+        round_trip_us: 2_000,
+        allowance_us: 60_000,
+    }
+}
+
+fn claimed(team: TeamId, claim: PressClaim) -> Command {
+    Command::Buzz {
+        team,
+        claim: Some(claim),
+    }
+}
+
+/// The record of a buzz in `race` that arrived at `arrived` and was placed at `press`
+/// (no clamp, not a close call).
+fn record(team: TeamId, race: u32, arrived: Time, press: Time, claim: Option<PressClaim>) -> Buzz {
+    Buzz {
+        team,
+        race,
+        arrived,
+        press,
+        claim,
+        clamp: None,
+        close: false,
+    }
+}
+
+/// The first question with the buzzers opened at `at`, waiting `settle_us` after a first buzz.
+fn open_at(rules: BuzzInRules, settle_us: u64, at: Time) -> Game {
+    let mut game = ready(rules);
+    ok(&mut game, Command::OpenBuzzers { settle_us }, at);
+    game
+}
+
+/// B's buzz arrives first, but A pressed first: after the settle window A has the floor.
+#[test]
+fn the_press_claim_decides_not_the_arrival() {
+    let mut game = open_at(default_rules(), 50 * MS, T0);
+    // B's phone clock is 250 ms behind the server's, A's an hour ahead.
+    let b_claim = claim(t(1_015), -250_000);
+    let a_claim = claim(t(1_000), 3_600_000_000);
+
+    let events = ok(&mut game, claimed(B, b_claim), t(1_020));
+    assert_eq!(
+        events,
+        vec![Event::BuzzReceived {
+            team: B,
+            press: t(1_015)
+        }]
+    );
+    let settling = Phase::Settling {
+        opened_at: T0,
+        until: t(1_065),
+    };
+    assert_eq!(phase(&game), settling);
+    assert_eq!(game.next_deadline(), Some(t(1_065)));
+    assert_eq!(play(&game).floor(), None);
+    let b_buzz = record(B, 1, t(1_020), t(1_015), Some(b_claim));
+    assert_eq!(play(&game).race_order(), vec![b_buzz]);
+
+    let events = ok(&mut game, claimed(A, a_claim), t(1_030));
+    assert_eq!(
+        events,
+        vec![Event::BuzzReceived {
+            team: A,
+            press: t(1_000)
+        }]
+    );
+    // A later buzz joins the race; it does not move the settle deadline.
+    assert_eq!(phase(&game), settling);
+    assert_eq!(game.next_deadline(), Some(t(1_065)));
+    let a_buzz = record(A, 1, t(1_030), t(1_000), Some(a_claim));
+    assert_eq!(play(&game).race_order(), vec![a_buzz, b_buzz]);
+    assert_eq!(play(&game).buzzes, vec![b_buzz, a_buzz]);
+
+    // While the race settles: one buzz per team, and the MC waits for the verdict.
+    assert_eq!(
+        refused(&mut game, claimed(B, b_claim), t(1_040)),
+        Rejection::AlreadyBuzzed
+    );
+    assert_eq!(
+        refused(&mut game, judge(Verdict::Correct), t(1_040)),
+        Rejection::NoFloor
+    );
+    for command in [
+        Command::LockBuzzers,
+        Command::RevealAnswer,
+        Command::ShowNextQuestion,
+        Command::OpenBuzzers { settle_us: 0 },
+    ] {
+        assert_eq!(
+            refused(&mut game, command, t(1_040)),
+            Rejection::AwaitingJudgement
+        );
+    }
+
+    assert_eq!(game.tick(Time(t(1_065).0 - 1)), vec![]);
+    assert_eq!(phase(&game), settling);
+    assert_eq!(
+        game.tick(t(1_065)),
+        vec![Event::FloorTaken {
+            team: A,
+            deadline: t(6_065),
+            locked_out: vec![B, C, D],
+            close: false,
+        }]
+    );
+    assert_eq!(
+        phase(&game),
+        Phase::Floor {
+            team: A,
+            deadline: t(6_065),
+            time_up: false,
+        }
+    );
+    assert_eq!(play(&game).race_order(), vec![a_buzz, b_buzz]);
+    assert_eq!(game.next_deadline(), Some(t(6_065)));
+}
+
+/// The settle wait never exceeds arrival + settle_max_ms; once it is over the race is closed.
+#[test]
+fn the_settle_wait_is_bounded_and_then_the_race_is_over() {
+    // A huge settle window from the transport is cut to the round's 100 ms.
+    let mut game = open_at(default_rules(), u64::MAX, T0);
+    assert_eq!(
+        ok(&mut game, buzz(C), t(1_000)),
+        vec![Event::BuzzReceived {
+            team: C,
+            press: t(1_000)
+        }]
+    );
+    assert_eq!(
+        phase(&game),
+        Phase::Settling {
+            opened_at: T0,
+            until: t(1_100),
+        }
+    );
+    assert_eq!(game.next_deadline(), Some(t(1_100)));
+
+    // One microsecond before the deadline a buzz still joins the race...
+    let mut joined = game.clone();
+    let just_in = Time(t(1_100).0 - 1);
+    assert_eq!(
+        ok(&mut joined, buzz(D), just_in),
+        vec![Event::BuzzReceived {
+            team: D,
+            press: just_in
+        }]
+    );
+    assert_eq!(play(&joined).race_order().len(), 2);
+
+    // ...at the deadline, even before the owner's tick, it is refused, however early its claim.
+    assert_eq!(refused(&mut game, buzz(A), t(1_100)), Rejection::FloorTaken);
+    assert_eq!(
+        game.tick(t(1_100)),
+        vec![Event::FloorTaken {
+            team: C,
+            deadline: t(6_100),
+            locked_out: vec![A, B, D],
+            close: false,
+        }]
+    );
+    assert_eq!(refused(&mut game, buzz(A), t(1_101)), Rejection::FloorTaken);
+    assert_eq!(
+        refused(&mut game, claimed(B, claim(t(1_050), 0)), t(1_101)),
+        Rejection::FloorTaken
+    );
+    assert_eq!(
+        play(&game).buzzes,
+        vec![record(C, 1, t(1_000), t(1_000), None)]
+    );
+
+    // A claimed press is waited on from the press, still within arrival + settle_max_ms.
+    let mut game = open_at(default_rules(), 200 * MS, T0);
+    ok(&mut game, claimed(B, claim(t(960), 0)), t(1_000));
+    assert_eq!(
+        phase(&game),
+        Phase::Settling {
+            opened_at: T0,
+            until: t(1_100),
+        }
+    );
+
+    // A press whose settle window is already over when it arrives takes the floor at once.
+    let mut game = open_at(default_rules(), 50 * MS, T0);
+    assert_eq!(
+        ok(&mut game, claimed(D, claim(t(945), 0)), t(1_000)),
+        vec![
+            Event::BuzzReceived {
+                team: D,
+                press: t(945)
+            },
+            Event::FloorTaken {
+                team: D,
+                deadline: t(6_000),
+                locked_out: vec![A, B, C],
+                close: false,
+            },
+        ]
+    );
+
+    // settle_max_ms 0: ordinary buzzers, the first arrival wins at once whatever the claims.
+    let mut game = open_at(
+        BuzzInRules {
+            settle_max_ms: 0,
+            ..BuzzInRules::default()
+        },
+        50 * MS,
+        T0,
+    );
+    assert_eq!(
+        ok(&mut game, buzz(B), t(1_000)),
+        vec![
+            Event::BuzzReceived {
+                team: B,
+                press: t(1_000)
+            },
+            Event::FloorTaken {
+                team: B,
+                deadline: t(6_000),
+                locked_out: vec![A, C, D],
+                close: false,
+            },
+        ]
+    );
+    assert_eq!(
+        refused(&mut game, claimed(A, claim(t(990), 0)), t(1_000)),
+        Rejection::FloorTaken
+    );
+    assert_eq!(play(&game).floor(), Some(B));
+}
+
+/// A phone claiming a press 5 s before its arrival is placed at the earliest plausible press.
+#[test]
+fn a_claim_far_earlier_than_its_delays_allow_is_clamped() {
+    let mut game = open_at(default_rules(), 0, T0);
+    let cheat = claim(t(1_000), 42_000);
+    assert_eq!(
+        ok(&mut game, claimed(A, cheat), t(6_000)),
+        vec![
+            Event::PressClamped {
+                team: A,
+                clamp: Clamp::Early
+            },
+            Event::BuzzReceived {
+                team: A,
+                press: t(5_940)
+            },
+            Event::FloorTaken {
+                team: A,
+                deadline: t(11_000),
+                locked_out: vec![B, C, D],
+                close: false,
+            },
+        ]
+    );
+    assert_eq!(
+        play(&game).buzzes,
+        vec![Buzz {
+            clamp: Some(Clamp::Early),
+            ..record(A, 1, t(6_000), t(5_940), Some(cheat))
+        }]
+    );
+    assert_eq!(play(&game).false_starts, vec![]);
+}
+
+/// An allowance above the round's cap is cut to the cap: a lying phone gains at most the cap,
+/// and an honest team that really pressed first still wins.
+#[test]
+fn the_round_cap_bounds_what_a_lying_phone_gains() {
+    let liar = PressClaim {
+        allowance_us: 10_000_000,
+        error_us: 200,
+        ..claim(t(1_000), -3_000)
+    };
+    for (cap_ms, press) in [(80, t(5_920)), (30, t(5_970)), (0, t(6_000))] {
+        let mut game = open_at(
+            BuzzInRules {
+                press_allowance_cap_ms: cap_ms,
+                ..BuzzInRules::default()
+            },
+            0,
+            T0,
+        );
+        let events = ok(&mut game, claimed(A, liar), t(6_000));
+        assert_eq!(
+            events[..2],
+            [
+                Event::PressClamped {
+                    team: A,
+                    clamp: Clamp::Early
+                },
+                Event::BuzzReceived { team: A, press },
+            ],
+            "cap {cap_ms} ms"
+        );
+        assert_eq!(
+            t(6_000).0 - press.0,
+            cap_ms * MS,
+            "gain with cap {cap_ms} ms"
+        );
+    }
+
+    // B pressed 1 ms before the liar's capped press; its press arrived 71 ms later.
+    let mut game = open_at(default_rules(), 100 * MS, T0);
+    let honest = PressClaim {
+        allowance_us: 80_000,
+        error_us: 200,
+        ..claim(t(5_919), 7_000)
+    };
+    assert_eq!(
+        ok(&mut game, claimed(B, honest), t(5_990)),
+        vec![Event::BuzzReceived {
+            team: B,
+            press: t(5_919)
+        }]
+    );
+    assert_eq!(
+        ok(&mut game, claimed(A, liar), t(6_000)),
+        vec![
+            Event::PressClamped {
+                team: A,
+                clamp: Clamp::Early
+            },
+            Event::BuzzReceived {
+                team: A,
+                press: t(5_920)
+            },
+        ]
+    );
+    assert_eq!(
+        game.tick(t(6_019)),
+        vec![Event::FloorTaken {
+            team: B,
+            deadline: t(11_019),
+            locked_out: vec![A, C, D],
+            close: false,
+        }]
+    );
+    assert_eq!(
+        play(&game).race_order(),
+        vec![
+            record(B, 1, t(5_990), t(5_919), Some(honest)),
+            Buzz {
+                clamp: Some(Clamp::Early),
+                ..record(A, 1, t(6_000), t(5_920), Some(liar))
+            },
+        ]
+    );
+}
+
+/// A claim after the arrival is moved to the arrival.
+#[test]
+fn a_claim_later_than_its_arrival_is_clamped_to_the_arrival() {
+    let mut game = open_at(default_rules(), 0, T0);
+    let late = claim(t(1_050), -12_345);
+    assert_eq!(
+        ok(&mut game, claimed(C, late), t(1_000)),
+        vec![
+            Event::PressClamped {
+                team: C,
+                clamp: Clamp::Late
+            },
+            Event::BuzzReceived {
+                team: C,
+                press: t(1_000)
+            },
+            Event::FloorTaken {
+                team: C,
+                deadline: t(6_000),
+                locked_out: vec![A, B, D],
+                close: false,
+            },
+        ]
+    );
+    assert_eq!(
+        play(&game).buzzes,
+        vec![Buzz {
+            clamp: Some(Clamp::Late),
+            ..record(C, 1, t(1_000), t(1_000), Some(late))
+        }]
+    );
+}
+
+/// Claims from before the opening that are not plausible (or within the clock error) are not
+/// false starts: they are moved into the window and never placed before the opening.
+#[test]
+fn an_implausible_claim_from_before_the_opening_is_clamped_into_the_window() {
+    // (claim, arrival, press it gets, clamp): buzzers open at t(1_000), allowance 60 ms.
+    let cases = [
+        // Earliest plausible t(970) is before the opening: moved to the opening.
+        (claim(t(900), 0), t(1_030), t(1_000), Clamp::BeforeOpen),
+        // Earliest plausible t(1_940) is after the opening: moved there.
+        (claim(t(500), 0), t(2_000), t(1_940), Clamp::Early),
+        // 1 ms before the opening with a 1 ms clock error: may well have been after it.
+        (claim(t(999), 0), t(1_030), t(1_000), Clamp::BeforeOpen),
+    ];
+    for rules in [default_rules(), ignore_rules(), lose_question_rules(true)] {
+        for (c, arrival, press, clamp) in cases {
+            let mut game = open_at(rules.clone(), 0, t(1_000));
+            let events = ok(&mut game, claimed(A, c), arrival);
+            assert_eq!(
+                events[..2],
+                [
+                    Event::PressClamped { team: A, clamp },
+                    Event::BuzzReceived { team: A, press },
+                ],
+                "{c:?} arriving at {arrival:?} under {:?}",
+                rules.false_start
+            );
+            assert_eq!(play(&game).floor(), Some(A));
+            assert_eq!(play(&game).false_starts, vec![]);
+            assert_eq!(
+                play(&game).buzzes,
+                vec![Buzz {
+                    clamp: Some(clamp),
+                    ..record(A, 1, arrival, press, Some(c))
+                }]
+            );
+        }
+    }
+}
+
+/// Absurd claims (extreme clock values, errors, allowances) never panic and always land in
+/// [opened_at, arrival].
+#[test]
+fn extreme_claims_never_panic_and_stay_in_the_window() {
+    let values = [i64::MIN, i64::MIN + 1, -1, 0, 1, i64::MAX - 1, i64::MAX];
+    let opened_at = t(1_000);
+    let arrival = t(1_030);
+    for rules in [default_rules(), ignore_rules(), lose_question_rules(true)] {
+        for pressed_us in values {
+            for offset_us in values {
+                for (error_us, allowance_us) in [(0, 0), (1_000, 60_000), (u64::MAX, u64::MAX)] {
+                    let c = PressClaim {
+                        pressed_us,
+                        offset_us,
+                        error_us,
+                        round_trip_us: u64::MAX,
+                        allowance_us,
+                    };
+                    let corrected = i128::from(pressed_us) - i128::from(offset_us);
+                    let (press, clamp) = if corrected > i128::from(arrival.0) {
+                        (arrival, Clamp::Late)
+                    } else if allowance_us == 0 {
+                        (arrival, Clamp::Early)
+                    } else {
+                        (opened_at, Clamp::BeforeOpen)
+                    };
+                    let mut game = open_at(rules.clone(), u64::MAX, opened_at);
+                    let events = match game.apply(&claimed(A, c), arrival) {
+                        Ok(events) => events,
+                        Err(rejection) => panic!("{c:?} was refused: {rejection:?}"),
+                    };
+                    assert_eq!(
+                        events[..2],
+                        [
+                            Event::PressClamped { team: A, clamp },
+                            Event::BuzzReceived { team: A, press },
+                        ],
+                        "{c:?}"
+                    );
+                    assert!(opened_at <= press && press <= arrival);
+                    // The settle wait is bounded by the round, not by the claim.
+                    let until = Time(press.0.saturating_add(u64::MAX)).clamp(arrival, t(1_130));
+                    assert_eq!(phase(&game), Phase::Settling { opened_at, until }, "{c:?}");
+                    let events = game.tick(until);
+                    assert!(
+                        matches!(events[..], [Event::FloorTaken { team: A, .. }]),
+                        "{c:?}: {events:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Identical corrected presses: the earlier arrival wins, then the lower team; a close call.
+#[test]
+fn identical_presses_are_a_close_call_decided_by_arrival_then_team() {
+    let mut game = open_at(default_rules(), 50 * MS, T0);
+    let c_claim = claim(t(1_010), 123_456);
+    let b_claim = claim(t(1_010), -987_654);
+    ok(&mut game, claimed(C, c_claim), t(1_020));
+    ok(&mut game, claimed(B, b_claim), t(1_030));
+    assert_eq!(
+        game.tick(t(1_060)),
+        vec![Event::FloorTaken {
+            team: C,
+            deadline: t(6_060),
+            locked_out: vec![A, B, D],
+            close: true,
+        }]
+    );
+    assert_eq!(
+        play(&game).race_order(),
+        vec![
+            Buzz {
+                close: true,
+                ..record(C, 1, t(1_020), t(1_010), Some(c_claim))
+            },
+            Buzz {
+                close: true,
+                ..record(B, 1, t(1_030), t(1_010), Some(b_claim))
+            },
+        ]
+    );
+
+    // Same press and same arrival: the lower team index wins, whichever was applied first.
+    for first in [B, D] {
+        let second = if first == B { D } else { B };
+        let mut game = open_at(default_rules(), 50 * MS, T0);
+        ok(&mut game, claimed(first, claim(t(1_010), 5)), t(1_020));
+        ok(&mut game, claimed(second, claim(t(1_010), -5)), t(1_020));
+        assert_eq!(
+            game.tick(t(1_060)),
+            vec![Event::FloorTaken {
+                team: B,
+                deadline: t(6_060),
+                locked_out: vec![A, C, D],
+                close: true,
+            }]
+        );
+        let order: Vec<(TeamId, bool)> = play(&game)
+            .race_order()
+            .iter()
+            .map(|b| (b.team, b.close))
+            .collect();
+        assert_eq!(order, vec![(B, true), (D, true)]);
+    }
+}
+
+/// Presses closer than the sum of both clock errors are close calls; farther ones are not.
+#[test]
+fn presses_within_the_measurement_error_are_marked_close() {
+    // (A's press, B's press, each error): A always pressed first, B's press arrives first.
+    for (b_press, error_us, close) in [
+        (t(1_001), 2_000, true),
+        (t(1_002), 1_000, true),
+        (t(1_010), 1_000, false),
+    ] {
+        let mut game = open_at(default_rules(), 50 * MS, T0);
+        let a_claim = PressClaim {
+            error_us,
+            ..claim(t(1_000), 77)
+        };
+        let b_claim = PressClaim {
+            error_us,
+            ..claim(b_press, -77)
+        };
+        ok(&mut game, claimed(B, b_claim), t(1_015));
+        ok(&mut game, claimed(A, a_claim), t(1_020));
+        // C's plain buzz is 40 ms behind: never a close call.
+        ok(&mut game, buzz(C), t(1_040));
+        let until = b_press.after(50);
+        assert_eq!(game.next_deadline(), Some(until));
+        assert_eq!(
+            game.tick(until),
+            vec![Event::FloorTaken {
+                team: A,
+                deadline: until.after(5_000),
+                locked_out: vec![B, C, D],
+                close,
+            }],
+            "B at {b_press:?}, error {error_us}"
+        );
+        assert_eq!(
+            play(&game).race_order(),
+            vec![
+                Buzz {
+                    close,
+                    ..record(A, 1, t(1_020), t(1_000), Some(a_claim))
+                },
+                Buzz {
+                    close,
+                    ..record(B, 1, t(1_015), b_press, Some(b_claim))
+                },
+                record(C, 1, t(1_040), t(1_040), None),
+            ]
+        );
+    }
+}
+
+/// `ignore`: an early press is not counted, whether sent while Ready, while Locked, or claimed
+/// from before the opening; the team can press again at once.
+#[test]
+fn ignore_rule_does_not_count_an_early_press() {
+    let mut game = ready(ignore_rules());
+    assert_eq!(
+        refused(&mut game, buzz(A), t(100)),
+        Rejection::BuzzersClosed
+    );
+    assert_eq!(
+        refused(&mut game, claimed(A, claim(t(90), 0)), t(100)),
+        Rejection::BuzzersClosed
+    );
+
+    let mut game = open_at(ignore_rules(), 0, T0);
+    ok(&mut game, Command::LockBuzzers, t(100));
+    assert_eq!(
+        refused(&mut game, buzz(A), t(200)),
+        Rejection::BuzzersClosed
+    );
+
+    // Opened at t(1_000); A's press at t(980) was plausible (its allowance reaches t(970)) and
+    // more than its 1 ms error before the opening: it anticipated.
+    let mut game = open_at(ignore_rules(), 0, t(1_000));
+    assert_eq!(
+        refused(&mut game, claimed(A, claim(t(980), 0)), t(1_030)),
+        Rejection::BuzzersClosed
+    );
+    assert_eq!(play(&game).false_starts, vec![]);
+    assert_eq!(play(&game).buzzes, vec![]);
+    // Its next, real press counts.
+    let again = claim(t(1_040), 0);
+    assert_eq!(
+        ok(&mut game, claimed(A, again), t(1_050)),
+        vec![
+            Event::BuzzReceived {
+                team: A,
+                press: t(1_040)
+            },
+            Event::FloorTaken {
+                team: A,
+                deadline: t(6_050),
+                locked_out: vec![B, C, D],
+                close: false,
+            },
+        ]
+    );
+    assert_eq!(
+        play(&game).buzzes,
+        vec![record(A, 1, t(1_050), t(1_040), Some(again))]
+    );
+}
+
+/// `lockout`: an early buzz locks the team's buzzer for false_start_lockout_ms; mashing changes
+/// nothing; at exactly locked_until the buzzer works again.
+#[test]
+fn lockout_rule_locks_an_early_buzzer_until_exactly_its_end() {
+    // While Ready.
+    let mut game = ready(default_rules());
+    assert_eq!(
+        ok(&mut game, buzz(A), t(100)),
+        vec![Event::FalseStart {
+            team: A,
+            lost_question: false
+        }]
+    );
+    let lockout = FalseStart {
+        team: A,
+        at: t(100),
+        locked_until: Some(t(350)),
+        lost_question: false,
+    };
+    assert_eq!(play(&game).false_starts, vec![lockout]);
+    assert_eq!(phase(&game), Phase::Ready);
+    for at in [t(101), t(200), Time(t(350).0 - 1)] {
+        assert_eq!(
+            refused(&mut game, buzz(A), at),
+            Rejection::FalseStartLockout
+        );
+    }
+    assert_eq!(
+        ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(300)),
+        vec![Event::BuzzersOpened {
+            deadline: t(10_300),
+            eligible: ALL.to_vec(),
+        }]
+    );
+    assert_eq!(
+        refused(&mut game, buzz(A), Time(t(350).0 - 1)),
+        Rejection::FalseStartLockout
+    );
+    assert_eq!(
+        refused(&mut game, claimed(A, claim(t(340), 0)), t(349)),
+        Rejection::FalseStartLockout
+    );
+    assert_eq!(play(&game).false_starts, vec![lockout]);
+    assert_eq!(
+        ok(&mut game, buzz(A), t(350)),
+        vec![
+            Event::BuzzReceived {
+                team: A,
+                press: t(350)
+            },
+            Event::FloorTaken {
+                team: A,
+                deadline: t(5_350),
+                locked_out: vec![B, C, D],
+                close: false,
+            },
+        ]
+    );
+
+    // While Locked.
+    let mut game = open_at(default_rules(), 0, T0);
+    ok(&mut game, Command::LockBuzzers, t(100));
+    assert_eq!(
+        ok(&mut game, buzz(B), t(200)),
+        vec![Event::FalseStart {
+            team: B,
+            lost_question: false
+        }]
+    );
+    assert_eq!(phase(&game), Phase::Locked);
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(300));
+    assert_eq!(
+        refused(&mut game, buzz(B), t(449)),
+        Rejection::FalseStartLockout
+    );
+    ok(&mut game, buzz(B), t(450));
+    assert_eq!(play(&game).floor(), Some(B));
+
+    // By a plausible claim from before the opening, arriving after it.
+    let mut game = open_at(default_rules(), 0, t(1_000));
+    assert_eq!(
+        ok(&mut game, claimed(C, claim(t(980), 0)), t(1_030)),
+        vec![Event::FalseStart {
+            team: C,
+            lost_question: false
+        }]
+    );
+    assert_eq!(
+        play(&game).false_starts,
+        vec![FalseStart {
+            team: C,
+            at: t(1_030),
+            locked_until: Some(t(1_280)),
+            lost_question: false,
+        }]
+    );
+    assert_eq!(play(&game).buzzes, vec![]);
+    assert_eq!(
+        phase(&game),
+        Phase::Open {
+            opened_at: t(1_000),
+            deadline: t(11_000)
+        }
+    );
+    assert_eq!(
+        refused(&mut game, buzz(C), t(1_279)),
+        Rejection::FalseStartLockout
+    );
+    ok(&mut game, buzz(C), t(1_280));
+    assert_eq!(play(&game).floor(), Some(C));
+}
+
+/// `lose_question`: an early buzz takes the question from the team: it is not eligible, not
+/// locked out by a winner, and the question closes when the others have all answered wrong.
+#[test]
+fn lose_question_rule_takes_the_question_from_an_early_buzzer() {
+    let rules = lose_question_rules(true);
+
+    // While Ready.
+    let mut game = ready(rules.clone());
+    assert_eq!(
+        ok(&mut game, buzz(A), t(100)),
+        vec![Event::FalseStart {
+            team: A,
+            lost_question: true
+        }]
+    );
+    assert_eq!(
+        play(&game).false_starts,
+        vec![FalseStart {
+            team: A,
+            at: t(100),
+            locked_until: None,
+            lost_question: true,
+        }]
+    );
+    assert_eq!(
+        refused(&mut game, buzz(A), t(200)),
+        Rejection::LostByFalseStart
+    );
+    assert_eq!(
+        ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(300)),
+        vec![Event::BuzzersOpened {
+            deadline: t(10_300),
+            eligible: vec![B, C, D],
+        }]
+    );
+    assert_eq!(play(&game).eligible(4), vec![B, C, D]);
+    assert_eq!(
+        refused(&mut game, buzz(A), t(400)),
+        Rejection::LostByFalseStart
+    );
+    assert_eq!(
+        refused(&mut game, claimed(A, claim(t(390), 0)), t(400)),
+        Rejection::LostByFalseStart
+    );
+    let events = ok(&mut game, buzz(B), t(500));
+    assert_eq!(
+        events[1],
+        Event::FloorTaken {
+            team: B,
+            deadline: t(5_500),
+            locked_out: vec![C, D],
+            close: false,
+        }
+    );
+    assert_eq!(
+        ok(&mut game, judge(Verdict::Wrong), t(600))[1],
+        Event::BuzzersOpened {
+            deadline: t(10_600),
+            eligible: vec![C, D],
+        }
+    );
+    ok(&mut game, buzz(C), t(700));
+    assert_eq!(
+        ok(&mut game, judge(Verdict::Wrong), t(800))[1],
+        Event::BuzzersOpened {
+            deadline: t(10_800),
+            eligible: vec![D],
+        }
+    );
+    assert_eq!(
+        ok(&mut game, buzz(D), t(900))[1],
+        Event::FloorTaken {
+            team: D,
+            deadline: t(5_900),
+            locked_out: vec![],
+            close: false,
+        }
+    );
+    assert_eq!(
+        ok(&mut game, judge(Verdict::Wrong), t(1_000)),
+        vec![
+            Event::Judged {
+                team: D,
+                verdict: Verdict::Wrong,
+                delta: 0,
+            },
+            Event::QuestionClosed {
+                reason: CloseReason::AllTried
+            },
+        ]
+    );
+    assert_eq!(play(&game).tried, vec![B, C, D]);
+
+    // While Locked.
+    let mut game = open_at(rules.clone(), 0, T0);
+    ok(&mut game, Command::LockBuzzers, t(100));
+    assert_eq!(
+        ok(&mut game, buzz(C), t(200)),
+        vec![Event::FalseStart {
+            team: C,
+            lost_question: true
+        }]
+    );
+    assert_eq!(
+        ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(300)),
+        vec![Event::BuzzersOpened {
+            deadline: t(10_300),
+            eligible: vec![A, B, D],
+        }]
+    );
+
+    // By a plausible claim from before the opening, arriving while another buzz settles.
+    let mut game = open_at(rules, 50 * MS, t(1_000));
+    ok(&mut game, buzz(D), t(1_020));
+    assert_eq!(
+        ok(&mut game, claimed(B, claim(t(980), 0)), t(1_030)),
+        vec![Event::FalseStart {
+            team: B,
+            lost_question: true
+        }]
+    );
+    assert_eq!(
+        refused(&mut game, buzz(B), t(1_040)),
+        Rejection::LostByFalseStart
+    );
+    assert_eq!(
+        game.tick(t(1_070)),
+        vec![Event::FloorTaken {
+            team: D,
+            deadline: t(6_070),
+            locked_out: vec![A, C],
+            close: false,
+        }]
+    );
+    assert_eq!(
+        play(&game).race_order(),
+        vec![record(D, 1, t(1_020), t(1_020), None)]
+    );
+}
+
+/// When the last team that could still win loses the question by a false start, the question
+/// closes at once (AllTried) instead of waiting out a window nobody can buzz in.
+#[test]
+fn a_false_start_by_the_last_eligible_team_closes_the_question() {
+    // Reopened for D alone at t(1_500); D's claim is from before that opening.
+    let mut game = open_at(lose_question_rules(true), 0, T0);
+    for (i, team) in [A, B, C].into_iter().enumerate() {
+        let at = 1_000 + 200 * i as u64;
+        ok(&mut game, buzz(team), t(at));
+        ok(&mut game, judge(Verdict::Wrong), t(at + 100));
+    }
+    assert_eq!(
+        phase(&game),
+        Phase::Open {
+            opened_at: t(1_500),
+            deadline: t(11_500)
+        }
+    );
+    assert_eq!(
+        ok(&mut game, claimed(D, claim(t(1_480), 0)), t(1_520)),
+        vec![
+            Event::FalseStart {
+                team: D,
+                lost_question: true
+            },
+            Event::QuestionClosed {
+                reason: CloseReason::AllTried
+            },
+        ]
+    );
+    assert_eq!(
+        phase(&game),
+        Phase::Closed {
+            reason: CloseReason::AllTried
+        }
+    );
+    assert_eq!(game.next_deadline(), None);
+    assert_eq!(play(&game).eligible(4), vec![]);
+
+    // Without reopening: D buzzes while the buzzers are locked for it.
+    let mut game = ready(lose_question_rules(false));
+    for (i, team) in [A, B, C].into_iter().enumerate() {
+        let at = 1_000 * (i as u64 + 1);
+        ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(at));
+        ok(&mut game, buzz(team), t(at + 100));
+        ok(&mut game, judge(Verdict::Wrong), t(at + 200));
+    }
+    assert_eq!(phase(&game), Phase::Locked);
+    assert_eq!(
+        ok(&mut game, buzz(D), t(4_000)),
+        vec![
+            Event::FalseStart {
+                team: D,
+                lost_question: true
+            },
+            Event::QuestionClosed {
+                reason: CloseReason::AllTried
+            },
+        ]
+    );
+}
+
+/// After a wrong answer the reopened buzzers are race 2: the team that answered is out, the
+/// others may buzz again, and the settle window given at the opening applies again.
+#[test]
+fn reopening_after_wrong_starts_race_two_with_the_same_settle_window() {
+    let mut game = open_at(penalty_rules(5), 50 * MS, T0);
+    ok(&mut game, buzz(A), t(1_000));
+    ok(&mut game, buzz(B), t(1_020));
+    assert_eq!(
+        refused(&mut game, buzz(B), t(1_030)),
+        Rejection::AlreadyBuzzed
+    );
+    game.tick(t(1_050));
+    assert_eq!(play(&game).floor(), Some(A));
+
+    assert_eq!(
+        ok(&mut game, judge(Verdict::Wrong), t(2_000)),
+        vec![
+            Event::Judged {
+                team: A,
+                verdict: Verdict::Wrong,
+                delta: -5,
+            },
+            Event::BuzzersOpened {
+                deadline: t(12_000),
+                eligible: vec![B, C, D],
+            },
+        ]
+    );
+    assert_eq!(play(&game).race, 2);
+    assert_eq!(play(&game).settle_us, 50 * MS);
+    assert_eq!(play(&game).race_order(), vec![]);
+    assert_eq!(
+        refused(&mut game, buzz(A), t(2_100)),
+        Rejection::AlreadyTried
+    );
+    assert_eq!(
+        refused(&mut game, claimed(A, claim(t(2_050), 0)), t(2_100)),
+        Rejection::AlreadyTried
+    );
+
+    // B buzzed in race 1 and may buzz in race 2; C pressed earlier but arrives later.
+    let b_claim = claim(t(3_010), 7);
+    let c_claim = claim(t(3_000), -7);
+    ok(&mut game, claimed(B, b_claim), t(3_040));
+    assert_eq!(
+        phase(&game),
+        Phase::Settling {
+            opened_at: t(2_000),
+            until: t(3_060),
+        }
+    );
+    ok(&mut game, claimed(C, c_claim), t(3_050));
+    assert_eq!(
+        game.tick(t(3_060)),
+        vec![Event::FloorTaken {
+            team: C,
+            deadline: t(8_060),
+            locked_out: vec![B, D],
+            close: false,
+        }]
+    );
+    assert_eq!(
+        play(&game).race_order(),
+        vec![
+            record(C, 2, t(3_050), t(3_000), Some(c_claim)),
+            record(B, 2, t(3_040), t(3_010), Some(b_claim)),
+        ]
+    );
+    assert_eq!(
+        play(&game).buzzes,
+        vec![
+            record(A, 1, t(1_000), t(1_000), None),
+            record(B, 1, t(1_020), t(1_020), None),
+            record(B, 2, t(3_040), t(3_010), Some(b_claim)),
+            record(C, 2, t(3_050), t(3_000), Some(c_claim)),
+        ]
+    );
+}
+
+/// Undo after a settled race's judgement gives back exactly the floor, even while the next
+/// race is settling.
+#[test]
+fn undo_after_a_settled_race_restores_the_floor_exactly() {
+    let mut game = open_at(penalty_rules(5), 50 * MS, T0);
+    ok(&mut game, buzz(B), t(1_020));
+    ok(&mut game, claimed(A, claim(t(1_000), 99)), t(1_030));
+    game.tick(t(1_070));
+    let before = game.clone();
+    assert_eq!(
+        phase(&before),
+        Phase::Floor {
+            team: A,
+            deadline: t(6_070),
+            time_up: false,
+        }
+    );
+
+    ok(&mut game, judge(Verdict::Wrong), t(2_000));
+    ok(&mut game, buzz(C), t(3_000));
+    assert!(matches!(phase(&game), Phase::Settling { .. }));
+    assert_eq!(
+        ok(&mut game, Command::Undo, t(3_010)),
+        vec![Event::Undone { team: A, delta: -5 }]
+    );
+    assert_eq!(game, before);
+    assert_eq!(game.next_deadline(), Some(t(6_070)));
+    assert_eq!(play(&game).race, 1);
+}
+
+/// A tick long after the settle deadline and the answer deadline awards the floor as of the
+/// settle deadline, then reports the time up, in one go.
+#[test]
+fn a_late_tick_awards_the_floor_from_the_settle_deadline() {
+    let mut game = open_at(default_rules(), 50 * MS, T0);
+    ok(&mut game, buzz(B), t(1_000));
+    ok(&mut game, claimed(A, claim(t(990), 0)), t(1_030));
+    let settling = game.clone();
+
+    assert_eq!(
+        game.tick(t(20_000)),
+        vec![
+            Event::FloorTaken {
+                team: A,
+                deadline: t(6_050),
+                locked_out: vec![B, C, D],
+                close: false,
+            },
+            Event::AnswerTimeUp { team: A },
+        ]
+    );
+    assert_eq!(
+        phase(&game),
+        Phase::Floor {
+            team: A,
+            deadline: t(6_050),
+            time_up: true,
+        }
+    );
+    assert_eq!(game.next_deadline(), None);
+
+    // Late, but before the answer deadline: the deadline still counts from the settle deadline.
+    let mut game = settling.clone();
+    assert_eq!(
+        game.tick(t(3_000)),
+        vec![Event::FloorTaken {
+            team: A,
+            deadline: t(6_050),
+            locked_out: vec![B, C, D],
+            close: false,
+        }]
+    );
+    assert_eq!(game.next_deadline(), Some(t(6_050)));
+
+    // A command with no tick before it reports both first.
+    let mut game = settling;
+    assert_eq!(
+        ok(&mut game, judge(Verdict::Correct), t(20_000)),
+        vec![
+            Event::FloorTaken {
+                team: A,
+                deadline: t(6_050),
+                locked_out: vec![B, C, D],
+                close: false,
+            },
+            Event::AnswerTimeUp { team: A },
+            Event::Judged {
+                team: A,
+                verdict: Verdict::Correct,
+                delta: 10,
+            },
+            Event::QuestionClosed {
+                reason: CloseReason::Correct
+            },
+        ]
+    );
+}
+
+/// The settle bound and the allowance cap are at most 250 ms; the error names the field.
+#[test]
+fn fairness_bounds_are_validated() {
+    for field in ["press_allowance_cap_ms", "settle_max_ms"] {
+        let mut json = contest_json();
+        json["rounds"][0]["rules"][field] = 251.into();
+        invalid_at(&json, &format!("rounds[0].rules.{field}"));
+
+        for ms in [0, 250] {
+            let mut json = contest_json();
+            json["rounds"][0]["rules"][field] = ms.into();
+            assert!(parse(&json).is_ok(), "{field} = {ms}");
+        }
+    }
+}
+
+/// Each false-start rule has its name in the contest file; a misspelt one is a parse error.
+#[test]
+fn false_start_rules_parse_from_the_contest_file() {
+    for (name, rule) in [
+        ("ignore", FalseStartRule::Ignore),
+        ("lockout", FalseStartRule::Lockout),
+        ("lose_question", FalseStartRule::LoseQuestion),
+    ] {
+        let mut json = contest_json();
+        json["rounds"][0]["rules"]["false_start"] = name.into();
+        json["rounds"][0]["rules"]["false_start_lockout_ms"] = 400.into();
+        let contest = match parse(&json) {
+            Ok(contest) => contest,
+            Err(error) => panic!("{name}: {error}"),
+        };
+        let Round::BuzzIn(round) = &contest.rounds[0];
+        assert_eq!(round.rules.false_start, rule);
+        assert_eq!(round.rules.false_start_lockout_ms, 400);
+    }
+    let mut json = contest_json();
+    json["rounds"][0]["rules"]["false_start"] = "lose-question".into();
+    assert!(matches!(parse(&json), Err(ContestError::Parse(_))));
 }

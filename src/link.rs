@@ -1,0 +1,177 @@
+//! One team phone's link as the server sees it: the clock-sync pings it owes, the estimate they
+//! give, whether the phone still answers, and the press claims built from all that.
+//!
+//! Pure (times are passed in) so that the fairness benchmark drives exactly this code.
+
+use std::collections::VecDeque;
+
+use crate::clocksync::{ClockSync, SyncEstimate, SyncSample};
+use crate::game::{PressClaim, Time};
+
+/// Ping period while a question is on stage: often enough to keep a phone's Wi-Fi radio out of
+/// power save (radios doze after ~100-200 ms idle) and to keep the estimate fresh.
+pub const FAST_PING_MS: u64 = 100;
+/// Ping period between questions: enough to notice a phone that went away.
+pub const SLOW_PING_MS: u64 = 1000;
+/// A phone that has not answered for this long is shown offline.
+pub const OFFLINE_AFTER_MS: u64 = 3000;
+/// Added to a phone's high-percentile uplink delay to get how far before its arrival a press may
+/// be placed; the round's cap bounds the sum.
+pub const ALLOWANCE_MARGIN_MS: f64 = 10.0;
+/// Pings remembered while waiting for their answers; older ones are forgotten (their answers,
+/// if they ever come, are ignored).
+const OUTSTANDING: usize = 16;
+
+/// The server's side of one team phone's connection.
+#[derive(Clone, Debug)]
+pub struct TeamLink {
+    sync: ClockSync,
+    outstanding: VecDeque<f64>,
+    opened: Time,
+    last_reply: Option<Time>,
+    online: bool,
+}
+
+impl TeamLink {
+    /// A link opened at `now`.
+    pub fn new(now: Time) -> Self {
+        TeamLink {
+            sync: ClockSync::new(),
+            outstanding: VecDeque::with_capacity(OUTSTANDING),
+            opened: now,
+            last_reply: None,
+            online: true,
+        }
+    }
+
+    /// Records a ping sent at `now`; returns its `t0` (server ms) to put in the message.
+    pub fn ping(&mut self, now: Time) -> f64 {
+        let t0 = now.0 as f64 / 1000.0;
+        if self.outstanding.len() == OUTSTANDING {
+            self.outstanding.pop_front();
+        }
+        self.outstanding.push_back(t0);
+        t0
+    }
+
+    /// Takes the phone's answer to a ping, received at `now`. Answers to pings never sent (or
+    /// answered twice) are ignored, so a page cannot invent samples. Returns whether it counted.
+    pub fn reply(&mut self, t0: f64, t1: f64, t2: f64, now: Time) -> bool {
+        let Some(index) = self.outstanding.iter().position(|sent| *sent == t0) else {
+            return false;
+        };
+        self.outstanding.remove(index);
+        let sample = SyncSample {
+            t0,
+            t1,
+            t2,
+            t3: now.0 as f64 / 1000.0,
+        };
+        if !self.sync.add(sample) {
+            return false;
+        }
+        self.last_reply = Some(now);
+        self.online = true;
+        true
+    }
+
+    /// Re-evaluates whether the phone still answers; returns true when that changed.
+    pub fn check_online(&mut self, now: Time) -> bool {
+        let heard = self.last_reply.unwrap_or(self.opened);
+        let online = now.0.saturating_sub(heard.0) < OFFLINE_AFTER_MS * 1000;
+        let changed = online != self.online;
+        self.online = online;
+        changed
+    }
+
+    /// Whether the phone answers pings.
+    pub fn online(&self) -> bool {
+        self.online
+    }
+
+    /// When it last answered.
+    pub fn last_seen(&self) -> Option<Time> {
+        self.last_reply
+    }
+
+    /// The current clock estimate.
+    pub fn estimate(&self) -> Option<SyncEstimate> {
+        self.sync.estimate()
+    }
+
+    /// The claim to attach to a buzz pressed at `pressed_at_ms` on the page's clock; `None`
+    /// before the first sample (the arrival then counts as the press) or for a non-finite time.
+    pub fn claim(&self, pressed_at_ms: f64) -> Option<PressClaim> {
+        let estimate = self.sync.estimate()?;
+        // Anything beyond ±2^53 µs is nonsense; the core clamps whatever a claim says anyway.
+        const LIMIT: f64 = 9.0e15;
+        let pressed_us = pressed_at_ms * 1000.0;
+        if !pressed_us.is_finite() || pressed_us.abs() > LIMIT {
+            return None;
+        }
+        let offset_us = (estimate.offset_ms * 1000.0).clamp(-LIMIT, LIMIT);
+        Some(PressClaim {
+            pressed_us: pressed_us.round() as i64,
+            offset_us: offset_us.round() as i64,
+            error_us: (estimate.error_ms * 1000.0).round() as u64,
+            round_trip_us: (estimate.round_trip_ms * 1000.0).round() as u64,
+            allowance_us: ((estimate.uplink_high_ms + ALLOWANCE_MARGIN_MS) * 1000.0).round() as u64,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T0: Time = Time::from_millis(1_800_000_000_000);
+
+    #[test]
+    fn answers_to_unknown_pings_are_ignored() {
+        let mut link = TeamLink::new(T0);
+        assert!(!link.reply(12.0, 1.0, 1.0, T0.after(5)));
+        let t0 = link.ping(T0);
+        assert!(link.reply(t0, 500.0, 500.1, T0.after(4)));
+        // The same answer twice counts once.
+        assert!(!link.reply(t0, 500.0, 500.1, T0.after(6)));
+        assert_eq!(link.estimate().map(|e| e.samples), Some(1));
+    }
+
+    #[test]
+    fn claim_converts_the_page_clock_to_server_time() {
+        let mut link = TeamLink::new(T0);
+        let server_ms = T0.0 as f64 / 1000.0;
+        // The page clock reads 1000 when the server reads T0; 2 ms each way.
+        let t0 = link.ping(T0);
+        link.reply(t0, 1002.0, 1002.0, T0.after(4));
+        let claim = link.claim(1500.0).expect("claim after one sample");
+        let press_server_ms = (claim.pressed_us - claim.offset_us) as f64 / 1000.0;
+        assert!((press_server_ms - (server_ms + 500.0)).abs() < 0.01);
+        assert_eq!(claim.round_trip_us, 4000);
+        assert_eq!(claim.error_us, 2000);
+    }
+
+    #[test]
+    fn no_claim_before_any_sample_or_for_nonsense_times() {
+        let mut link = TeamLink::new(T0);
+        assert_eq!(link.claim(10.0), None);
+        let t0 = link.ping(T0);
+        link.reply(t0, 5.0, 5.0, T0.after(2));
+        assert_eq!(link.claim(f64::NAN), None);
+        assert_eq!(link.claim(f64::INFINITY), None);
+        assert_eq!(link.claim(1e300), None);
+        assert!(link.claim(7.0).is_some());
+    }
+
+    #[test]
+    fn a_silent_phone_goes_offline_and_comes_back() {
+        let mut link = TeamLink::new(T0);
+        assert!(!link.check_online(T0.after(2_999)));
+        assert!(link.check_online(T0.after(3_000)));
+        assert!(!link.online());
+        let t0 = link.ping(T0.after(3_100));
+        link.reply(t0, 1.0, 1.0, T0.after(3_110));
+        assert!(link.online());
+        assert!(!link.check_online(T0.after(3_200)));
+    }
+}

@@ -1,0 +1,154 @@
+//! Fair judgement over real sockets: a team on a slow link that pressed first still gets the
+//! floor, although its buzz arrives after another team's.
+
+mod common;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use common::{TestServer, contest, phase};
+use serde_json::{Value, json};
+use stagebuzz::game::BuzzInRules;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+/// One-way delay the proxy adds in each direction: a phone on a sluggish Wi-Fi.
+const ONE_WAY_DELAY: Duration = Duration::from_millis(30);
+
+/// A TCP proxy on 127.0.0.1 that delivers every byte `delay` after it was sent, both ways,
+/// keeping order: a slow network between one phone and the server.
+async fn delaying_proxy(server: SocketAddr, delay: Duration) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
+    let addr = listener.local_addr().expect("proxy addr");
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(upstream) = TcpStream::connect(server).await else {
+                continue;
+            };
+            let (client_read, client_write) = client.into_split();
+            let (server_read, server_write) = upstream.into_split();
+            tokio::spawn(pump(client_read, server_write, delay));
+            tokio::spawn(pump(server_read, client_write, delay));
+        }
+    });
+    addr
+}
+
+/// Copies bytes from `from` to `to`, each chunk held back until `delay` after it was read.
+async fn pump(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    delay: Duration,
+) {
+    let (chunks, mut due) = mpsc::unbounded_channel::<(Instant, Vec<u8>)>();
+    tokio::spawn(async move {
+        while let Some((at, chunk)) = due.recv().await {
+            // Simulated wire latency, not synchronisation.
+            tokio::time::sleep_until(at).await;
+            if to.write_all(&chunk).await.is_err() {
+                break;
+            }
+        }
+    });
+    let mut buffer = vec![0u8; 16 * 1024];
+    while let Ok(read) = from.read(&mut buffer).await {
+        if read == 0
+            || chunks
+                .send((Instant::now() + delay, buffer[..read].to_vec()))
+                .is_err()
+        {
+            break;
+        }
+    }
+}
+
+/// The control page's view of a team's first link, once it has a clock estimate.
+fn link_round_trip(state: &Value, team: usize) -> Option<f64> {
+    state["teams"][team]["links"][0]["round_trip_ms"].as_f64()
+}
+
+#[tokio::test]
+async fn slow_team_that_pressed_first_gets_the_floor() {
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let proxy = delaying_proxy(server.addr(), ONE_WAY_DELAY).await;
+    let mut control = server.control().await;
+    let mut slow = server.team_via(proxy, "alpha").await;
+    let mut fast = server.team("bravo").await;
+
+    // Both phones have answered pings; the control page shows the slow link's round trip.
+    let measured = control
+        .state_where(|s| {
+            link_round_trip(s, 0).is_some_and(|rtt| rtt >= 55.0) && link_round_trip(s, 1).is_some()
+        })
+        .await;
+    assert!(link_round_trip(&measured, 1).expect("fast link") < 20.0);
+
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    slow.state_where(|s| phase(s) == "open").await;
+    fast.state_where(|s| phase(s) == "open").await;
+
+    // The slow team presses first; its buzz spends 30 ms on the wire.
+    slow.send(json!({"type": "buzz", "pressed_at": slow.page_now()}))
+        .await;
+    // The fast team presses 10 ms later (a human a little slower), and its buzz arrives first.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    fast.send(json!({"type": "buzz", "pressed_at": fast.page_now()}))
+        .await;
+
+    let decided = control.state_where(|s| phase(s) == "floor").await;
+    assert_eq!(decided["buzz"]["floor"], "alpha", "{decided}");
+    let evidence = decided["buzz"]["buzzes"].as_array().expect("evidence");
+    let slow_buzz = evidence
+        .iter()
+        .find(|b| b["team"] == "alpha")
+        .expect("alpha buzzed");
+    let fast_buzz = evidence
+        .iter()
+        .find(|b| b["team"] == "bravo")
+        .expect("bravo buzzed");
+    // Arrival order was the other way round: arrival-order buzzers would have got it wrong.
+    assert!(
+        slow_buzz["arrived_ms"].as_f64() > fast_buzz["arrived_ms"].as_f64(),
+        "{evidence:?}"
+    );
+    assert_eq!(slow_buzz["rank"], 1);
+    assert_eq!(fast_buzz["rank"], 2);
+    let gap = fast_buzz["gap_ms"].as_f64().expect("gap");
+    assert!(
+        (4.0..=16.0).contains(&gap),
+        "gap {gap} ms, pressed ~10 ms apart"
+    );
+    assert!(
+        slow_buzz["offset_ms"].is_number() && slow_buzz["round_trip_ms"].as_f64() >= Some(55.0)
+    );
+    assert_eq!(slow_buzz["clamp"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_phone_that_claims_an_impossible_press_gains_at_most_the_cap() {
+    let rules = BuzzInRules::default();
+    let cap_ms = rules.press_allowance_cap_ms as f64;
+    let server = TestServer::start(contest(rules)).await;
+    let mut control = server.control().await;
+    let mut cheat = server.team("charlie").await;
+    control
+        .state_where(|s| link_round_trip(s, 2).is_some())
+        .await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    cheat.state_where(|s| phase(s) == "open").await;
+    tokio::time::sleep(Duration::from_millis(150)).await; // the buzzers have been open a while
+    // Claims to have pressed 5 seconds ago.
+    cheat
+        .send(json!({"type": "buzz", "pressed_at": cheat.page_now() - 5000.0}))
+        .await;
+    let decided = control.state_where(|s| phase(s) == "floor").await;
+    let buzz = &decided["buzz"]["buzzes"][0];
+    assert_eq!(buzz["clamp"], "early");
+    let gain =
+        buzz["arrived_ms"].as_f64().expect("arrival") - buzz["press_ms"].as_f64().expect("press");
+    assert!(gain <= cap_ms + 0.001, "gained {gain} ms, cap {cap_ms} ms");
+}
