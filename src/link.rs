@@ -18,6 +18,8 @@ pub const OFFLINE_AFTER_MS: u64 = 3000;
 /// Added to a phone's high-percentile uplink delay to get how far before its arrival a press may
 /// be placed; the round's cap bounds the sum.
 pub const ALLOWANCE_MARGIN_MS: f64 = 10.0;
+/// Margin added to a phone's high-percentile uplink delay when waiting for its press to arrive.
+pub const SETTLE_MARGIN_MS: f64 = 5.0;
 /// Pings remembered while waiting for their answers; older ones are forgotten (their answers,
 /// if they ever come, are ignored).
 const OUTSTANDING: usize = 16;
@@ -120,11 +122,49 @@ impl TeamLink {
     }
 }
 
+/// How long to wait after a first buzz for earlier presses still in flight, given each connected
+/// phone's (online, estimate): the slowest online phone's high-percentile uplink delay plus a
+/// margin. A phone not measured yet asks for as long as the round allows (the core bounds it);
+/// with no phone online there is nothing to wait for.
+pub fn settle_window_us(links: impl IntoIterator<Item = (bool, Option<SyncEstimate>)>) -> u64 {
+    links
+        .into_iter()
+        .filter(|(online, _)| *online)
+        .map(|(_, estimate)| match estimate {
+            Some(estimate) => ((estimate.uplink_high_ms + SETTLE_MARGIN_MS) * 1000.0) as u64,
+            None => u64::MAX,
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const T0: Time = Time::from_millis(1_800_000_000_000);
+
+    fn estimate(uplink_high_ms: f64) -> SyncEstimate {
+        SyncEstimate {
+            offset_ms: 0.0,
+            round_trip_ms: 4.0,
+            error_ms: 2.0,
+            uplink_high_ms,
+            samples: 10,
+        }
+    }
+
+    #[test]
+    fn settle_window_follows_the_slowest_online_phone() {
+        assert_eq!(settle_window_us([]), 0);
+        let links = [
+            (true, Some(estimate(12.0))),
+            (true, Some(estimate(30.0))),
+            (false, Some(estimate(200.0))),
+        ];
+        assert_eq!(settle_window_us(links), 35_000);
+        assert_eq!(settle_window_us([(true, None)]), u64::MAX);
+    }
 
     #[test]
     fn answers_to_unknown_pings_are_ignored() {

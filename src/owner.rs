@@ -18,6 +18,7 @@ use crate::clocksync::SyncEstimate;
 use crate::game::{
     Command, Contest, Event, Game, Phase, Play, QuestionStage, Rejection, Stage, TeamId, Time,
 };
+use crate::link::settle_window_us;
 use crate::protocol::{Audience, LinkView, StateView};
 
 /// A request to the owner task.
@@ -145,8 +146,6 @@ struct Link {
     last_seen: Option<Time>,
 }
 
-/// Margin added to a phone's high-percentile uplink delay when waiting for its press to arrive.
-const SETTLE_MARGIN_MS: f64 = 5.0;
 /// Link measurements alone re-publish the state at most this often (they only feed the control
 /// page's link table); a phone going offline or online is published at once.
 const LINK_PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
@@ -280,18 +279,9 @@ impl Owner {
         }
     }
 
-    /// How long to wait after a first buzz for earlier presses in flight: the slowest online
-    /// phone's high-percentile uplink delay. A phone not yet measured asks for the round's bound.
+    /// The settle window for the phones connected now.
     fn settle_us(&self) -> u64 {
-        self.links
-            .values()
-            .filter(|link| link.online)
-            .map(|link| match link.estimate {
-                Some(estimate) => ((estimate.uplink_high_ms + SETTLE_MARGIN_MS) * 1000.0) as u64,
-                None => u64::MAX,
-            })
-            .max()
-            .unwrap_or(0)
+        settle_window_us(self.links.values().map(|link| (link.online, link.estimate)))
     }
 
     fn publish(&mut self) {
