@@ -6,6 +6,7 @@
 //!   - [`game::buzz_in`]: the buzz-in round kind.
 //! - [`clocksync`]: NTP-style clock estimation for one phone (pure).
 //! - [`link`]: one team phone's link: pings, online state, press claims (pure).
+//! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
 //! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`).
 //! - [`server`]: the thin axum transport: pages, assets and one task per WebSocket.
@@ -17,6 +18,7 @@
 
 pub mod clocksync;
 pub mod game;
+pub mod journal;
 pub mod link;
 pub mod owner;
 pub mod protocol;
@@ -24,6 +26,7 @@ pub mod server;
 pub mod urls;
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
@@ -31,7 +34,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::game::Contest;
+use crate::game::{Contest, Game};
+use crate::journal::Journal;
 use crate::owner::{Clock, Owner};
 use crate::server::AppState;
 
@@ -46,6 +50,26 @@ pub struct Config {
     pub contest: Contest,
     /// The MC's secret; a random one is made when absent.
     pub control_token: Option<String>,
+    /// Where the journal lives; `None` keeps the contest in memory only (tests).
+    pub data_dir: Option<PathBuf>,
+    /// Archive the contest found in `data_dir` and start this one fresh.
+    pub fresh: bool,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The address is taken or not ours.
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        /// The address asked for.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The data directory cannot be used.
+    #[error(transparent)]
+    Journal(#[from] journal::JournalError),
 }
 
 /// A running server. Dropping it does not stop it; call [`Server::shutdown`].
@@ -59,16 +83,36 @@ pub struct Server {
 
 impl Server {
     /// Binds, starts the owner task and the HTTP server, and returns once it accepts connections.
-    pub async fn start(config: Config) -> std::io::Result<Server> {
-        let listener = TcpListener::bind((config.bind, config.port)).await?;
-        let addr = listener.local_addr()?;
+    pub async fn start(config: Config) -> Result<Server, StartError> {
+        let wanted = SocketAddr::new(config.bind, config.port);
+        let bind_error = |source| StartError::Bind {
+            addr: wanted,
+            source,
+        };
+        let clock = Clock::start();
+        let (game, journal) = match &config.data_dir {
+            None => (Game::new(config.contest.clone()), None),
+            Some(dir) => {
+                let recovered = Journal::open(dir, &config.contest, config.fresh, clock.now())?;
+                for warning in &recovered.warnings {
+                    tracing::warn!("{warning}");
+                }
+                tracing::info!(
+                    dir = %dir.display(),
+                    replayed = recovered.replayed,
+                    "contest journal open"
+                );
+                (recovered.game, Some(recovered.journal))
+            }
+        };
+        let listener = TcpListener::bind(wanted).await.map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
         let control_token = config.control_token.unwrap_or_else(new_token);
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
 
-        let contest = Arc::new(config.contest.clone());
-        let clock = Clock::start();
-        let (owner, handle) = Owner::new(config.contest, clock);
+        let contest = Arc::new(game.contest().clone());
+        let (owner, handle) = Owner::new(game, journal, clock);
         tracker.spawn(owner.run(cancel.clone()));
 
         let state = AppState {

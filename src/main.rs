@@ -30,6 +30,12 @@ struct Cli {
     /// The MC's secret token; a random one is made at each start when absent.
     #[arg(long, env = "STAGEBUZZ_CONTROL_TOKEN", hide_env_values = true)]
     control_token: Option<String>,
+    /// Where the contest is journaled; a restart resumes the contest found there.
+    #[arg(long, default_value = "stagebuzz-data", env = "STAGEBUZZ_DATA_DIR")]
+    data_dir: PathBuf,
+    /// Archive the contest in the data directory and start a fresh one.
+    #[arg(long)]
+    new: bool,
 }
 
 #[tokio::main]
@@ -59,14 +65,13 @@ async fn main() -> ExitCode {
         port: cli.port,
         contest,
         control_token: cli.control_token,
+        data_dir: Some(cli.data_dir),
+        fresh: cli.new,
     };
     let server = match Server::start(config).await {
         Ok(server) => server,
         Err(error) => {
-            eprintln!(
-                "stagebuzz: cannot listen on {}:{}: {error}",
-                cli.bind, cli.port
-            );
+            eprintln!("stagebuzz: {error}");
             return ExitCode::FAILURE;
         }
     };

@@ -16,8 +16,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clocksync::SyncEstimate;
 use crate::game::{
-    Command, Contest, Event, Game, Phase, Play, QuestionStage, Rejection, Stage, TeamId, Time,
+    Command, Event, Game, Phase, Play, QuestionStage, Rejection, Stage, TeamId, Time,
 };
+use crate::journal::Journal;
 use crate::link::settle_window_us;
 use crate::protocol::{Audience, LinkView, StateView};
 
@@ -31,7 +32,7 @@ pub enum Request {
         /// Who sent it, for the log.
         from: String,
         /// Accepted, or why not.
-        reply: oneshot::Sender<Result<(), Rejection>>,
+        reply: oneshot::Sender<Result<(), Refusal>>,
     },
     /// A team phone connected.
     LinkOpened {
@@ -56,6 +57,17 @@ pub enum Request {
         /// Connection number.
         device: u64,
     },
+}
+
+/// Why a command did not take effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The rules refuse it now.
+    Rule(Rejection),
+    /// It could not be written to the journal, so it was undone (nobody was told otherwise).
+    Storage,
+    /// The server is shutting down.
+    Closed,
 }
 
 /// The latest state, serialised once for each audience.
@@ -117,8 +129,8 @@ pub struct OwnerHandle {
 }
 
 impl OwnerHandle {
-    /// Applies a command and waits for the verdict. `Err(None)` means the server is shutting down.
-    pub async fn command(&self, command: Command, from: String) -> Result<(), Option<Rejection>> {
+    /// Applies a command and waits until it is applied and on disk, or refused.
+    pub async fn command(&self, command: Command, from: String) -> Result<(), Refusal> {
         let (reply, answer) = oneshot::channel();
         self.requests
             .send(Request::Command {
@@ -127,8 +139,8 @@ impl OwnerHandle {
                 reply,
             })
             .await
-            .map_err(|_| None)?;
-        answer.await.map_err(|_| None)?.map_err(Some)
+            .map_err(|_| Refusal::Closed)?;
+        answer.await.map_err(|_| Refusal::Closed)?
     }
 
     /// Tells the owner about a team phone's link; dropped silently at shutdown.
@@ -153,6 +165,7 @@ const LINK_PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
 /// Owns the game until `cancel` fires.
 pub struct Owner {
     game: Game,
+    journal: Option<Journal>,
     links: BTreeMap<u64, Link>,
     last_publish: Instant,
     clock: Clock,
@@ -164,15 +177,16 @@ pub struct Owner {
 const REQUEST_QUEUE: usize = 1024;
 
 impl Owner {
-    /// Creates the owner and the handle sockets use to reach it.
-    pub fn new(contest: Contest, clock: Clock) -> (Owner, OwnerHandle) {
-        let game = Game::new(contest);
+    /// Creates the owner of `game` (fresh or recovered from `journal`, which then records every
+    /// accepted command) and the handle sockets use to reach it.
+    pub fn new(game: Game, journal: Option<Journal>, clock: Clock) -> (Owner, OwnerHandle) {
         let links = BTreeMap::new();
         let (request_tx, requests) = mpsc::channel(REQUEST_QUEUE);
         let first = snapshots_of(&game, &links, clock.now());
         let (snapshots, snapshot_rx) = watch::channel(Arc::new(first));
         let owner = Owner {
             game,
+            journal,
             links,
             last_publish: Instant::now(),
             clock,
@@ -199,8 +213,9 @@ impl Owner {
                     None => break,
                 },
                 () = sleep_until(wake) => {
-                    let events = self.game.tick(self.clock.now());
-                    log_events("timer", &events);
+                    let now = self.clock.now();
+                    let events = self.game.tick(now);
+                    self.note_timer(now, &events);
                     if !events.is_empty() {
                         self.publish();
                     }
@@ -224,23 +239,11 @@ impl Owner {
                 let now = self.clock.now();
                 // Publish deadlines that expired just before this command even if it is refused.
                 let expired = self.game.tick(now);
-                log_events("timer", &expired);
-                let result = self.game.apply(&command, now);
-                let answer = match result {
-                    Ok(events) => {
-                        tracing::info!(%from, ?command, "applied");
-                        log_events(&from, &events);
-                        self.publish();
-                        Ok(())
-                    }
-                    Err(rejection) => {
-                        tracing::debug!(%from, ?command, %rejection, "rejected");
-                        if !expired.is_empty() {
-                            self.publish();
-                        }
-                        Err(rejection)
-                    }
-                };
+                self.note_timer(now, &expired);
+                let answer = self.apply(&command, &from, now);
+                if answer.is_ok() || !expired.is_empty() {
+                    self.publish();
+                }
                 // The sender may have gone away meanwhile; the change stands regardless.
                 let _ = reply.send(answer);
             }
@@ -276,6 +279,46 @@ impl Owner {
                     self.publish();
                 }
             }
+        }
+    }
+
+    /// Applies a command and writes it to the journal before anyone hears of it; a command that
+    /// cannot be written is undone.
+    fn apply(&mut self, command: &Command, from: &str, now: Time) -> Result<(), Refusal> {
+        let before = self.journal.is_some().then(|| self.game.clone());
+        let events = match self.game.apply(command, now) {
+            Ok(events) => events,
+            Err(rejection) => {
+                tracing::debug!(%from, ?command, %rejection, "rejected");
+                return Err(Refusal::Rule(rejection));
+            }
+        };
+        if let (Some(journal), Some(before)) = (self.journal.as_mut(), before) {
+            if let Err(error) = journal.append(now, from, command, &events) {
+                tracing::error!(%error, ?command, "cannot write the journal; command undone");
+                self.game = before;
+                return Err(Refusal::Storage);
+            }
+            if journal.wants_compaction()
+                && let Err(error) = journal.compact(&self.game, now)
+            {
+                tracing::error!(%error, "journal compaction failed; the journal keeps growing");
+            }
+        }
+        tracing::info!(%from, ?command, "applied");
+        log_events(from, &events);
+        Ok(())
+    }
+
+    fn note_timer(&mut self, now: Time, events: &[Event]) {
+        if events.is_empty() {
+            return;
+        }
+        log_events("timer", events);
+        if let Some(journal) = self.journal.as_mut()
+            && let Err(error) = journal.note_timer(now, events)
+        {
+            tracing::warn!(%error, "cannot note expired deadlines in the journal");
         }
     }
 

@@ -20,7 +20,7 @@ use tracing::Instrument;
 
 use crate::game::{Command, Contest, TeamId};
 use crate::link::{FAST_PING_MS, SLOW_PING_MS, TeamLink};
-use crate::owner::{Clock, OwnerHandle, Request};
+use crate::owner::{Clock, OwnerHandle, Refusal, Request};
 use crate::protocol::{ClientEnvelope, ClientMessage, Role, ServerMessage};
 
 /// The pages, scripts and styles, embedded in the binary.
@@ -414,8 +414,13 @@ async fn handle_text(
     let from = format!("{peer:?}");
     match state.owner.command(command, from).await {
         Ok(()) => Some(ServerMessage::Ack { id }),
-        Err(Some(rejection)) => Some(ServerMessage::rejected(id, &rejection)),
-        Err(None) => None,
+        Err(Refusal::Rule(rejection)) => Some(ServerMessage::rejected(id, &rejection)),
+        Err(Refusal::Storage) => Some(ServerMessage::Rejected {
+            id,
+            code: "storage_failed".into(),
+            message: "the server could not save this to disk; nothing changed".into(),
+        }),
+        Err(Refusal::Closed) => None,
     }
 }
 

@@ -329,8 +329,8 @@ struct UndoEntry {
     delta: i64,
 }
 
-/// A whole contest in progress.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A whole contest in progress. Serialisable, so the journal can keep snapshots of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Game {
     contest: Contest,
     scores: Vec<i64>,
@@ -349,6 +349,37 @@ impl Game {
             stage: Stage::NotStarted,
             undo: Vec::new(),
         }
+    }
+
+    /// Checks a game read back from storage, so that no index in it can point outside the
+    /// contest: a damaged snapshot is refused instead of crashing the show later.
+    pub fn validate(&self) -> Result<(), String> {
+        self.contest.validate().map_err(|e| e.to_string())?;
+        let teams = self.contest.teams.len();
+        if self.scores.len() != teams {
+            return Err(format!("{} scores for {teams} teams", self.scores.len()));
+        }
+        let Stage::Question(stage) = &self.stage else {
+            return Ok(());
+        };
+        let Some(round) = self.contest.rounds.get(stage.round) else {
+            return Err(format!("round {} does not exist", stage.round));
+        };
+        if stage.question >= round.questions().len() {
+            return Err(format!("question {} does not exist", stage.question));
+        }
+        let Play::BuzzIn(play) = &stage.play;
+        let team_ok = |team: &TeamId| team.0 < teams;
+        let all_ok = play.tried.iter().all(team_ok)
+            && play.judgements.iter().all(|j| team_ok(&j.team))
+            && play.buzzes.iter().all(|b| team_ok(&b.team))
+            && play.false_starts.iter().all(|f| team_ok(&f.team))
+            && play.floor().is_none_or(|t| team_ok(&t))
+            && self.undo.iter().all(|u| team_ok(&u.team));
+        if !all_ok {
+            return Err("a team index is out of range".into());
+        }
+        Ok(())
     }
 
     /// The contest being played.

@@ -59,6 +59,8 @@ impl TestServer {
             port: 0,
             contest,
             control_token: None,
+            data_dir: None,
+            fresh: false,
         })
         .await
         .expect("server starts on 127.0.0.1:0");
