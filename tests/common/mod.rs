@@ -128,7 +128,7 @@ impl TestServer {
 }
 
 /// A WebSocket client of the server at `addr` that has not said hello yet.
-async fn raw_client(addr: SocketAddr) -> Client {
+pub async fn raw_client(addr: SocketAddr) -> Client {
     let url = format!("ws://{addr}/ws");
     let (socket, _) = tokio::time::timeout(STEP_TIMEOUT, connect_async(url))
         .await

@@ -1,0 +1,206 @@
+//! The laptop's server is killed (SIGKILL) mid-show and restarted on the same data directory:
+//! the contest goes on from exactly where it was.
+
+mod common;
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+
+use common::{Client, TEAMS, contest, phase, raw_client};
+use serde_json::{Value, json};
+use stagebuzz::game::BuzzInRules;
+
+const TOKEN: &str = "recovery-test-control-token-0123456789";
+
+/// The real `stagebuzz` binary on 127.0.0.1 with a free port; killed when dropped.
+struct Binary {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Binary {
+    fn start(data_dir: &Path, contest_file: &Path) -> Binary {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stagebuzz"))
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--control-token",
+                TOKEN,
+            ])
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("--contest")
+            .arg(contest_file)
+            .env("RUST_LOG", "stagebuzz=warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("binary starts");
+        // The binary prints its addresses once it listens; read the port from them.
+        let stdout = child.stdout.take().expect("stdout");
+        let mut lines = BufReader::new(stdout).lines();
+        let addr = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| {
+                let url = line.split("http://").nth(1)?;
+                let host_port = url.split('/').next()?;
+                host_port.parse::<SocketAddr>().ok()
+            })
+            .expect("binary prints its address");
+        std::thread::spawn(move || lines.for_each(drop));
+        Binary { child, addr }
+    }
+
+    /// SIGKILL: no chance to flush or say goodbye, like a crash or a pulled plug.
+    fn kill(mut self) {
+        self.child.kill().expect("kill");
+        self.child.wait().expect("reap");
+    }
+
+    async fn control(&self) -> (Client, Value) {
+        let mut client = raw_client(self.addr).await;
+        client
+            .send(json!({"type": "hello", "role": "control", "token": TOKEN}))
+            .await;
+        assert_eq!(client.recv().await["type"], "welcome");
+        let state = client.recv().await;
+        (client, state)
+    }
+
+    async fn team(&self, team: &str) -> Client {
+        let mut client = raw_client(self.addr).await;
+        client
+            .send(json!({"type": "hello", "role": "team", "team": team}))
+            .await;
+        assert_eq!(client.recv().await["type"], "welcome");
+        client
+    }
+}
+
+impl Drop for Binary {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn scores(state: &Value) -> Vec<i64> {
+    state["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .map(|t| t["score"].as_i64().expect("score"))
+        .collect()
+}
+
+/// Writes the test contest with `rules` to a file the binary can load.
+fn contest_file(dir: &Path, rules: BuzzInRules) -> std::path::PathBuf {
+    let path = dir.join("contest.json");
+    let text = serde_json::to_string_pretty(&contest(rules)).expect("contest JSON");
+    std::fs::write(&path, text).expect("write contest");
+    path
+}
+
+/// Shows the next question, opens the buzzers, lets `team` take the floor.
+async fn to_floor(control: &mut Client, team: &mut Client) {
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    team.state_where(|s| phase(s) == "open").await;
+    team.ok(json!({"type": "buzz"})).await;
+    control.state_where(|s| phase(s) == "floor").await;
+}
+
+#[tokio::test]
+async fn scores_survive_a_kill_right_after_an_acknowledged_judgement() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = contest_file(dir.path(), BuzzInRules::default());
+    let data = dir.path().join("data");
+    let server = Binary::start(&data, &file);
+    let (mut control, _) = server.control().await;
+    let mut alpha = server.team(TEAMS[0]).await;
+    let mut charlie = server.team(TEAMS[2]).await;
+
+    to_floor(&mut control, &mut alpha).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    to_floor(&mut control, &mut charlie).await;
+    control
+        .ok(json!({"type": "adjust_score", "team": "bravo", "delta": -5, "reason": "phạm quy"}))
+        .await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    // Killed the instant the MC saw the acknowledgement.
+    server.kill();
+
+    let server = Binary::start(&data, &file);
+    let (_control, state) = server.control().await;
+    assert_eq!(scores(&state), vec![10, -5, 10, 0]);
+    assert_eq!(state["question"]["number"], 2);
+    assert_eq!(phase(&state), "closed");
+    assert_eq!(state["buzz"]["closed_reason"], "correct");
+    assert_eq!(state["can_undo"], true, "the undo history survives too");
+}
+
+#[tokio::test]
+async fn an_open_buzz_window_resumes_with_its_original_deadline() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = contest_file(dir.path(), BuzzInRules::default());
+    let data = dir.path().join("data");
+    let server = Binary::start(&data, &file);
+    let (mut control, _) = server.control().await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    let open = control.state_where(|s| phase(s) == "open").await;
+    server.kill();
+
+    let server = Binary::start(&data, &file);
+    let (_control, state) = server.control().await;
+    assert_eq!(phase(&state), "open", "{state}");
+    assert_eq!(state["buzz"]["deadline_ms"], open["buzz"]["deadline_ms"]);
+    // A team can still take the floor in the resumed window.
+    let mut delta = server.team(TEAMS[3]).await;
+    delta.ok(json!({"type": "buzz"})).await;
+    let floor = delta.state_where(|s| phase(s) == "floor").await;
+    assert_eq!(floor["buzz"]["floor"], "delta");
+}
+
+#[tokio::test]
+async fn an_answer_countdown_resumes_and_expires_as_if_never_interrupted() {
+    let rules = BuzzInRules {
+        answer_window_ms: 1_500,
+        ..BuzzInRules::default()
+    };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = contest_file(dir.path(), rules);
+    let data = dir.path().join("data");
+    let server = Binary::start(&data, &file);
+    let (mut control, _) = server.control().await;
+    let mut bravo = server.team(TEAMS[1]).await;
+    to_floor(&mut control, &mut bravo).await;
+    let floor = control.state_where(|s| phase(s) == "floor").await;
+    server.kill();
+
+    let server = Binary::start(&data, &file);
+    let (mut control, state) = server.control().await;
+    assert_eq!(state["buzz"]["floor"], "bravo", "{state}");
+    assert_eq!(state["buzz"]["deadline_ms"], floor["buzz"]["deadline_ms"]);
+    // The countdown that was running ends at its original deadline, not a fresh one.
+    let time_up = if state["buzz"]["time_up"] == true {
+        state.clone() // it ran out while the server was down
+    } else {
+        control.state_where(|s| s["buzz"]["time_up"] == true).await
+    };
+    assert!(time_up["now_ms"].as_u64() >= floor["buzz"]["deadline_ms"].as_u64());
+    control
+        .ok(json!({"type": "judge", "verdict": "wrong"}))
+        .await;
+    let reopened = control.state_where(|s| phase(s) == "open").await;
+    assert_eq!(reopened["buzz"]["tried"], json!(["bravo"]));
+}

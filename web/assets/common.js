@@ -1,0 +1,724 @@
+// Shared code of the three pages: translations, the WebSocket connection, the connection
+// indicator, countdowns, toasts, ranking and a tiny DOM builder.
+//
+// Rule for every page: data from the server (team names, questions, answers) only ever goes
+// into the DOM through `textContent` (see `h()`), never through innerHTML.
+
+// ---------------------------------------------------------------------------------------------
+// i18n
+// ---------------------------------------------------------------------------------------------
+
+/** Every user-visible string, Vietnamese first (the default) and English. `{name}` = parameter. */
+const STRINGS = {
+  vi: {
+    // Shared
+    'lang.switch': 'Đổi ngôn ngữ / Switch language',
+    'conn.connecting': 'Đang kết nối…',
+    'conn.connected': 'Đã kết nối',
+    'conn.disconnected': 'Mất kết nối — đang kết nối lại…',
+    'conn.failed': 'Không thể kết nối',
+    'not_connected': 'Chưa kết nối tới máy chủ — vui lòng chờ.',
+    'points': '{n} điểm',
+    'round': 'Phần thi {n}/{total}',
+    'question_no': 'Câu {n}/{total}',
+    'answer': 'Đáp án',
+    'prize.1': 'Giải Nhất',
+    'prize.2': 'Giải Nhì',
+    'prize.3': 'Giải Ba',
+    'verdict.correct': 'Đúng',
+    'verdict.wrong': 'Chưa chính xác',
+    'seconds': '{n} giây',
+
+    // Rejections (PROTOCOL.md, `rejected` codes)
+    'rej.no_question': 'Chưa có câu hỏi nào được đưa ra.',
+    'rej.contest_finished': 'Hội thi đã kết thúc.',
+    'rej.buzzers_open': 'Chuông đang mở — hãy khóa chuông trước.',
+    'rej.awaiting_judgement': 'Một đội đang giành quyền trả lời — hãy chấm Đúng/Sai trước.',
+    'rej.question_closed': 'Câu hỏi này đã kết thúc.',
+    'rej.buzzers_not_open': 'Chuông chưa mở.',
+    'rej.buzzers_closed': 'Chuông chưa mở — chờ hiệu lệnh của MC.',
+    'rej.floor_taken': 'Chậm một chút! Đội khác đã giành quyền trả lời.',
+    'rej.already_has_floor': 'Đội bạn đang giữ quyền trả lời.',
+    'rej.already_tried': 'Đội bạn đã trả lời câu này, không được bấm chuông lại.',
+    'rej.no_floor': 'Chưa có đội nào giành quyền trả lời để chấm.',
+    'rej.nothing_to_undo': 'Không có kết quả chấm nào để hoàn tác ở câu này.',
+    'rej.already_revealed': 'Đáp án đã được công bố.',
+    'rej.unknown_team': 'Không tìm thấy đội thi này.',
+    'rej.invalid_adjustment': 'Điều chỉnh điểm không hợp lệ: số điểm phải khác 0, không quá lớn và phải có lý do.',
+    'rej.already_buzzed': 'Đội bạn đã bấm chuông rồi.',
+    'rej.false_start_lockout': 'Bấm sớm! Chuông của đội bạn tạm khóa trong giây lát.',
+    'rej.lost_by_false_start': 'Đội bạn đã bấm sớm (phạm quy) nên mất quyền trả lời câu này.',
+    // Errors (PROTOCOL.md, `error` codes)
+    'err.bad_message': 'Máy chủ không hiểu tin nhắn vừa gửi.',
+    'err.binary_not_supported': 'Máy chủ không nhận dữ liệu nhị phân.',
+    'err.hello_first': 'Thiết bị chưa đăng nhập với máy chủ.',
+    'err.already_joined': 'Thiết bị này đã tham gia rồi.',
+    'err.unknown_team': 'Không tìm thấy đội thi này — vui lòng chọn lại đội.',
+    'err.bad_token': 'Mã điều khiển không đúng.',
+    'err.not_allowed': 'Bạn không có quyền thực hiện thao tác này.',
+    'err.unknown': 'Lỗi: {message}',
+
+    // Team page
+    'join.title': 'Bấm chuông — Đội thi',
+    'join.heading': 'Chọn đội của bạn',
+    'join.loading': 'Đang tải danh sách đội…',
+    'join.load_failed': 'Không tải được danh sách đội. Đang thử lại…',
+    'join.no_teams': 'Chưa có đội thi nào.',
+    'join.joined': 'Đã tham gia · {n} máy',
+    'join.not_joined': 'Chưa tham gia',
+    'join.change': 'Đổi đội',
+    'join.buzz': 'BẤM',
+    'join.hint': 'Chạm vào nút (hoặc phím Space / Enter)',
+    'join.team_gone': 'Đội đã chọn không còn trong hội thi — vui lòng chọn lại.',
+    'st.connecting': 'Đang kết nối…',
+    'st.connecting_sub': 'Giữ màn hình mở, chuông sẽ sẵn sàng ngay.',
+    'st.waiting_start': 'Chờ hội thi bắt đầu',
+    'st.waiting_start_sub': 'Giữ màn hình này mở.',
+    'st.ready': 'Chờ MC mở chuông',
+    'st.ready_sub': 'Chuẩn bị bấm chuông!',
+    'st.open': 'BẤM CHUÔNG!',
+    'st.open_sub': 'Đội nào giành quyền trả lời?',
+    'st.settling': 'Đã bấm chuông!',
+    'st.settling_sub': 'Đang xác định đội bấm nhanh nhất…',
+    'st.false_start': 'Bấm sớm! Chuông chưa mở.',
+    'st.lost': 'Phạm quy — bấm sớm',
+    'st.lost_sub': 'Đội bạn mất quyền trả lời câu này.',
+    'st.mine': 'BẠN GIÀNH QUYỀN TRẢ LỜI!',
+    'st.mine_sub': 'Mời đội trả lời',
+    'st.mine_time_up': 'Hết giờ — chờ MC chấm',
+    'st.other': '{team} giành quyền trả lời',
+    'st.other_sub': 'Chờ kết quả…',
+    'st.tried': 'Đội bạn đã trả lời câu này',
+    'st.tried_sub': 'Không được bấm chuông lại ở câu này.',
+    'st.locked': 'Chuông đã khóa',
+    'st.locked_sub': 'Chờ MC…',
+    'st.time_up': 'Hết giờ',
+    'st.time_up_sub': 'Không đội nào bấm chuông.',
+    'st.correct_me': 'CHÍNH XÁC!',
+    'st.correct_me_sub': 'Xin chúc mừng đội bạn!',
+    'st.correct_other': '{team} trả lời đúng',
+    'st.closed': 'Câu hỏi đã kết thúc',
+    'st.all_tried_sub': 'Không đội nào trả lời đúng.',
+    'st.revealed_sub': 'Đáp án đã được công bố.',
+    'st.finished': 'Hội thi đã kết thúc',
+    'st.finished_sub': 'Đội bạn xếp hạng {rank}/{count} với {score} điểm.',
+
+    // Control page
+    'control.title': 'Điều khiển — MC',
+    'control.no_token': 'Thiếu mã điều khiển. Hãy mở đúng đường dẫn /control#token=… được in ra khi khởi động máy chủ.',
+    'control.bad_token': 'Mã điều khiển không đúng. Hãy mở lại đúng đường dẫn /control#token=… được in ra khi khởi động máy chủ.',
+    'control.not_started': 'Chưa bắt đầu — bấm “Câu tiếp theo” để đưa ra câu hỏi đầu tiên.',
+    'control.finished': 'Hội thi đã kết thúc. Kết quả chung cuộc đang hiện trên màn hình chiếu.',
+    'control.mc_only': 'CHỈ MC XEM — không chiếu',
+    'control.notes': 'Ghi chú',
+    'control.phase': 'Trạng thái',
+    'control.floor': 'Giành quyền trả lời',
+    'control.nobody': '—',
+    'control.buzz_order': 'Thứ tự bấm chuông',
+    'control.judgements': 'Kết quả chấm',
+    'control.none': 'Chưa có',
+    'control.teams': 'Bảng điểm',
+    'control.col_team': 'Đội thi',
+    'control.col_score': 'Điểm',
+    'control.col_devices': 'Thiết bị',
+    'control.col_status': 'Câu này',
+    'control.col_adjust': 'Cộng / trừ',
+    'control.devices': '{n} máy',
+    'control.tried': '✗ đã trả lời sai',
+    'control.lost': '⚠ phạm quy (bấm sớm)',
+    'control.online': '{online}/{n} máy',
+    'control.offline_hint': 'Có máy không phản hồi (màn hình tắt hoặc mất sóng)',
+    'control.rtt': '{ms} ms',
+    'control.false_starts': 'Bấm sớm',
+    'control.race': 'Lượt mở chuông {n}',
+    'control.close_call': 'sát nút',
+    'control.has_floor': '● đang trả lời',
+    'control.shortcuts': 'Phím tắt: N câu tiếp theo · O mở chuông · L khóa chuông · C đúng · W sai · R hiện đáp án · U hoàn tác',
+    'control.links': 'Đội thi mở: {join} · Màn hình chiếu: {screen}',
+    'control.confirm_next': 'Câu hỏi chưa kết thúc — bấm lần nữa để chuyển câu',
+    'control.done': 'Đã thực hiện.',
+    'btn.next': 'Câu tiếp theo',
+    'btn.open': 'Mở chuông',
+    'btn.lock': 'Khóa chuông',
+    'btn.correct': 'Đúng',
+    'btn.wrong': 'Sai',
+    'btn.reveal': 'Hiện đáp án',
+    'btn.undo': 'Hoàn tác',
+    'phase.ready': 'Chờ mở chuông',
+    'phase.open': 'Chuông đang mở',
+    'phase.settling': 'Đang xác định đội nhanh nhất…',
+    'phase.floor': 'Đang trả lời',
+    'phase.floor_time_up': 'Hết giờ trả lời — hãy chấm',
+    'phase.locked': 'Chuông đã khóa',
+    'phase.closed': 'Câu hỏi đã đóng',
+    'reason.correct': 'có đội trả lời đúng',
+    'reason.no_buzz': 'hết giờ, không đội nào bấm chuông',
+    'reason.all_tried': 'các đội đều đã trả lời',
+    'reason.revealed': 'đã công bố đáp án',
+    'hint.ready': 'Đọc câu hỏi, rồi Mở chuông (O).',
+    'hint.open': 'Chờ các đội bấm chuông…',
+    'hint.settling': 'Một phần giây để so thời điểm bấm của các đội…',
+    'hint.floor': 'Nghe câu trả lời, rồi chấm Đúng (C) hoặc Sai (W).',
+    'hint.locked': 'Mở chuông lại (O), Hiện đáp án (R) hoặc sang câu tiếp theo (N).',
+    'hint.closed': 'Hiện đáp án (R) hoặc sang câu tiếp theo (N).',
+    'adjust.title': 'Điều chỉnh điểm',
+    'adjust.add': 'Cộng điểm',
+    'adjust.deduct': 'Trừ điểm',
+    'adjust.points': 'Số điểm',
+    'adjust.reason': 'Lý do',
+    'adjust.reason_placeholder': 'VD: Ban giám khảo chấm phần Chào hỏi',
+    'adjust.cancel': 'Hủy',
+    'adjust.apply_add': 'Cộng {n} điểm',
+    'adjust.apply_deduct': 'Trừ {n} điểm',
+    'adjust.plus_label': 'Cộng điểm cho {team}',
+    'adjust.minus_label': 'Trừ điểm của {team}',
+
+    // Screen page
+    'screen.title': 'Màn hình chiếu',
+    'screen.starting': 'Chương trình sắp bắt đầu',
+    'screen.teams': 'Các đội thi',
+    'screen.scoreboard': 'Bảng điểm',
+    'screen.ready': 'Mời các đội nghe câu hỏi',
+    'screen.open': 'Mời các đội bấm chuông!',
+    'screen.floor': 'Giành quyền trả lời',
+    'screen.next_in_race': 'Tiếp theo:',
+    'screen.time_up': 'Hết giờ!',
+    'screen.locked': 'Chuông đã khóa',
+    'screen.no_buzz': 'Hết giờ — không đội nào bấm chuông',
+    'screen.all_tried': 'Không đội nào trả lời đúng',
+    'screen.correct_by': 'Xin chúc mừng {team}!',
+    'screen.revealed': 'Đáp án',
+    'screen.final': 'Kết quả chung cuộc',
+    'screen.fullscreen': 'F: toàn màn hình',
+  },
+  en: {
+    'lang.switch': 'Đổi ngôn ngữ / Switch language',
+    'conn.connecting': 'Connecting…',
+    'conn.connected': 'Connected',
+    'conn.disconnected': 'Disconnected — reconnecting…',
+    'conn.failed': 'Connection refused',
+    'not_connected': 'Not connected to the server — please wait.',
+    'points': '{n} pts',
+    'round': 'Round {n}/{total}',
+    'question_no': 'Question {n}/{total}',
+    'answer': 'Answer',
+    'prize.1': 'First prize',
+    'prize.2': 'Second prize',
+    'prize.3': 'Third prize',
+    'verdict.correct': 'Correct',
+    'verdict.wrong': 'Not quite right',
+    'seconds': '{n} s',
+
+    'rej.no_question': 'No question is on stage yet.',
+    'rej.contest_finished': 'The contest is over.',
+    'rej.buzzers_open': 'The buzzers are open — lock them first.',
+    'rej.awaiting_judgement': 'A team has the floor — judge it first.',
+    'rej.question_closed': 'This question is closed.',
+    'rej.buzzers_not_open': 'The buzzers are not open.',
+    'rej.buzzers_closed': 'The buzzers are not open — wait for the MC.',
+    'rej.floor_taken': 'Too late! Another team has the floor.',
+    'rej.already_has_floor': 'Your team already has the floor.',
+    'rej.already_tried': 'Your team already answered this question.',
+    'rej.no_floor': 'No team has the floor to judge.',
+    'rej.nothing_to_undo': 'No judgement to undo on this question.',
+    'rej.already_revealed': 'The answer is already revealed.',
+    'rej.unknown_team': 'No such team.',
+    'rej.invalid_adjustment': 'Invalid adjustment: points must be non-zero, not too large, and a reason is required.',
+    'rej.already_buzzed': 'Your team has already buzzed.',
+    'rej.false_start_lockout': 'Too early! Your buzzer is locked for a moment.',
+    'rej.lost_by_false_start': 'Your team buzzed too early (foul) and lost this question.',
+    'err.bad_message': 'The server did not understand the message.',
+    'err.binary_not_supported': 'The server does not accept binary messages.',
+    'err.hello_first': 'This device has not signed in to the server.',
+    'err.already_joined': 'This device has already joined.',
+    'err.unknown_team': 'No such team — please choose your team again.',
+    'err.bad_token': 'Wrong control token.',
+    'err.not_allowed': 'You are not allowed to do that.',
+    'err.unknown': 'Error: {message}',
+
+    'join.title': 'Buzzer — Team',
+    'join.heading': 'Choose your team',
+    'join.loading': 'Loading teams…',
+    'join.load_failed': 'Could not load the teams. Retrying…',
+    'join.no_teams': 'No teams yet.',
+    'join.joined': 'Joined · {n} device(s)',
+    'join.not_joined': 'Not joined',
+    'join.change': 'Change team',
+    'join.buzz': 'BUZZ',
+    'join.hint': 'Tap the button (or press Space / Enter)',
+    'join.team_gone': 'The chosen team is no longer in the contest — please choose again.',
+    'st.connecting': 'Connecting…',
+    'st.connecting_sub': 'Keep this screen open; the buzzer will be ready shortly.',
+    'st.waiting_start': 'Waiting for the contest to start',
+    'st.waiting_start_sub': 'Keep this screen open.',
+    'st.ready': 'Wait for the MC to open the buzzers',
+    'st.ready_sub': 'Get ready to buzz!',
+    'st.open': 'BUZZ NOW!',
+    'st.open_sub': 'Who wins the right to answer?',
+    'st.settling': 'Buzzed!',
+    'st.settling_sub': 'Finding the fastest team…',
+    'st.false_start': 'Too early! The buzzers are not open.',
+    'st.lost': 'Foul — buzzed too early',
+    'st.lost_sub': 'Your team lost the right to answer this question.',
+    'st.mine': 'YOU HAVE THE FLOOR!',
+    'st.mine_sub': 'Please answer',
+    'st.mine_time_up': "Time's up — waiting for the MC",
+    'st.other': '{team} has the floor',
+    'st.other_sub': 'Waiting for the result…',
+    'st.tried': 'Your team already answered',
+    'st.tried_sub': 'You cannot buzz again on this question.',
+    'st.locked': 'Buzzers locked',
+    'st.locked_sub': 'Wait for the MC…',
+    'st.time_up': "Time's up",
+    'st.time_up_sub': 'No team buzzed.',
+    'st.correct_me': 'CORRECT!',
+    'st.correct_me_sub': 'Congratulations to your team!',
+    'st.correct_other': '{team} answered correctly',
+    'st.closed': 'Question closed',
+    'st.all_tried_sub': 'No team found the answer.',
+    'st.revealed_sub': 'The answer has been revealed.',
+    'st.finished': 'The contest is over',
+    'st.finished_sub': 'Your team ranks {rank} of {count} with {score} points.',
+
+    'control.title': 'Control — MC',
+    'control.no_token': 'The control token is missing. Open the exact /control#token=… link printed when the server started.',
+    'control.bad_token': 'Wrong control token. Open the exact /control#token=… link printed when the server started.',
+    'control.not_started': 'Not started — press “Next question” to show the first question.',
+    'control.finished': 'The contest is over. The final ranking is on the projector.',
+    'control.mc_only': 'MC ONLY — do not project',
+    'control.notes': 'Notes',
+    'control.phase': 'Status',
+    'control.floor': 'Has the floor',
+    'control.nobody': '—',
+    'control.buzz_order': 'Buzz order',
+    'control.judgements': 'Judgements',
+    'control.none': 'None yet',
+    'control.teams': 'Scoreboard',
+    'control.col_team': 'Team',
+    'control.col_score': 'Points',
+    'control.col_devices': 'Devices',
+    'control.col_status': 'This question',
+    'control.col_adjust': 'Add / deduct',
+    'control.devices': '{n} device(s)',
+    'control.tried': '✗ answered wrong',
+    'control.lost': '⚠ foul (early buzz)',
+    'control.online': '{online}/{n} device(s)',
+    'control.offline_hint': 'A device is not answering (screen off or out of range)',
+    'control.rtt': '{ms} ms',
+    'control.false_starts': 'Early buzzes',
+    'control.race': 'Opening {n}',
+    'control.close_call': 'close call',
+    'control.has_floor': '● answering',
+    'control.shortcuts': 'Shortcuts: N next question · O open · L lock · C correct · W wrong · R reveal · U undo',
+    'control.links': 'Teams open: {join} · Projector: {screen}',
+    'control.confirm_next': 'The question is not over — press again to move on',
+    'control.done': 'Done.',
+    'btn.next': 'Next question',
+    'btn.open': 'Open buzzers',
+    'btn.lock': 'Lock buzzers',
+    'btn.correct': 'Correct',
+    'btn.wrong': 'Wrong',
+    'btn.reveal': 'Reveal answer',
+    'btn.undo': 'Undo',
+    'phase.ready': 'Ready — buzzers closed',
+    'phase.open': 'Buzzers open',
+    'phase.settling': 'Finding the fastest team…',
+    'phase.floor': 'Answering',
+    'phase.floor_time_up': "Answer time's up — please judge",
+    'phase.locked': 'Buzzers locked',
+    'phase.closed': 'Question closed',
+    'reason.correct': 'a team answered correctly',
+    'reason.no_buzz': "time's up, no team buzzed",
+    'reason.all_tried': 'every team has answered',
+    'reason.revealed': 'answer revealed',
+    'hint.ready': 'Read the question, then Open buzzers (O).',
+    'hint.open': 'Waiting for a team to buzz…',
+    'hint.settling': 'A split second to compare the teams’ press times…',
+    'hint.floor': 'Listen to the answer, then judge Correct (C) or Wrong (W).',
+    'hint.locked': 'Open again (O), Reveal (R) or go to the next question (N).',
+    'hint.closed': 'Reveal the answer (R) or go to the next question (N).',
+    'adjust.title': 'Adjust score',
+    'adjust.add': 'Add points',
+    'adjust.deduct': 'Deduct points',
+    'adjust.points': 'Points',
+    'adjust.reason': 'Reason',
+    'adjust.reason_placeholder': 'e.g. Judges’ score for the greeting round',
+    'adjust.cancel': 'Cancel',
+    'adjust.apply_add': 'Add {n} points',
+    'adjust.apply_deduct': 'Deduct {n} points',
+    'adjust.plus_label': 'Add points to {team}',
+    'adjust.minus_label': 'Deduct points from {team}',
+
+    'screen.title': 'Projector screen',
+    'screen.starting': 'Starting soon',
+    'screen.teams': 'Teams',
+    'screen.scoreboard': 'Scoreboard',
+    'screen.ready': 'Listen to the question',
+    'screen.open': 'Buzz now!',
+    'screen.floor': 'Has the floor',
+    'screen.next_in_race': 'Next:',
+    'screen.time_up': "Time's up!",
+    'screen.locked': 'Buzzers locked',
+    'screen.no_buzz': "Time's up — no team buzzed",
+    'screen.all_tried': 'No team found the answer',
+    'screen.correct_by': 'Congratulations, {team}!',
+    'screen.revealed': 'Answer',
+    'screen.final': 'Final results',
+    'screen.fullscreen': 'F: full screen',
+  },
+};
+
+const LANG_KEY = 'stagebuzz.lang';
+let lang = readLang();
+const langListeners = [];
+
+function readLang() {
+  try {
+    const saved = localStorage.getItem(LANG_KEY);
+    if (saved && STRINGS[saved]) return saved;
+  } catch {
+    // localStorage can be unavailable (private mode): Vietnamese default.
+  }
+  return 'vi';
+}
+
+/** Current language: `vi` or `en`. */
+export function getLang() {
+  return lang;
+}
+
+/** Translates `key`, filling `{name}` placeholders from `params`. Falls back to Vietnamese. */
+export function t(key, params = {}) {
+  const text = STRINGS[lang][key] ?? STRINGS.vi[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (m, name) => (name in params ? String(params[name]) : m));
+}
+
+/** Switches the language, remembers it, re-translates static text and tells the pages. */
+export function setLang(next) {
+  if (!STRINGS[next] || next === lang) return;
+  lang = next;
+  try {
+    localStorage.setItem(LANG_KEY, next);
+  } catch {
+    // Not remembered; still switched for this page.
+  }
+  applyI18n();
+  langListeners.forEach((fn) => fn(lang));
+}
+
+/** Calls `fn` after every language switch (pages re-render their dynamic text there). */
+export function onLangChange(fn) {
+  langListeners.push(fn);
+}
+
+/**
+ * Translates static markup: `data-i18n` sets textContent; `data-i18n-title`,
+ * `data-i18n-placeholder` and `data-i18n-aria-label` set those attributes.
+ */
+export function applyI18n(root = document) {
+  document.documentElement.lang = lang;
+  root.querySelectorAll('[data-i18n]').forEach((el) => {
+    el.textContent = t(el.dataset.i18n);
+  });
+  for (const attr of ['title', 'placeholder', 'aria-label']) {
+    const data = `data-i18n-${attr}`;
+    root.querySelectorAll(`[${data}]`).forEach((el) => el.setAttribute(attr, t(el.getAttribute(data))));
+  }
+  document.querySelectorAll('[data-lang-toggle] [data-lang]').forEach((span) => {
+    span.classList.toggle('active', span.dataset.lang === lang);
+  });
+}
+
+/** Wires every `[data-lang-toggle]` button (VI/EN) and translates the page once. */
+export function setupI18n() {
+  document.querySelectorAll('[data-lang-toggle]').forEach((btn) => {
+    btn.addEventListener('click', () => setLang(lang === 'vi' ? 'en' : 'vi'));
+  });
+  applyI18n();
+}
+
+/** The translated text of a `rejected` or `error` message (falls back to the server's English). */
+export function codeMessage(msg) {
+  const key = `${msg.type === 'rejected' ? 'rej' : 'err'}.${msg.code}`;
+  if (STRINGS.vi[key]) return t(key);
+  return t('err.unknown', { message: msg.message || msg.code || '?' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// WebSocket connection
+// ---------------------------------------------------------------------------------------------
+
+/** `error` codes after which retrying the same `hello` is pointless: stop reconnecting. */
+const FATAL_ERRORS = new Set(['bad_token', 'unknown_team']);
+
+/**
+ * Opens the socket, says `hello`, and keeps it alive: after a drop it retries after 0.5 s, then
+ * backs off (1, 2, 4, 5 s max) and says `hello` again; the next `state` brings the page up to date.
+ *
+ * Clock sync (team sockets): the server pings with `sync {t0}`; we answer at once with
+ * `sync_reply {t0, t1, t2}` on the `performance.now()` clock, so the server can turn a buzz's
+ * `pressed_at` into its own time and judge presses fairly whatever the Wi-Fi delay.
+ *
+ * - `onState(state, receivedAt)`: every `state`; `receivedAt` is `performance.now()` at receipt.
+ * - `onMessage(msg)`: every other message (`welcome`, `ack`, `rejected`, `error`).
+ * - `onStatus(status)`: `connecting`, `connected` (after `welcome`), `disconnected`, `failed`.
+ *
+ * Returns `{ send(obj) → id | null, close() }`.
+ */
+export function connect({ role, team, token, onState, onMessage, onStatus }) {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
+  let ws = null;
+  let welcomed = false;
+  let attempt = 0;
+  let retryTimer = null;
+  let stopped = false;
+  let nextId = 1;
+  const status = (s) => onStatus && onStatus(s);
+
+  function open() {
+    clearTimeout(retryTimer);
+    retryTimer = null;
+    if (stopped) return;
+    welcomed = false;
+    status('connecting');
+    const sock = new WebSocket(url);
+    ws = sock;
+    sock.addEventListener('open', () => {
+      const hello = { type: 'hello', role };
+      if (team) hello.team = team;
+      if (token) hello.token = token;
+      sock.send(JSON.stringify(hello));
+    });
+    sock.addEventListener('message', (ev) => {
+      if (ws !== sock) return;
+      const receivedAt = performance.now();
+      let msg;
+      try {
+        msg = JSON.parse(ev.data);
+      } catch {
+        return; // Not JSON: ignore rather than crash the page on stage.
+      }
+      if (msg.type === 'sync') {
+        // Answer before anything else: time spent here would count as network delay.
+        sock.send(JSON.stringify({ type: 'sync_reply', t0: msg.t0, t1: receivedAt, t2: performance.now() }));
+        return;
+      }
+      if (msg.type === 'welcome') {
+        welcomed = true;
+        attempt = 0;
+        status('connected');
+      } else if (msg.type === 'error' && FATAL_ERRORS.has(msg.code)) {
+        stopped = true;
+        status('failed');
+      }
+      if (msg.type === 'state') onState && onState(msg, receivedAt);
+      else onMessage && onMessage(msg);
+    });
+    sock.addEventListener('close', () => {
+      if (ws !== sock) return; // An old socket we already replaced or closed on purpose.
+      ws = null;
+      welcomed = false;
+      if (stopped) return;
+      status('disconnected');
+      const delay = Math.min(5000, 500 * 2 ** attempt);
+      attempt += 1;
+      retryTimer = setTimeout(open, delay);
+    });
+  }
+
+  // A phone waking up or getting Wi-Fi back should not wait for the backoff timer.
+  function retryNow() {
+    if (!stopped && !ws && document.visibilityState === 'visible') open();
+  }
+  document.addEventListener('visibilitychange', retryNow);
+  window.addEventListener('online', retryNow);
+
+  open();
+
+  return {
+    /** Sends a command with a fresh `id`; returns the id, or null when not connected. */
+    send(obj) {
+      if (!ws || !welcomed || ws.readyState !== WebSocket.OPEN) return null;
+      const id = nextId++;
+      ws.send(JSON.stringify({ ...obj, id }));
+      return id;
+    },
+    /** Closes for good (e.g. the team page going back to the team list). */
+    close() {
+      stopped = true;
+      clearTimeout(retryTimer);
+      document.removeEventListener('visibilitychange', retryNow);
+      window.removeEventListener('online', retryNow);
+      const sock = ws;
+      ws = null;
+      if (sock) sock.close();
+    },
+  };
+}
+
+/**
+ * Connection indicator: a dot plus text in `el`. Returns `setStatus(status)`; the text follows
+ * language switches by itself.
+ */
+export function connectionIndicator(el) {
+  let current = 'connecting';
+  el.classList.add('conn');
+  const dot = h('span', { className: 'conn-dot', 'aria-hidden': 'true' });
+  const label = h('span', { className: 'conn-label' });
+  el.replaceChildren(dot, label);
+  el.setAttribute('role', 'status');
+  const render = () => {
+    el.dataset.status = current;
+    label.textContent = t(`conn.${current}`);
+  };
+  onLangChange(render);
+  render();
+  return (status) => {
+    current = status;
+    render();
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Countdown
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Countdown driven by `state.buzz.deadline_ms`. The server and the device clocks differ, so the
+ * remaining time (`deadline_ms − now_ms`) is anchored to `performance.now()` at receipt, then
+ * animated with requestAnimationFrame.
+ *
+ * `onFrame(null)` when no countdown runs, else `onFrame({ left, total, fraction })` every frame
+ * (`left`/`total` in ms, `fraction` = left / total, 0..1).
+ */
+export function createCountdown(onFrame) {
+  let deadline = null; // in performance.now() time
+  let total = 0;
+  let raf = 0;
+
+  function frame() {
+    raf = 0;
+    if (deadline === null) return;
+    const left = Math.max(0, deadline - performance.now());
+    onFrame({ left, total, fraction: total > 0 ? Math.min(1, left / total) : 0 });
+    if (left > 0) raf = requestAnimationFrame(frame);
+  }
+
+  return {
+    /** Feed every state (and its receipt time) here. */
+    update(state, receivedAt) {
+      const buzz = state && state.buzz;
+      cancelAnimationFrame(raf);
+      raf = 0;
+      if (!buzz || buzz.deadline_ms == null) {
+        deadline = null;
+        onFrame(null);
+        return;
+      }
+      deadline = receivedAt + (buzz.deadline_ms - state.now_ms);
+      total = buzz.countdown_ms || Math.max(1, buzz.deadline_ms - state.now_ms);
+      frame();
+    },
+  };
+}
+
+/** Whole seconds left, rounded up so "1" shows until the very end. */
+export function secondsLeft(left) {
+  return Math.ceil(left / 1000);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Tiny element builder. `props` keys: `className`, `dataset` (object), `text` (textContent),
+ * any other key becomes an attribute. Children: nodes or strings (as text nodes, never HTML).
+ */
+export function h(tag, props = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'className') el.className = value;
+    else if (key === 'text') el.textContent = value;
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(typeof child === 'string' || typeof child === 'number' ? String(child) : child);
+  }
+  return el;
+}
+
+/** The display name of team `id` in `state` (the id itself if unknown). */
+export function teamName(state, id) {
+  const team = state && state.teams.find((x) => x.id === id);
+  return team ? team.name : id;
+}
+
+/**
+ * Teams sorted by score (highest first, ties keep the contest order) with a `rank`:
+ * equal scores share a rank (1, 1, 3…).
+ */
+export function rankTeams(teams) {
+  const sorted = teams
+    .map((team, order) => ({ ...team, order }))
+    .sort((a, b) => b.score - a.score || a.order - b.order);
+  sorted.forEach((team, i) => {
+    team.rank = i > 0 && team.score === sorted[i - 1].score ? sorted[i - 1].rank : i + 1;
+  });
+  return sorted;
+}
+
+/** Prize name for a rank (1–3), or null. */
+export function prizeName(rank) {
+  return rank >= 1 && rank <= 3 ? t(`prize.${rank}`) : null;
+}
+
+/** "<round> · <question>" label of a state on a question, e.g. "Phần thi 1/1 · Câu 3/14". */
+export function questionLabel(state) {
+  if (!state.round || !state.question) return '';
+  return [
+    t('round', { n: state.round.number, total: state.round.total }),
+    state.round.title,
+    t('question_no', { n: state.question.number, total: state.question.total }),
+  ].join(' · ');
+}
+
+/** A key identifying the question on stage, to tell "same question, new state" from a new one. */
+export function questionKey(state) {
+  if (state.stage !== 'question' || !state.round || !state.question) return state.stage;
+  return `${state.round.number}/${state.question.number}`;
+}
+
+/** Shows a short message at the bottom of the page (rejections, errors). */
+export function toast(text, kind = 'error', ms = 3500) {
+  let box = document.getElementById('toasts');
+  if (!box) {
+    box = h('div', { id: 'toasts', className: 'toasts', 'aria-live': 'assertive' });
+    document.body.append(box);
+  }
+  const item = h('div', { className: `toast toast-${kind}`, text });
+  box.append(item);
+  setTimeout(() => item.classList.add('leaving'), ms);
+  setTimeout(() => item.remove(), ms + 400);
+}
+
+/** Removes every toast (when the situation they talk about is over). */
+export function clearToasts() {
+  const box = document.getElementById('toasts');
+  if (box) box.replaceChildren();
+}
+
+/** Countdown text: "7 giây", then "Hết giờ" at zero. */
+export function countdownText(left) {
+  return left > 0 ? t('seconds', { n: secondsLeft(left) }) : t('st.time_up');
+}
+
+/** Restarts a CSS animation class on `el` (removing and re-adding needs a reflow in between). */
+export function replayAnimation(el, className) {
+  el.classList.remove(className);
+  void el.offsetWidth;
+  el.classList.add(className);
+}
