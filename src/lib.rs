@@ -6,6 +6,8 @@
 //!   - [`game::buzz_in`]: the buzz-in round kind.
 //! - [`clocksync`]: NTP-style clock estimation for one phone (pure).
 //! - [`link`]: one team phone's link: pings, online state, press claims (pure).
+//! - [`devices`]: team phones and their device tokens, for rejoining after a reload.
+//! - [`results`]: per-round results and ranking, as JSON and CSV.
 //! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
 //! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`).
@@ -17,23 +19,27 @@
 #![forbid(unsafe_code)]
 
 pub mod clocksync;
+pub mod devices;
 pub mod game;
 pub mod journal;
 pub mod link;
 pub mod owner;
 pub mod protocol;
+pub mod results;
 pub mod server;
 pub mod urls;
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::devices::Devices;
 use crate::game::{Contest, Game};
 use crate::journal::Journal;
 use crate::owner::{Clock, Owner};
@@ -54,6 +60,8 @@ pub struct Config {
     pub data_dir: Option<PathBuf>,
     /// Archive the contest found in `data_dir` and start this one fresh.
     pub fresh: bool,
+    /// How many phones of one team may be connected at once.
+    pub phones_per_team: u32,
 }
 
 /// Why the server could not start.
@@ -70,6 +78,9 @@ pub enum StartError {
     /// The data directory cannot be used.
     #[error(transparent)]
     Journal(#[from] journal::JournalError),
+    /// The registry of team phones cannot be read.
+    #[error("{0}")]
+    Devices(String),
 }
 
 /// A running server. Dropping it does not stop it; call [`Server::shutdown`].
@@ -111,7 +122,9 @@ impl Server {
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
 
+        let devices = Devices::load(config.data_dir.as_deref()).map_err(StartError::Devices)?;
         let contest = Arc::new(game.contest().clone());
+        let connected = contest.teams.iter().map(|_| AtomicU32::new(0)).collect();
         let (owner, handle) = Owner::new(game, journal, clock);
         tracker.spawn(owner.run(cancel.clone()));
 
@@ -123,6 +136,9 @@ impl Server {
             tracker: tracker.clone(),
             clock,
             next_device: Arc::new(AtomicU64::new(1)),
+            devices: Arc::new(Mutex::new(devices)),
+            connected: Arc::new(connected),
+            phones_per_team: config.phones_per_team,
         };
         let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let shutdown = cancel.clone();

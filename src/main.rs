@@ -36,6 +36,9 @@ struct Cli {
     /// Archive the contest in the data directory and start a fresh one.
     #[arg(long)]
     new: bool,
+    /// How many phones of one team may be connected at the same time.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
+    phones_per_team: u32,
 }
 
 #[tokio::main]
@@ -67,6 +70,7 @@ async fn main() -> ExitCode {
         control_token: cli.control_token,
         data_dir: Some(cli.data_dir),
         fresh: cli.new,
+        phones_per_team: cli.phones_per_team,
     };
     let server = match Server::start(config).await {
         Ok(server) => server,

@@ -21,6 +21,7 @@ use crate::game::{
 use crate::journal::Journal;
 use crate::link::settle_window_us;
 use crate::protocol::{Audience, LinkView, StateView};
+use crate::results::Results;
 
 /// A request to the owner task.
 #[derive(Debug)]
@@ -57,6 +58,10 @@ pub enum Request {
         /// Connection number.
         device: u64,
     },
+    /// The results so far.
+    Results(oneshot::Sender<Results>),
+    /// The audit log (every command and expiry) as JSON lines; `None` without a journal.
+    Audit(oneshot::Sender<Option<std::io::Result<Vec<String>>>>),
 }
 
 /// Why a command did not take effect.
@@ -141,6 +146,20 @@ impl OwnerHandle {
             .await
             .map_err(|_| Refusal::Closed)?;
         answer.await.map_err(|_| Refusal::Closed)?
+    }
+
+    /// The results so far; `None` when the server is shutting down.
+    pub async fn results(&self) -> Option<Results> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(Request::Results(reply)).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// The audit log; `None` without a journal or when shutting down.
+    pub async fn audit(&self) -> Option<std::io::Result<Vec<String>>> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(Request::Audit(reply)).await.ok()?;
+        answer.await.ok().flatten()
     }
 
     /// Tells the owner about a team phone's link; dropped silently at shutdown.
@@ -278,6 +297,12 @@ impl Owner {
                 if self.links.remove(&device).is_some() {
                     self.publish();
                 }
+            }
+            Request::Results(reply) => {
+                let _ = reply.send(Results::of(&self.game));
+            }
+            Request::Audit(reply) => {
+                let _ = reply.send(self.journal.as_ref().map(Journal::audit_lines));
             }
         }
     }

@@ -46,6 +46,9 @@ pub enum ClientMessage {
         /// For `control`: the control token from the URL printed at start.
         #[serde(default)]
         token: Option<String>,
+        /// For `team`: the device token from an earlier `welcome`, to rejoin as the same team.
+        #[serde(default)]
+        device: Option<String>,
     },
     /// Team: press the buzzer.
     Buzz {
@@ -112,6 +115,9 @@ pub enum ServerMessage {
         /// For a team socket: its team id.
         #[serde(skip_serializing_if = "Option::is_none")]
         team: Option<String>,
+        /// For a team socket: the device token to keep and present when rejoining.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        device: Option<String>,
     },
     /// Team sockets: a clock-sync ping; answer at once with `sync_reply`.
     Sync {

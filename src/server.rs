@@ -3,12 +3,13 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::Router;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
+use crate::devices::Devices;
 use crate::game::{Command, Contest, TeamId};
 use crate::link::{FAST_PING_MS, SLOW_PING_MS, TeamLink};
 use crate::owner::{Clock, OwnerHandle, Refusal, Request};
@@ -50,6 +52,12 @@ pub struct AppState {
     pub clock: Clock,
     /// Numbers team connections.
     pub next_device: Arc<AtomicU64>,
+    /// Registered team phones.
+    pub devices: Arc<Mutex<Devices>>,
+    /// Phones connected now, per team.
+    pub connected: Arc<Vec<AtomicU32>>,
+    /// How many phones of one team may be connected at once.
+    pub phones_per_team: u32,
 }
 
 /// Builds the router: pages, assets, the public state and the WebSocket.
@@ -60,6 +68,9 @@ pub fn router(state: AppState) -> Router {
         .route("/screen", get(|| async { page("screen.html") }))
         .route("/assets/{*path}", get(asset))
         .route("/api/state", get(public_state))
+        .route("/api/results.json", get(results_json))
+        .route("/api/results.csv", get(results_csv))
+        .route("/api/audit.jsonl", get(audit_jsonl))
         .route("/ws", get(ws_upgrade))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -126,6 +137,89 @@ async fn public_state(State(state): State<AppState>) -> Response {
         .into_response()
 }
 
+/// The `?token=` of an export request.
+#[derive(serde::Deserialize)]
+struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+impl AppState {
+    fn is_control(&self, token: &str) -> bool {
+        constant_time_eq(token.as_bytes(), self.control_token.as_bytes())
+    }
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "the control token is missing or wrong / thiếu hoặc sai mã điều khiển",
+    )
+        .into_response()
+}
+
+fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response()
+}
+
+/// A download with a file name made of the contest's export kind.
+fn download(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn results_json(State(state): State<AppState>, Query(query): Query<TokenQuery>) -> Response {
+    if !state.is_control(&query.token) {
+        return forbidden();
+    }
+    let Some(results) = state.owner.results().await else {
+        return unavailable();
+    };
+    let body = serde_json::to_vec_pretty(&results).unwrap_or_default();
+    download("application/json; charset=utf-8", "results.json", body)
+}
+
+async fn results_csv(State(state): State<AppState>, Query(query): Query<TokenQuery>) -> Response {
+    if !state.is_control(&query.token) {
+        return forbidden();
+    }
+    let Some(results) = state.owner.results().await else {
+        return unavailable();
+    };
+    download("text/csv; charset=utf-8", "results.csv", results.to_csv())
+}
+
+async fn audit_jsonl(State(state): State<AppState>, Query(query): Query<TokenQuery>) -> Response {
+    if !state.is_control(&query.token) {
+        return forbidden();
+    }
+    match state.owner.audit().await {
+        Some(Ok(lines)) => {
+            let mut body = lines.join("\n").into_bytes();
+            body.push(b'\n');
+            download("application/jsonl; charset=utf-8", "audit.jsonl", body)
+        }
+        Some(Err(error)) => {
+            tracing::error!(%error, "cannot read the journal for the audit log");
+            (StatusCode::INTERNAL_SERVER_ERROR, "cannot read the journal").into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            "this server keeps no journal (no data directory)",
+        )
+            .into_response(),
+    }
+}
+
 async fn ws_upgrade(
     upgrade: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -156,6 +250,15 @@ async fn run_socket(mut socket: WebSocket, state: AppState) {
     let Some(peer) = accept_hello(&mut socket, &state).await else {
         return;
     };
+    run_joined(&mut socket, &state, peer).await;
+    if let Peer::Team(team) = peer
+        && let Some(count) = state.connected.get(team.0)
+    {
+        count.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: Peer) {
     let mut link = match peer {
         Peer::Team(team) => {
             let device = state.next_device.fetch_add(1, Ordering::Relaxed);
@@ -165,7 +268,7 @@ async fn run_socket(mut socket: WebSocket, state: AppState) {
         }
         Peer::Control | Peer::Screen => None,
     };
-    serve_socket(&mut socket, &state, peer, &mut link).await;
+    serve_socket(socket, state, peer, &mut link).await;
     if let Some((device, _)) = link {
         state.owner.link(Request::LinkClosed { device }).await;
     }
@@ -193,11 +296,17 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
         }
         Ok(None | Some(Err(_))) => return None,
     };
-    let (role, team, token) = match serde_json::from_str::<ClientEnvelope>(&text) {
+    let (role, team, token, device) = match serde_json::from_str::<ClientEnvelope>(&text) {
         Ok(ClientEnvelope {
-            message: ClientMessage::Hello { role, team, token },
+            message:
+                ClientMessage::Hello {
+                    role,
+                    team,
+                    token,
+                    device,
+                },
             ..
-        }) => (role, team, token),
+        }) => (role, team, token, device),
         Ok(_) => {
             refuse(socket, "hello_first", "the first message must be hello").await;
             return None;
@@ -207,11 +316,12 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
             return None;
         }
     };
+    let mut device_token = None;
     let peer = match role {
         Role::Screen => Peer::Screen,
         Role::Control => {
             let presented = token.unwrap_or_default();
-            if !constant_time_eq(presented.as_bytes(), state.control_token.as_bytes()) {
+            if !state.is_control(&presented) {
                 tracing::warn!("control hello with a wrong token");
                 refuse(socket, "bad_token", "wrong or missing control token").await;
                 return None;
@@ -219,11 +329,16 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
             Peer::Control
         }
         Role::Team => {
-            let Some(index) = team.as_deref().and_then(|id| state.contest.team_index(id)) else {
-                refuse(socket, "unknown_team", "no team with that id").await;
-                return None;
+            let (team, token) = match join_team(state, team.as_deref(), device.as_deref()) {
+                Ok(joined) => joined,
+                Err((code, message)) => {
+                    tracing::warn!(code, "team hello refused");
+                    refuse(socket, code, message).await;
+                    return None;
+                }
             };
-            Peer::Team(TeamId(index))
+            device_token = Some(token);
+            Peer::Team(team)
         }
     };
     tracing::Span::current().record("role", tracing::field::debug(peer));
@@ -233,12 +348,73 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
             Peer::Team(team) => Some(state.contest.teams[team.0].id.clone()),
             _ => None,
         },
+        device: device_token,
     };
     if send_json(socket, &welcome).await.is_err() {
+        if let Peer::Team(team) = peer {
+            state.connected[team.0].fetch_sub(1, Ordering::Relaxed);
+        }
         return None;
     }
     tracing::info!("joined");
     Some(peer)
+}
+
+/// Resolves a team hello to the team and the device token the phone is to keep, and counts the
+/// phone as connected. A known device token rejoins its own team; without one a new phone is
+/// registered for the team it picked.
+fn join_team(
+    state: &AppState,
+    team: Option<&str>,
+    device: Option<&str>,
+) -> Result<(TeamId, String), (&'static str, &'static str)> {
+    let (team_id, token) = {
+        let mut devices = state
+            .devices
+            .lock()
+            .map_err(|_| ("server_error", "device registry unavailable"))?;
+        match device {
+            Some(token) => {
+                let Some(registered) = devices.team_of(token) else {
+                    return Err((
+                        "unknown_device",
+                        "this phone is not registered; pick your team again",
+                    ));
+                };
+                if team.is_some_and(|asked| asked != registered) {
+                    return Err((
+                        "device_refused",
+                        "this phone is registered for another team",
+                    ));
+                }
+                (registered.to_string(), token.to_string())
+            }
+            None => {
+                let Some(team) = team.filter(|id| state.contest.team_index(id).is_some()) else {
+                    return Err(("unknown_team", "no team with that id"));
+                };
+                let token = devices.register(team).map_err(|error| {
+                    tracing::error!(%error, "cannot save the device registry");
+                    ("storage_failed", "the server could not save this phone")
+                })?;
+                (team.to_string(), token)
+            }
+        }
+    };
+    let Some(index) = state.contest.team_index(&team_id) else {
+        return Err(("unknown_team", "no team with that id"));
+    };
+    let limit = state.phones_per_team;
+    let admitted = state.connected[index].fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+        (n < limit).then_some(n + 1)
+    });
+    if admitted.is_err() {
+        return Err((
+            "team_full",
+            "this team already has the most phones allowed connected",
+        ));
+    }
+    Ok((TeamId(index), token))
 }
 
 /// After `hello`: forwards commands, answers them, sends every new state, and keeps a team
@@ -411,7 +587,14 @@ async fn handle_text(
         },
         ClientMessage::Hello { .. } => return None,
     };
-    let from = format!("{peer:?}");
+    let from = match (peer, link.as_ref()) {
+        (Peer::Team(team), Some((device, _))) => {
+            format!("team {} (device {device})", state.contest.teams[team.0].id)
+        }
+        (Peer::Team(team), None) => format!("team {}", state.contest.teams[team.0].id),
+        (Peer::Control, _) => "control".to_string(),
+        (Peer::Screen, _) => "screen".to_string(),
+    };
     match state.owner.command(command, from).await {
         Ok(()) => Some(ServerMessage::Ack { id }),
         Err(Refusal::Rule(rejection)) => Some(ServerMessage::rejected(id, &rejection)),

@@ -334,6 +334,8 @@ struct UndoEntry {
 pub struct Game {
     contest: Contest,
     scores: Vec<i64>,
+    /// Points won in each round, `[round][team]`, for per-round results and prizes.
+    round_scores: Vec<Vec<i64>>,
     stage: Stage,
     /// Judgements of the current question that undo can revert, oldest first.
     undo: Vec<UndoEntry>,
@@ -343,9 +345,11 @@ impl Game {
     /// A contest before its first question, every score at zero.
     pub fn new(contest: Contest) -> Game {
         let scores = vec![0; contest.teams.len()];
+        let round_scores = vec![scores.clone(); contest.rounds.len()];
         Game {
             contest,
             scores,
+            round_scores,
             stage: Stage::NotStarted,
             undo: Vec::new(),
         }
@@ -358,6 +362,11 @@ impl Game {
         let teams = self.contest.teams.len();
         if self.scores.len() != teams {
             return Err(format!("{} scores for {teams} teams", self.scores.len()));
+        }
+        if self.round_scores.len() != self.contest.rounds.len()
+            || self.round_scores.iter().any(|r| r.len() != teams)
+        {
+            return Err("per-round scores do not match the contest".into());
         }
         let Stage::Question(stage) = &self.stage else {
             return Ok(());
@@ -493,7 +502,7 @@ impl Game {
                     return Err(Rejection::NothingToUndo);
                 };
                 stage.play = entry.play_before;
-                self.scores[entry.team.0] -= entry.delta;
+                self.add_points(entry.team, -entry.delta);
                 events.push(Event::Undone {
                     team: entry.team,
                     delta: entry.delta,
@@ -522,7 +531,7 @@ impl Game {
                 let judged_at = events.len();
                 let change = play.judge(*verdict, Setting { rules, team_count }, now, events)?;
                 let delta = clamp_delta(self.scores[change.team.0], change.delta, floor_at_zero);
-                self.scores[change.team.0] += delta;
+                self.add_points(change.team, delta);
                 events.insert(
                     judged_at,
                     Event::Judged {
@@ -539,6 +548,25 @@ impl Game {
                 Ok(())
             }
         }
+    }
+
+    /// Adds points to a team's total and to the round being played (the first round before the
+    /// start, the last one after the end).
+    fn add_points(&mut self, team: TeamId, points: i64) {
+        let round = match &self.stage {
+            Stage::NotStarted => 0,
+            Stage::Question(stage) => stage.round,
+            Stage::Finished => self.contest.rounds.len().saturating_sub(1),
+        };
+        self.scores[team.0] += points;
+        if let Some(round_scores) = self.round_scores.get_mut(round) {
+            round_scores[team.0] += points;
+        }
+    }
+
+    /// Points won in each round, `[round][team]`.
+    pub fn round_scores(&self) -> &[Vec<i64>] {
+        &self.round_scores
     }
 
     fn no_question(&self) -> Rejection {
@@ -613,7 +641,7 @@ impl Game {
         }
         let floor_at_zero = self.current_round().is_some_and(Round::floor_at_zero);
         let applied = clamp_delta(self.scores[team.0], delta, floor_at_zero);
-        self.scores[team.0] += applied;
+        self.add_points(team, applied);
         events.push(Event::ScoreAdjusted {
             team,
             delta: applied,

@@ -52,15 +52,21 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Starts a server playing `contest` on 127.0.0.1 with a free port.
+    /// Starts a server playing `contest` on 127.0.0.1 with a free port, in memory only.
     pub async fn start(contest: Contest) -> TestServer {
+        TestServer::start_in(contest, None).await
+    }
+
+    /// Like [`TestServer::start`], journaling to `data_dir` when given.
+    pub async fn start_in(contest: Contest, data_dir: Option<std::path::PathBuf>) -> TestServer {
         let server = Server::start(Config {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             contest,
             control_token: None,
-            data_dir: None,
+            data_dir,
             fresh: false,
+            phones_per_team: 3,
         })
         .await
         .expect("server starts on 127.0.0.1:0");
