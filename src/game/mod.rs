@@ -11,6 +11,8 @@
 pub mod buzz_in;
 pub mod contest;
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use buzz_in::Setting;
@@ -332,7 +334,9 @@ struct UndoEntry {
 /// A whole contest in progress. Serialisable, so the journal can keep snapshots of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Game {
-    contest: Contest,
+    /// Shared, not copied: the game is cloned for every command (to leave it untouched when the
+    /// command is refused), and a contest with hundreds of questions must not be copied each time.
+    contest: Arc<Contest>,
     scores: Vec<i64>,
     /// Points won in each round, `[round][team]`, for per-round results and prizes.
     round_scores: Vec<Vec<i64>>,
@@ -347,7 +351,7 @@ impl Game {
         let scores = vec![0; contest.teams.len()];
         let round_scores = vec![scores.clone(); contest.rounds.len()];
         Game {
-            contest,
+            contest: Arc::new(contest),
             scores,
             round_scores,
             stage: Stage::NotStarted,
@@ -446,7 +450,7 @@ impl Game {
     pub fn tick(&mut self, now: Time) -> Vec<Event> {
         let mut events = Vec::new();
         let team_count = self.contest.teams.len();
-        if let Ok((play, rules, _)) = buzz_in_parts(&mut self.stage, &self.contest) {
+        if let Ok((play, rules, _)) = buzz_in_parts(&mut self.stage, self.contest.as_ref()) {
             play.tick(Setting { rules, team_count }, now, &mut events);
         }
         events
@@ -510,22 +514,23 @@ impl Game {
                 Ok(())
             }
             Command::OpenBuzzers { settle_us } => {
-                let (play, rules, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                let (play, rules, _) = buzz_in_parts(&mut self.stage, self.contest.as_ref())?;
                 play.open(Setting { rules, team_count }, *settle_us, now, events)
             }
             Command::LockBuzzers => {
-                let (play, _, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                let (play, _, _) = buzz_in_parts(&mut self.stage, self.contest.as_ref())?;
                 play.lock(events)
             }
             Command::Buzz { team, claim } => {
                 if team.0 >= team_count {
                     return Err(Rejection::UnknownTeam);
                 }
-                let (play, rules, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                let (play, rules, _) = buzz_in_parts(&mut self.stage, self.contest.as_ref())?;
                 play.buzz(*team, *claim, Setting { rules, team_count }, now, events)
             }
             Command::Judge { verdict } => {
-                let (play, rules, floor_at_zero) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                let (play, rules, floor_at_zero) =
+                    buzz_in_parts(&mut self.stage, self.contest.as_ref())?;
                 let play_before = Play::BuzzIn(play.clone());
                 // Judged goes before what the judgement caused (reopen, close).
                 let judged_at = events.len();
