@@ -18,6 +18,8 @@ pub const OFFLINE_AFTER_MS: u64 = 3000;
 /// Added to a phone's high-percentile uplink delay to get how far before its arrival a press may
 /// be placed; the round's cap bounds the sum.
 pub const ALLOWANCE_MARGIN_MS: f64 = 10.0;
+/// How often a phone's measurements are passed on to the owner (control page, settle window).
+pub const REPORT_EVERY_MS: u64 = 1000;
 /// Margin added to a phone's high-percentile uplink delay when waiting for its press to arrive.
 pub const SETTLE_MARGIN_MS: f64 = 5.0;
 /// Pings remembered while waiting for their answers; older ones are forgotten (their answers,
@@ -32,6 +34,7 @@ pub struct TeamLink {
     opened: Time,
     last_reply: Option<Time>,
     online: bool,
+    last_report: Option<Time>,
 }
 
 impl TeamLink {
@@ -43,6 +46,7 @@ impl TeamLink {
             opened: now,
             last_reply: None,
             online: true,
+            last_report: None,
         }
     }
 
@@ -84,6 +88,19 @@ impl TeamLink {
         let changed = online != self.online;
         self.online = online;
         changed
+    }
+
+    /// Whether the measurements should be reported again (the first few samples at once, then
+    /// every `REPORT_EVERY_MS`); marks them reported when it says yes.
+    pub fn report_due(&mut self, now: Time) -> bool {
+        let early = self.sync.len() <= 3;
+        let due = self
+            .last_report
+            .is_none_or(|last| now.0.saturating_sub(last.0) >= REPORT_EVERY_MS * 1000);
+        if early || due {
+            self.last_report = Some(now);
+        }
+        early || due
     }
 
     /// Whether the phone answers pings.
@@ -201,6 +218,22 @@ mod tests {
         assert_eq!(link.claim(f64::INFINITY), None);
         assert_eq!(link.claim(1e300), None);
         assert!(link.claim(7.0).is_some());
+    }
+
+    #[test]
+    fn measurements_are_reported_every_second_for_as_long_as_the_phone_answers() {
+        let mut link = TeamLink::new(T0);
+        let mut reports = 0;
+        // A minute of pings every 100 ms: far more than the sample window holds.
+        for i in 0..600u64 {
+            let now = T0.after(i * 100);
+            let t0 = link.ping(now);
+            link.reply(t0, 1.0, 1.0, now.after(3));
+            if link.report_due(now.after(3)) {
+                reports += 1;
+            }
+        }
+        assert!((60..=64).contains(&reports), "{reports} reports in 60 s");
     }
 
     #[test]

@@ -540,9 +540,8 @@ async fn handle_text(
             };
             let was_online = team_link.online();
             if team_link.reply(t0, t1, t2, arrived) {
-                // A report per second at most (the owner throttles), and at once when it returns.
-                let samples = team_link.estimate().map_or(0, |e| e.samples);
-                if !was_online || samples <= 2 || samples % 10 == 0 {
+                // About once a second, and at once when the phone comes back.
+                if team_link.report_due(arrived) || !was_online {
                     report_link(state, *device, team_link).await;
                 }
             }

@@ -28,6 +28,10 @@ const STRINGS = {
     'verdict.correct': 'Đúng',
     'verdict.wrong': 'Chưa chính xác',
     'seconds': '{n} giây',
+    'unit.ms': '{n}\u00a0ms',
+    'ago.now': 'vừa xong',
+    'ago.s': '{n} s trước',
+    'ago.min': '{n} phút trước',
 
     // Rejections (PROTOCOL.md, `rejected` codes)
     'rej.no_question': 'Chưa có câu hỏi nào được đưa ra.',
@@ -88,6 +92,11 @@ const STRINGS = {
     'st.mine_time_up': 'Hết giờ — chờ MC chấm',
     'st.other': '{team} giành quyền trả lời',
     'st.other_sub': 'Chờ kết quả…',
+    'st.behind': 'Chậm hơn {ms}',
+    'st.behind_close': 'Chậm hơn {ms} — sát nút!',
+    'st.false_start_locked': 'Bấm sớm! Chuông chưa mở — tạm khóa {ms}.',
+    'st.lockout': 'Bấm sớm — chuông tạm khóa',
+    'st.lockout_sub': 'Chuông sẽ mở lại ngay sau đây.',
     'st.tried': 'Đội bạn đã trả lời câu này',
     'st.tried_sub': 'Không được bấm chuông lại ở câu này.',
     'st.locked': 'Chuông đã khóa',
@@ -133,7 +142,52 @@ const STRINGS = {
     'control.race': 'Lượt mở chuông {n}',
     'control.close_call': 'sát nút',
     'control.has_floor': '● đang trả lời',
-    'control.shortcuts': 'Phím tắt: N câu tiếp theo · O mở chuông · L khóa chuông · C đúng · W sai · R hiện đáp án · U hoàn tác',
+    'control.shortcuts': 'Phím tắt: N câu tiếp theo · O mở chuông · L khóa chuông · C đúng · W sai · R hiện đáp án · U hoàn tác · E bằng chứng',
+    'control.offline': 'Mất kết nối',
+    'control.offline_alert': 'Mất kết nối: {teams} — kiểm tra điện thoại trước khi mở chuông.',
+    'control.fs_lock': '{team} (khóa {ms})',
+    'control.fs_lost': '{team} (mất quyền trả lời)',
+    'control.fs_times': ' ×{n}',
+    'control.clamped': 'thời điểm bấm bị giới hạn',
+    'link.device': 'Máy {n}',
+    'link.device_title': 'Kết nối số {id}',
+    'link.offline': 'MẤT KẾT NỐI',
+    'link.offset': 'lệch {ms}',
+    'link.rtt': 'khứ hồi {ms}',
+    'link.uplink': 'lên p95 {ms}',
+    'link.measuring': 'đang đo…',
+    'link.never_seen': 'chưa phản hồi',
+    'link.offset_title': 'Độ lệch đồng hồ của điện thoại so với máy chủ',
+    'link.rtt_title': 'Thời gian khứ hồi tốt nhất (máy chủ → điện thoại → máy chủ)',
+    'link.uplink_title': 'Độ trễ điện thoại → máy chủ, mức 95%',
+    'link.seen_title': 'Lần cuối điện thoại trả lời',
+    'btn.evidence': 'Bằng chứng',
+    'ev.title': 'Bằng chứng bấm chuông',
+    'ev.explain': 'Thời điểm bấm = giờ ghi trên điện thoại − độ lệch đồng hồ (đo liên tục). Đội bấm sớm nhất giành quyền, không phải tín hiệu đến trước. Giờ theo đồng hồ máy chủ.',
+    'ev.close': 'Đóng',
+    'ev.none': 'Chưa có lượt bấm chuông nào ở câu này.',
+    'ev.no_question': 'Chưa có câu hỏi nào được đưa ra.',
+    'ev.col_rank': 'Hạng',
+    'ev.col_team': 'Đội',
+    'ev.col_gap': 'Cách đội nhất',
+    'ev.col_press': 'Bấm lúc',
+    'ev.col_arrived': 'Tín hiệu đến',
+    'ev.col_delay': 'Trễ (đến − bấm)',
+    'ev.col_claimed': 'Giờ điện thoại',
+    'ev.col_offset': 'Lệch đồng hồ',
+    'ev.col_rtt': 'Khứ hồi',
+    'ev.col_allowance': 'Cho phép sớm',
+    'ev.col_notes': 'Ghi chú',
+    'ev.col_time': 'Lúc',
+    'ev.col_penalty': 'Xử lý',
+    'ev.first': 'nhanh nhất',
+    'ev.no_claim': 'Không gửi giờ bấm — tính theo lúc tín hiệu đến',
+    'ev.false_starts': 'Bấm sớm (trước khi mở chuông)',
+    'ev.locked_until': 'khóa đến {time} ({ms})',
+    'ev.lost_question': 'mất quyền trả lời câu này',
+    'clamp.early': 'Bị giới hạn: bấm sớm hơn mức cho phép',
+    'clamp.late': 'Bị giới hạn: giờ bấm sau lúc tín hiệu đến',
+    'clamp.before_open': 'Bị giới hạn: trước lúc mở chuông',
     'control.links': 'Đội thi mở: {join} · Màn hình chiếu: {screen}',
     'control.confirm_next': 'Câu hỏi chưa kết thúc — bấm lần nữa để chuyển câu',
     'control.done': 'Đã thực hiện.',
@@ -181,7 +235,8 @@ const STRINGS = {
     'screen.ready': 'Mời các đội nghe câu hỏi',
     'screen.open': 'Mời các đội bấm chuông!',
     'screen.floor': 'Giành quyền trả lời',
-    'screen.next_in_race': 'Tiếp theo:',
+    'screen.settling': 'Đang xác định…',
+    'screen.close_call': 'sát nút',
     'screen.time_up': 'Hết giờ!',
     'screen.locked': 'Chuông đã khóa',
     'screen.no_buzz': 'Hết giờ — không đội nào bấm chuông',
@@ -208,6 +263,10 @@ const STRINGS = {
     'verdict.correct': 'Correct',
     'verdict.wrong': 'Not quite right',
     'seconds': '{n} s',
+    'unit.ms': '{n}\u00a0ms',
+    'ago.now': 'just now',
+    'ago.s': '{n} s ago',
+    'ago.min': '{n} min ago',
 
     'rej.no_question': 'No question is on stage yet.',
     'rej.contest_finished': 'The contest is over.',
@@ -265,6 +324,11 @@ const STRINGS = {
     'st.mine_time_up': "Time's up — waiting for the MC",
     'st.other': '{team} has the floor',
     'st.other_sub': 'Waiting for the result…',
+    'st.behind': '{ms} behind',
+    'st.behind_close': '{ms} behind — a close call!',
+    'st.false_start_locked': 'Too early! The buzzers are not open — locked for {ms}.',
+    'st.lockout': 'Too early — buzzer locked',
+    'st.lockout_sub': 'It unlocks in a moment.',
     'st.tried': 'Your team already answered',
     'st.tried_sub': 'You cannot buzz again on this question.',
     'st.locked': 'Buzzers locked',
@@ -309,7 +373,52 @@ const STRINGS = {
     'control.race': 'Opening {n}',
     'control.close_call': 'close call',
     'control.has_floor': '● answering',
-    'control.shortcuts': 'Shortcuts: N next question · O open · L lock · C correct · W wrong · R reveal · U undo',
+    'control.shortcuts': 'Shortcuts: N next question · O open · L lock · C correct · W wrong · R reveal · U undo · E evidence',
+    'control.offline': 'Disconnected',
+    'control.offline_alert': 'Disconnected: {teams} — check the phones before opening the buzzers.',
+    'control.fs_lock': '{team} (locked {ms})',
+    'control.fs_lost': '{team} (lost the question)',
+    'control.fs_times': ' ×{n}',
+    'control.clamped': 'press time clamped',
+    'link.device': 'Phone {n}',
+    'link.device_title': 'Connection no. {id}',
+    'link.offline': 'DISCONNECTED',
+    'link.offset': 'offset {ms}',
+    'link.rtt': 'round trip {ms}',
+    'link.uplink': 'uplink p95 {ms}',
+    'link.measuring': 'measuring…',
+    'link.never_seen': 'no answer yet',
+    'link.offset_title': 'Phone clock minus server clock',
+    'link.rtt_title': 'Best round trip (server → phone → server)',
+    'link.uplink_title': 'Phone → server delay, 95th percentile',
+    'link.seen_title': 'Last answer from the phone',
+    'btn.evidence': 'Evidence',
+    'ev.title': 'Buzz evidence',
+    'ev.explain': 'Press time = the time the phone recorded − its clock offset (measured continuously). The earliest press wins, not the first message to arrive. Times are on the server clock.',
+    'ev.close': 'Close',
+    'ev.none': 'No buzzes on this question yet.',
+    'ev.no_question': 'No question is on stage yet.',
+    'ev.col_rank': 'Rank',
+    'ev.col_team': 'Team',
+    'ev.col_gap': 'Behind first',
+    'ev.col_press': 'Pressed at',
+    'ev.col_arrived': 'Arrived at',
+    'ev.col_delay': 'Delay (arrival − press)',
+    'ev.col_claimed': 'Phone clock',
+    'ev.col_offset': 'Clock offset',
+    'ev.col_rtt': 'Round trip',
+    'ev.col_allowance': 'Allowance',
+    'ev.col_notes': 'Notes',
+    'ev.col_time': 'At',
+    'ev.col_penalty': 'Penalty',
+    'ev.first': 'first',
+    'ev.no_claim': 'No press time sent — counted at arrival',
+    'ev.false_starts': 'Early buzzes (before the buzzers opened)',
+    'ev.locked_until': 'locked until {time} ({ms})',
+    'ev.lost_question': 'lost the right to answer this question',
+    'clamp.early': 'clamped: earlier than allowed',
+    'clamp.late': 'clamped: later than arrival',
+    'clamp.before_open': 'clamped: before the buzzers opened',
     'control.links': 'Teams open: {join} · Projector: {screen}',
     'control.confirm_next': 'The question is not over — press again to move on',
     'control.done': 'Done.',
@@ -356,7 +465,8 @@ const STRINGS = {
     'screen.ready': 'Listen to the question',
     'screen.open': 'Buzz now!',
     'screen.floor': 'Has the floor',
-    'screen.next_in_race': 'Next:',
+    'screen.settling': 'Deciding…',
+    'screen.close_call': 'close call',
     'screen.time_up': "Time's up!",
     'screen.locked': 'Buzzers locked',
     'screen.no_buzz': "Time's up — no team buzzed",
@@ -721,4 +831,73 @@ export function replayAnimation(el, className) {
   el.classList.remove(className);
   void el.offsetWidth;
   el.classList.add(className);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Buzz timing: milliseconds, clock times, races
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * A duration in ms in the page's language: "12 ms", "0,8 ms" (vi) / "0.8 ms" (en). By default at
+ * most one decimal, and only below 10 ms (where it matters); `decimals` fixes the count (the
+ * evidence shows every value with one). `sign` prefixes "+" (gaps); negatives get "−".
+ */
+export function formatMs(ms, { decimals = null, sign = false } = {}) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
+  const digits = decimals ?? (Math.abs(ms) < 10 ? 1 : 0);
+  const rounded = Number(Math.abs(ms).toFixed(digits));
+  const number = rounded.toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-US', {
+    minimumFractionDigits: decimals ?? 0,
+    maximumFractionDigits: digits,
+  });
+  const prefix = ms < 0 && rounded !== 0 ? '−' : sign ? '+' : '';
+  return t('unit.ms', { n: `${prefix}${number}` });
+}
+
+/** A gap to the fastest press: "+12 ms", "+0,8 ms". */
+export function formatGap(ms) {
+  return formatMs(ms, { sign: true });
+}
+
+/** A server time (Unix ms, fractional) as a wall-clock time "hh:mm:ss.mmm" (ms truncated). */
+export function formatClock(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
+  const d = new Date(Math.floor(ms));
+  const pad = (n, width = 2) => String(n).padStart(width, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/**
+ * "vừa xong", "2 s trước", "3 phút trước" for an age in ms. Under 2 s reads "just now": the
+ * server refreshes link measurements once a second, so a healthy phone is always 0–1 s old.
+ */
+export function agoText(ms) {
+  if (!(ms >= 2000)) return t('ago.now');
+  if (ms < 60000) return t('ago.s', { n: Math.floor(ms / 1000) });
+  return t('ago.min', { n: Math.floor(ms / 60000) });
+}
+
+/**
+ * The server clock now (Unix ms), estimated from a `state` and `performance.now()` at its
+ * receipt: `now_ms` plus the time elapsed on this device since.
+ */
+export function serverNow(state, receivedAt) {
+  return state.now_ms + (performance.now() - receivedAt);
+}
+
+/** The race numbers (openings of the buzzers) that have buzzes, in order. */
+export function races(buzz) {
+  return [...new Set((buzz.buzzes || []).map((b) => b.race || 1))].sort((a, b) => a - b);
+}
+
+/** The buzzes of one race, earliest press first. */
+export function raceBuzzes(buzz, race) {
+  return (buzz.buzzes || [])
+    .filter((b) => (b.race || 1) === race)
+    .sort((a, b) => (a.rank || 0) - (b.rank || 0));
+}
+
+/** How long a lockout false start locks the team's buzzer (ms), or null for a lost question. */
+export function lockoutMs(falseStart) {
+  return typeof falseStart.locked_until_ms === 'number' ? falseStart.locked_until_ms - falseStart.at_ms : null;
 }

@@ -2,15 +2,19 @@
 // the MC can act fast without reading rejections; rejections still show, translated.
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, countdownText,
-  h, teamName, rankTeams, questionLabel, codeMessage, toast, replayAnimation,
+  h, teamName, rankTeams, questionLabel, questionKey, codeMessage, toast, replayAnimation,
+  formatMs, formatGap, formatClock, agoText, serverNow, races, raceBuzzes, lockoutMs,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
+const evidence = $('evidence');
+let evidenceKey = null; // what the open evidence panel shows, to leave it alone when nothing changed
 
 setupI18n();
 const setConnStatus = connectionIndicator($('conn'));
 
 let state = null;
+let stateAt = 0; // performance.now() when `state` arrived, to age the links' "last seen"
 let connected = false;
 let fatalKey = null; // translation key of a blocking problem (missing / wrong token)
 let nextArmedUntil = 0; // "press again to confirm" window of btn-next, in performance.now() time
@@ -55,6 +59,7 @@ if (!token) {
     },
     onState: (s, receivedAt) => {
       state = s;
+      stateAt = receivedAt;
       countdown.update(s, receivedAt);
       render();
     },
@@ -128,8 +133,13 @@ for (const btnId of Object.keys(ACTIONS)) {
 
 document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
-  if ($('adjust-dialog').open || ev.target.closest('input, textarea, select')) return;
+  if ($('adjust-dialog').open || evidence.open || ev.target.closest('input, textarea, select')) return;
   const key = ev.key.toLowerCase();
+  if (key === 'e') {
+    ev.preventDefault();
+    openEvidence();
+    return;
+  }
   const btnId = Object.keys(ACTIONS).find((id) => ACTIONS[id].key === key);
   if (!btnId) return;
   ev.preventDefault();
@@ -145,12 +155,15 @@ function render() {
     $(btnId).disabled = !connected || !state || !action.enabled(state, phase);
   }
   renderNextConfirm();
+  $('btn-evidence').disabled = !(state && state.buzz);
   if (!state) return;
 
   $('contest-title').textContent = state.title;
+  renderLinkAlert();
   renderQuestion();
   renderStatus();
   renderTeams();
+  renderEvidence();
   $('links').textContent = t('control.links', { join: `${location.origin}/`, screen: `${location.origin}/screen` });
 }
 
@@ -186,9 +199,7 @@ function renderStatus() {
 
   $('buzz-order').replaceChildren(...buzzOrder(buzz));
   $('false-starts-box').hidden = !(buzz.false_starts && buzz.false_starts.length);
-  $('false-starts').replaceChildren(...(buzz.false_starts || []).map((f) =>
-    h('li', { className: f.lost_question ? 'lost' : '' },
-      teamName(state, f.team), f.lost_question ? ` — ${t('control.lost')}` : '')));
+  $('false-starts').replaceChildren(...falseStartLines(buzz));
 
   const verdicts = buzz.judgements.map((j) =>
     h('li', { className: `verdict-${j.verdict}` },
@@ -202,29 +213,99 @@ function renderStatus() {
  * the MC can answer "who was first?" with evidence (e.g. "+12 ms", "close call").
  */
 function buzzOrder(buzz) {
-  if (!buzz.buzzes.length) return [h('p', { className: 'none', text: t('control.none') })];
-  const races = [...new Set(buzz.buzzes.map((b) => b.race || 1))];
-  return races.flatMap((race) => [
-    races.length > 1 ? h('div', { className: 'race', text: t('control.race', { n: race }) }) : null,
-    h('ol', { className: 'plain-list' }, buzz.buzzes.filter((x) => (x.race || 1) === race).map((b) => {
-      const gap = typeof b.gap_ms === 'number' && b.gap_ms > 0 ? ` +${Math.round(b.gap_ms)} ms` : '';
-      return h('li', {},
-        teamName(state, b.team),
-        gap && h('span', { className: 'gap', text: gap }),
-        b.close && h('span', { className: 'close-tag', text: t('control.close_call') }));
-    })),
+  const list = races(buzz);
+  if (!list.length) return [h('p', { className: 'none', text: t('control.none') })];
+  return list.flatMap((race) => [
+    list.length > 1 ? h('div', { className: 'race', text: t('control.race', { n: race }) }) : null,
+    h('ol', { className: 'plain-list' }, raceBuzzes(buzz, race).map((b) => h('li', {},
+      teamName(state, b.team),
+      typeof b.gap_ms === 'number' && b.rank > 1 ? h('span', { className: 'gap', text: ` ${formatGap(b.gap_ms)}` }) : null,
+      b.close ? h('span', { className: 'close-tag', text: t('control.close_call') }) : null,
+      b.clamp ? h('span', { className: 'clamp-mark', title: t(`clamp.${b.clamp}`), 'aria-label': t('control.clamped'), text: ' ⚠' }) : null))),
   ]).filter(Boolean);
 }
 
-/** "1 máy · 12 ms": devices answering the clock pings / connected, and the worst round trip. */
+/**
+ * Early presses, one line per team: "Đội X (khóa 250 ms)" or "Đội X (mất quyền trả lời)", with
+ * "×3" when the team kept pressing.
+ */
+function falseStartLines(buzz) {
+  const byTeam = new Map();
+  for (const f of buzz.false_starts || []) {
+    const entry = byTeam.get(f.team) || { count: 0, lost: false, last: f };
+    entry.count += 1;
+    entry.lost = entry.lost || f.lost_question;
+    entry.last = f;
+    byTeam.set(f.team, entry);
+  }
+  return [...byTeam].map(([team, { count, lost, last }]) => {
+    const name = teamName(state, team);
+    const text = lost ? t('control.fs_lost', { team: name }) : t('control.fs_lock', { team: name, ms: formatMs(lockoutMs(last)) });
+    return h('li', { className: lost ? 'lost' : '', dataset: { team } },
+      text, count > 1 ? h('span', { className: 'fs-count', text: t('control.fs_times', { n: count }) }) : null);
+  });
+}
+
+/** Phones of a team that stopped answering the clock pings. */
+function offlineCount(team) {
+  const online = typeof team.online === 'number' ? team.online : team.devices;
+  return Math.max(0, team.devices - online);
+}
+
+/** A banner naming the teams with a phone that stopped answering: seen before opening the buzzers. */
+function renderLinkAlert() {
+  const bad = state.stage === 'finished' ? [] : state.teams.filter((team) => offlineCount(team) > 0);
+  $('link-alert').hidden = !bad.length;
+  $('link-alert').textContent = bad.length ? t('control.offline_alert', { teams: bad.map((x) => x.name).join(', ') }) : '';
+}
+
+/** "1 máy · 12 ms": phones connected and the worst round trip; red when one stopped answering. */
 function devicesCell(team) {
   if (!team.devices) return h('td', { className: 'dev off', text: t('join.not_joined') });
-  const online = typeof team.online === 'number' ? team.online : team.devices;
+  const offline = offlineCount(team);
+  if (offline > 0) {
+    const text = offline === team.devices ? t('control.offline') : t('control.online', { online: team.devices - offline, n: team.devices });
+    return h('td', { className: 'dev bad', title: t('control.offline_hint') }, text);
+  }
   const rtts = (team.links || []).map((l) => l.round_trip_ms).filter((x) => typeof x === 'number');
-  const text = online < team.devices ? t('control.online', { online, n: team.devices }) : t('control.devices', { n: team.devices });
-  return h('td', { className: `dev ${online < team.devices ? 'warn' : 'on'}`, title: online < team.devices ? t('control.offline_hint') : null },
-    text, rtts.length ? h('span', { className: 'rtt', text: ` · ${t('control.rtt', { ms: Math.round(Math.max(...rtts)) })}` }) : null);
+  return h('td', { className: 'dev on' },
+    t('control.devices', { n: team.devices }),
+    rtts.length ? h('span', { className: 'rtt', text: ` · ${t('control.rtt', { ms: Math.round(Math.max(...rtts)) })}` }) : null);
 }
+
+/**
+ * The line under a team's row: each phone's link. "Máy 1 · lệch −41,2 ms · khứ hồi 6,2 ms ·
+ * lên p95 9,8 ms · 2 s trước", or a red "MẤT KẾT NỐI" when it stopped answering pings.
+ */
+function linkRow(team) {
+  const links = team.links || [];
+  if (!links.length) return null;
+  return h('tr', { className: `link-row ${offlineCount(team) ? 'link-bad' : ''}`, dataset: { linksOf: team.id } },
+    h('td'),
+    h('td', { colspan: '5' }, links.map((link, i) => {
+      const measured = typeof link.round_trip_ms === 'number';
+      return h('div', { className: `link ${link.online ? 'on' : 'off'}`, dataset: { device: link.device } },
+        h('span', { className: 'link-name', title: t('link.device_title', { id: link.device }), text: t('link.device', { n: i + 1 }) }),
+        link.online ? null : h('span', { className: 'link-offline', text: t('link.offline') }),
+        measured ? [
+          h('span', { title: t('link.offset_title'), text: t('link.offset', { ms: formatMs(link.offset_ms) }) }),
+          h('span', { title: t('link.rtt_title'), text: t('link.rtt', { ms: formatMs(link.round_trip_ms) }) }),
+          h('span', { title: t('link.uplink_title'), text: t('link.uplink', { ms: formatMs(link.uplink_ms) }) }),
+        ] : link.online ? h('span', { className: 'link-measuring', text: t('link.measuring') }) : null,
+        h('span', { className: 'link-seen', title: t('link.seen_title'), dataset: { seen: link.last_seen_ms ?? '' } }));
+    })));
+}
+
+/** Ages the "last seen" of every phone; runs every second, as a silent phone sends no states. */
+function updateSeen() {
+  if (!state) return;
+  const now = serverNow(state, stateAt);
+  document.querySelectorAll('#teams-body [data-seen]').forEach((el) => {
+    const seen = el.dataset.seen;
+    el.textContent = seen === '' ? t('link.never_seen') : agoText(now - Number(seen));
+  });
+}
+setInterval(updateSeen, 1000);
 
 function renderTeams() {
   const buzz = state.buzz;
@@ -243,7 +324,8 @@ function renderTeams() {
       status = t('control.lost');
       statusClass = 'st-tried';
     }
-    return h('tr', { className: statusClass, dataset: { teamRow: team.id } },
+    const links = linkRow(team);
+    const row = h('tr', { className: `${statusClass} ${links ? 'has-links' : ''} ${offlineCount(team) ? 'link-bad' : ''}`, dataset: { teamRow: team.id } },
       h('td', { className: 'rank', text: ranks.get(team.id) }),
       h('td', { className: 'name', text: team.name }),
       h('td', { className: 'num score', text: team.score }),
@@ -254,8 +336,96 @@ function renderTeams() {
           'aria-label': t('adjust.plus_label', { team: team.name }), title: t('adjust.plus_label', { team: team.name }), text: '+' }),
         h('button', { type: 'button', className: 'adj adj-minus', dataset: { adjust: '-1', team: team.id },
           'aria-label': t('adjust.minus_label', { team: team.name }), title: t('adjust.minus_label', { team: team.name }), text: '−' })));
+    return links ? [row, links] : [row];
   });
-  $('teams-body').replaceChildren(...rows);
+  $('teams-body').replaceChildren(...rows.flat());
+  updateSeen();
+}
+
+// ---- Buzz evidence --------------------------------------------------------------------------
+
+function openEvidence() {
+  if (!state || !state.buzz || evidence.open) return;
+  evidence.showModal();
+  evidenceKey = null;
+  renderEvidence();
+  $('evidence-close').focus();
+}
+
+$('btn-evidence').addEventListener('click', openEvidence);
+$('evidence-close').addEventListener('click', () => evidence.close());
+// A click on the backdrop (outside the panel's box) closes it too.
+evidence.addEventListener('click', (ev) => {
+  if (ev.target !== evidence) return;
+  const r = evidence.getBoundingClientRect();
+  if (ev.clientX < r.left || ev.clientX > r.right || ev.clientY < r.top || ev.clientY > r.bottom) evidence.close();
+});
+
+/**
+ * Every race (opening of the buzzers) of the question on stage and every buzz in it, earliest
+ * press first, with the numbers the verdict was made from; then the early presses.
+ */
+function renderEvidence() {
+  if (!evidence.open || !state) return;
+  const buzz = state.buzz;
+  const key = JSON.stringify([document.documentElement.lang, questionKey(state),
+    buzz && buzz.buzzes, buzz && buzz.false_starts, state.teams.map((x) => x.name)]);
+  if (key === evidenceKey) return; // the link table's updates do not disturb the reader
+  evidenceKey = key;
+  $('evidence-question').textContent = state.question ? questionLabel(state) : '';
+  if (!buzz) {
+    $('evidence-body').replaceChildren(h('p', { className: 'none', text: t('ev.no_question') }));
+    return;
+  }
+  const parts = [];
+  const list = races(buzz);
+  parts.push(list.length ? raceTable(buzz, list) : h('p', { className: 'none', text: t('ev.none') }));
+  const falseStarts = buzz.false_starts || [];
+  if (falseStarts.length) {
+    parts.push(h('h3', { className: 'ev-race ev-fs', text: t('ev.false_starts') }));
+    parts.push(h('table', { className: 'ev-table ev-fs-table' },
+      h('thead', {}, h('tr', {},
+        h('th', { text: t('ev.col_team') }), h('th', { text: t('ev.col_time') }), h('th', { text: t('ev.col_penalty') }))),
+      h('tbody', {}, falseStarts.map((f) => h('tr', { className: f.lost_question ? 'lost' : '' },
+        h('td', { className: 'ev-team', text: teamName(state, f.team) }),
+        h('td', { className: 'num', text: formatClock(f.at_ms) }),
+        h('td', {
+          text: f.lost_question ? t('ev.lost_question')
+            : t('ev.locked_until', { time: formatClock(f.locked_until_ms), ms: formatMs(lockoutMs(f)) }),
+        }))))));
+  }
+  $('evidence-body').replaceChildren(...parts);
+}
+
+/** One table for all races (aligned columns), a heading row per race. */
+function raceTable(buzz, list) {
+  const ms = (value, sign = false) => formatMs(value, { decimals: 1, sign });
+  const cols = ['ev.col_rank', 'ev.col_team', 'ev.col_gap', 'ev.col_press', 'ev.col_arrived', 'ev.col_delay',
+    'ev.col_claimed', 'ev.col_offset', 'ev.col_rtt', 'ev.col_allowance', 'ev.col_notes'];
+  const numeric = new Set([0, 2, 3, 4, 5, 6, 7, 8, 9]);
+  return h('table', { className: 'ev-table' },
+    h('thead', {}, h('tr', {}, cols.map((key, i) => h('th', { className: numeric.has(i) ? 'num' : null, text: t(key) })))),
+    list.map((race) => h('tbody', { dataset: { race } },
+      h('tr', { className: 'ev-race-row' }, h('th', { colspan: String(cols.length), scope: 'rowgroup', text: t('control.race', { n: race }) })),
+      raceBuzzes(buzz, race).map((b) => {
+      const claimed = typeof b.claimed_ms === 'number';
+      return h('tr', { className: b.rank === 1 ? 'ev-first' : null, dataset: { team: b.team, rank: b.rank } },
+        h('td', { className: 'num ev-rank', text: String(b.rank) }),
+        h('td', { className: 'ev-team' }, h('span', { className: 'ev-name', text: teamName(state, b.team) }),
+          b.rank === 1 ? h('span', { className: 'first-tag', text: t('ev.first') }) : null),
+        h('td', { className: 'num ev-gap', text: b.rank === 1 ? ms(0) : ms(b.gap_ms, true) }),
+        h('td', { className: 'num', text: formatClock(b.press_ms) }),
+        h('td', { className: 'num', text: formatClock(b.arrived_ms) }),
+        h('td', { className: 'num', text: ms(b.arrived_ms - b.press_ms) }),
+        h('td', { className: 'num', text: claimed ? ms(b.claimed_ms) : '—' }),
+        h('td', { className: 'num', text: ms(b.offset_ms) }),
+        h('td', { className: 'num', text: ms(b.round_trip_ms) }),
+        h('td', { className: 'num', text: ms(b.allowance_ms) }),
+        h('td', { className: 'ev-notes' },
+          b.close ? h('span', { className: 'close-tag', text: t('control.close_call') }) : null,
+          b.clamp ? h('span', { className: 'clamp-tag', text: t(`clamp.${b.clamp}`) }) : null,
+          claimed ? null : h('span', { className: 'ev-note', text: t('ev.no_claim') })));
+    }))));
 }
 
 const countdown = createCountdown((c) => {
@@ -321,6 +491,7 @@ form.addEventListener('submit', (ev) => {
 onLangChange(() => {
   if (fatalKey) $('fatal').textContent = t(fatalKey);
   updateAdjustButton();
+  evidenceKey = null;
   render();
 });
 

@@ -3,6 +3,7 @@
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, countdownText,
   h, teamName, rankTeams, prizeName, questionLabel, codeMessage, toast, clearToasts, replayAnimation,
+  formatMs, serverNow, raceBuzzes, lockoutMs,
 } from './common.js';
 
 const TEAM_KEY = 'stagebuzz.team';
@@ -11,6 +12,8 @@ const $ = (id) => document.getElementById(id);
 let conn = null; // connect() handle while the buzzer is shown
 let myTeam = null; // chosen team id
 let state = null; // latest `state`
+let stateAt = 0; // performance.now() when it arrived
+let lockoutTimer = null; // re-renders when a false-start lockout ends
 let lastPress = 0; // performance.now() of the last buzz, to merge pointer/key/click of one press
 let pickerTimer = null;
 let pickerTeams = null; // teams from /api/state, for re-rendering on language switch
@@ -97,9 +100,14 @@ function startBuzzer(teamId) {
     onState: (s, receivedAt) => {
       const before = state;
       state = s;
+      stateAt = receivedAt;
       countdown.update(s, receivedAt);
       render();
-      if (falseStarts(s) > falseStarts(before)) toast(t('st.false_start'), 'error', 2500);
+      if (falseStarts(s) > falseStarts(before)) {
+        const latest = s.buzz.false_starts.filter((f) => f.team === myTeam).pop();
+        const ms = lockoutMs(latest);
+        toast(ms === null ? t('st.false_start') : t('st.false_start_locked', { ms: formatMs(ms) }), 'error', 2500);
+      }
     },
     onMessage: (msg) => {
       if (msg.type === 'error' && msg.code === 'unknown_team') {
@@ -112,6 +120,15 @@ function startBuzzer(teamId) {
     },
   });
   keepScreenOn();
+}
+
+/** How long our buzzer stays locked after an early press (ms, 0 when free). */
+function lockoutLeft() {
+  if (!state || !state.buzz) return 0;
+  const until = Math.max(0, ...(state.buzz.false_starts || [])
+    .filter((f) => f.team === myTeam && typeof f.locked_until_ms === 'number')
+    .map((f) => f.locked_until_ms));
+  return Math.max(0, until - serverNow(state, stateAt));
 }
 
 /** How many early presses our team made on the question on stage (the server counts them). */
@@ -163,19 +180,29 @@ function derive() {
   const tried = buzz.tried.includes(myTeam);
   const lost = (buzz.false_starts || []).some((f) => f.team === myTeam && f.lost_question);
   const lockedOut = () => (lost ? view('lost', 'out', 'st.lost', 'st.lost_sub') : view('tried', 'out', 'st.tried', 'st.tried_sub'));
+  // Opened while our buzzer is still locked for an early press: say so until it unlocks.
+  const canPress = () => (lockoutLeft() > 0 ? view('lockout', 'out', 'st.lockout', 'st.lockout_sub') : view('open', 'open', 'st.open', 'st.open_sub'));
   switch (buzz.phase) {
     case 'open':
-      return tried || lost ? lockedOut() : view('open', 'open', 'st.open', 'st.open_sub');
+      return tried || lost ? lockedOut() : canPress();
     case 'settling': {
       // A buzz arrived; for a split second earlier presses may still overtake it.
       const race = buzz.race || 0;
       const pressed = (buzz.buzzes || []).some((b) => b.team === myTeam && (b.race || 0) === race);
       if (pressed) return view('settling', 'other', 'st.settling', 'st.settling_sub');
-      return tried || lost ? lockedOut() : view('open', 'open', 'st.open', 'st.open_sub');
+      return tried || lost ? lockedOut() : canPress();
     }
-    case 'floor':
+    case 'floor': {
       if (buzz.floor === myTeam) return view('first', 'mine', 'st.mine', buzz.time_up ? 'st.mine_time_up' : 'st.mine_sub');
-      return view('other', 'other', ['st.other', { team: teamName(state, buzz.floor) }], 'st.other_sub');
+      const other = view('other', 'other', ['st.other', { team: teamName(state, buzz.floor) }], 'st.other_sub');
+      // We pressed too, later: by how much ("Chậm hơn 12 ms").
+      const mine = raceBuzzes(buzz, buzz.race || 1).find((b) => b.team === myTeam);
+      if (mine && typeof mine.gap_ms === 'number') {
+        other.sub = t(mine.close ? 'st.behind_close' : 'st.behind', { ms: formatMs(mine.gap_ms) });
+        other.behind = true;
+      }
+      return other;
+    }
     case 'locked':
       return tried || lost ? lockedOut() : view('locked', 'idle', 'st.locked', 'st.locked_sub');
     case 'closed': {
@@ -195,12 +222,15 @@ function derive() {
 function render() {
   if (!myTeam) return;
   const view = derive();
+  clearTimeout(lockoutTimer);
+  if (view.state === 'lockout') lockoutTimer = setTimeout(render, lockoutLeft() + 20);
   // A "buzzers not open" message must not linger once they are open: new situation, no old news.
   if (document.body.dataset.mood !== view.mood) clearToasts();
   document.body.dataset.mood = view.mood;
   $('buzz-state').dataset.state = view.state;
   $('buzz-state').textContent = view.label;
   $('buzz-sub').textContent = view.sub || '';
+  $('buzz-sub').classList.toggle('behind', Boolean(view.behind));
   $('prize').hidden = !view.prize;
   $('prize').textContent = view.prize || '';
   $('buzz').setAttribute('aria-disabled', String(view.mood !== 'open'));

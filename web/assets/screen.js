@@ -1,8 +1,9 @@
 // Projector page: what the audience sees. Read-only; it reacts to state changes with short
 // animations (a team buzzing, a verdict) and keeps the scoreboard sorted.
 import {
-  t, getLang, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, secondsLeft,
+  t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, secondsLeft,
   h, teamName, rankTeams, prizeName, questionKey, codeMessage, toast, replayAnimation,
+  formatGap, raceBuzzes,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -105,7 +106,7 @@ function renderQuestion() {
   $('floor-team').dataset.size = floor.length > 32 ? 's' : floor.length > 20 ? 'm' : 'l';
   $('floor-box').classList.toggle('active', Boolean(floor));
   $('floor-box').classList.toggle('time-up', Boolean(buzz && buzz.time_up));
-  $('race-order').textContent = buzz && buzz.floor ? raceOrder(buzz) : '';
+  $('race-order').replaceChildren(...(buzz && buzz.floor ? raceOrder(buzz) : []));
 
   // One short line saying what is going on, in the audience's words.
   let pill = '';
@@ -113,10 +114,9 @@ function renderQuestion() {
   if (buzz) {
     switch (buzz.phase) {
       case 'ready': pill = t('screen.ready'); break;
-      case 'open':
-      case 'settling': // a split second while near-simultaneous presses are compared
-        pill = t('screen.open');
-        break;
+      case 'open': pill = t('screen.open'); break;
+      // At most 100 ms while near-simultaneous presses are compared: the same pill, calmer.
+      case 'settling': pill = t('screen.settling'); break;
       case 'floor': pill = buzz.time_up ? t('screen.time_up') : ''; break;
       case 'locked': pill = t('screen.locked'); break;
       case 'closed':
@@ -141,16 +141,18 @@ function renderQuestion() {
 }
 
 /**
- * The other presses of the race the floor team won, with their gaps: "Tiếp theo: Đội B +0,012 s".
- * Shows the audience the result was close, and fair.
+ * The next presses of the race the floor team won, with their gaps: "2. Đội B +12 ms",
+ * "3. Đội C +0,8 ms  sát nút". Shows the audience the result was close, and fair.
  */
 function raceOrder(buzz) {
-  const race = buzz.race || 1;
-  const others = (buzz.buzzes || [])
-    .filter((b) => (b.race || 1) === race && b.team !== buzz.floor && typeof b.gap_ms === 'number')
+  return raceBuzzes(buzz, buzz.race || 1)
+    .filter((b) => b.team !== buzz.floor && typeof b.gap_ms === 'number')
     .slice(0, 3)
-    .map((b) => `${teamName(state, b.team)} +${(b.gap_ms / 1000).toLocaleString(getLang() === 'vi' ? 'vi-VN' : 'en-US', { minimumFractionDigits: 3, maximumFractionDigits: 3 })} s`);
-  return others.length ? `${t('screen.next_in_race')} ${others.join(' · ')}` : '';
+    .map((b) => h('span', { className: 'ro-item', dataset: { team: b.team } },
+      h('span', { className: 'ro-rank', text: `${b.rank}.` }),
+      h('span', { className: 'ro-name', text: teamName(state, b.team) }),
+      h('span', { className: 'ro-gap', text: formatGap(b.gap_ms) }),
+      b.close ? h('span', { className: 'ro-close', text: t('screen.close_call') }) : null));
 }
 
 /**
