@@ -408,7 +408,7 @@ fn archive(dir: &Path, now: Time) -> Result<PathBuf, JournalError> {
     let target = dir.join(ARCHIVE).join(format!("{}", now.as_millis()));
     fs::create_dir_all(&target).map_err(io_error(&target))?;
     // The phones registered for the old contest go with it: the new one may have other teams.
-    for name in [JOURNAL, SEGMENTS, crate::devices::DEVICES_FILE] {
+    for name in [JOURNAL, SEGMENTS, crate::access::ACCESS_FILE] {
         let from = dir.join(name);
         if from.exists() {
             fs::rename(&from, target.join(name)).map_err(io_error(&from))?;

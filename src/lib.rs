@@ -6,7 +6,7 @@
 //!   - [`game::buzz_in`]: the buzz-in round kind.
 //! - [`clocksync`]: NTP-style clock estimation for one phone (pure).
 //! - [`link`]: one team phone's link: pings, online state, press claims (pure).
-//! - [`devices`]: team phones and their device tokens, for rejoining after a reload.
+//! - [`access`]: the control token, each team's join code, registered phones and revocation.
 //! - [`results`]: per-round results and ranking, as JSON and CSV.
 //! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
@@ -18,8 +18,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod clocksync;
-pub mod devices;
 pub mod game;
 pub mod journal;
 pub mod link;
@@ -36,10 +36,11 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::devices::Devices;
+use crate::access::Access;
 use crate::game::{Contest, Game};
 use crate::journal::Journal;
 use crate::owner::{Clock, Owner};
@@ -62,6 +63,8 @@ pub struct Config {
     pub fresh: bool,
     /// How many phones of one team may be connected at once.
     pub phones_per_team: u32,
+    /// Connection caps.
+    pub limits: server::Limits,
 }
 
 /// Why the server could not start.
@@ -78,15 +81,16 @@ pub enum StartError {
     /// The data directory cannot be used.
     #[error(transparent)]
     Journal(#[from] journal::JournalError),
-    /// The registry of team phones cannot be read.
+    /// The control token, join codes or phone registry cannot be read or saved.
     #[error("{0}")]
-    Devices(String),
+    Access(String),
 }
 
 /// A running server. Dropping it does not stop it; call [`Server::shutdown`].
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
+    access: Arc<Mutex<Access>>,
     control_token: String,
     cancel: CancellationToken,
     tracker: TaskTracker,
@@ -118,12 +122,17 @@ impl Server {
         };
         let listener = TcpListener::bind(wanted).await.map_err(bind_error)?;
         let addr = listener.local_addr().map_err(bind_error)?;
-        let control_token = config.control_token.unwrap_or_else(new_token);
+        let control_token =
+            access::control_token(config.data_dir.as_deref(), config.control_token.clone())
+                .map_err(StartError::Access)?;
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
 
-        let devices = Devices::load(config.data_dir.as_deref()).map_err(StartError::Devices)?;
         let contest = Arc::new(game.contest().clone());
+        let access =
+            Access::load(config.data_dir.as_deref(), &contest).map_err(StartError::Access)?;
+        let access_text = server::access_message(&access, &contest).to_json();
+        let access = Arc::new(Mutex::new(access));
         let connected = contest.teams.iter().map(|_| AtomicU32::new(0)).collect();
         let (owner, handle) = Owner::new(game, journal, clock);
         tracker.spawn(owner.run(cancel.clone()));
@@ -136,7 +145,11 @@ impl Server {
             tracker: tracker.clone(),
             clock,
             next_device: Arc::new(AtomicU64::new(1)),
-            devices: Arc::new(Mutex::new(devices)),
+            access: access.clone(),
+            access_view: Arc::new(watch::channel(access_text.into()).0),
+            per_ip: Arc::default(),
+            open_connections: Arc::default(),
+            limits: config.limits,
             connected: Arc::new(connected),
             phones_per_team: config.phones_per_team,
         };
@@ -153,6 +166,7 @@ impl Server {
         tracing::info!(%addr, "listening");
         Ok(Server {
             addr,
+            access,
             control_token,
             cancel,
             tracker,
@@ -167,6 +181,12 @@ impl Server {
     /// The MC's secret.
     pub fn control_token(&self) -> &str {
         &self.control_token
+    }
+
+    /// The current join code of `team` (also shown on the control page).
+    pub fn join_code(&self, team: &str) -> Option<String> {
+        let access = self.access.lock().ok()?;
+        access.code(team).map(str::to_string)
     }
 
     /// A token that stops the server when cancelled (e.g. on Ctrl-C).
@@ -186,9 +206,4 @@ impl Server {
         self.cancel.cancel();
         self.stopped().await;
     }
-}
-
-/// A fresh 128-bit secret as 32 hex digits.
-fn new_token() -> String {
-    format!("{:032x}", rand::random::<u128>())
 }

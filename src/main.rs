@@ -8,6 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use stagebuzz::game::Contest;
+use stagebuzz::server::Limits;
 use stagebuzz::{Config, Server, urls};
 
 /// Run a live quiz contest from this laptop: teams buzz from their phones, the MC drives the show
@@ -27,7 +28,8 @@ struct Cli {
     /// Contest file (JSON) to play instead of the built-in demo contest.
     #[arg(long, value_name = "FILE")]
     contest: Option<PathBuf>,
-    /// The MC's secret token; a random one is made at each start when absent.
+    /// The MC's secret token (16+ characters); by default one is made at the first start and kept
+    /// in the data directory.
     #[arg(long, env = "STAGEBUZZ_CONTROL_TOKEN", hide_env_values = true)]
     control_token: Option<String>,
     /// Where the contest is journaled; a restart resumes the contest found there.
@@ -36,6 +38,12 @@ struct Cli {
     /// Archive the contest in the data directory and start a fresh one.
     #[arg(long)]
     new: bool,
+    /// Most WebSocket connections at once (teams, screens and audience together).
+    #[arg(long, default_value_t = 20_000)]
+    max_connections: usize,
+    /// Most WebSocket connections at once from one address (this laptop itself is exempt).
+    #[arg(long, default_value_t = 16)]
+    max_connections_per_ip: u32,
     /// How many phones of one team may be connected at the same time.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
     phones_per_team: u32,
@@ -71,6 +79,10 @@ async fn main() -> ExitCode {
         data_dir: Some(cli.data_dir),
         fresh: cli.new,
         phones_per_team: cli.phones_per_team,
+        limits: Limits {
+            max_connections: cli.max_connections,
+            max_connections_per_ip: cli.max_connections_per_ip,
+        },
     };
     let server = match Server::start(config).await {
         Ok(server) => server,

@@ -41,6 +41,8 @@ pub enum Request {
         device: u64,
         /// Its team.
         team: TeamId,
+        /// The phone's registered number.
+        phone: u32,
     },
     /// New clock-sync measurements of a team phone.
     LinkMeasured {
@@ -172,6 +174,7 @@ impl OwnerHandle {
 #[derive(Clone, Debug)]
 struct Link {
     team: TeamId,
+    phone: u32,
     estimate: Option<SyncEstimate>,
     online: bool,
     last_seen: Option<Time>,
@@ -266,9 +269,14 @@ impl Owner {
                 // The sender may have gone away meanwhile; the change stands regardless.
                 let _ = reply.send(answer);
             }
-            Request::LinkOpened { device, team } => {
+            Request::LinkOpened {
+                device,
+                team,
+                phone,
+            } => {
                 let link = Link {
                     team,
+                    phone,
                     estimate: None,
                     online: true,
                     last_seen: None,
@@ -365,6 +373,7 @@ fn snapshots_of(game: &Game, links: &BTreeMap<u64, Link>, now: Time) -> Snapshot
         if let Some(team_links) = per_team.get_mut(link.team.0) {
             team_links.push(LinkView {
                 device: *device,
+                phone: link.phone,
                 online: link.online,
                 offset_ms: link.estimate.map(|e| e.offset_ms),
                 round_trip_ms: link.estimate.map(|e| e.round_trip_ms),

@@ -49,9 +49,15 @@ pub enum ClientMessage {
         /// For `team`: the device token from an earlier `welcome`, to rejoin as the same team.
         #[serde(default)]
         device: Option<String>,
+        /// For `team` without a device token: the team's join code.
+        #[serde(default)]
+        code: Option<String>,
     },
     /// Team: press the buzzer.
     Buzz {
+        /// If given, must be the socket's own team: a phone never buzzes for another team.
+        #[serde(default)]
+        team: Option<String>,
         /// When it was pressed, on the page's `performance.now()` clock (ms): the `timeStamp` of
         /// the `pointerdown` event. Without it the arrival time counts.
         #[serde(default)]
@@ -90,6 +96,18 @@ pub enum ClientMessage {
     },
     /// Control: revert the last judgement of this question.
     Undo,
+    /// Control: give a team a new join code (phones already joined stay).
+    RotateCode {
+        /// Team id.
+        team: String,
+    },
+    /// Control: disconnect a team phone and refuse it from now on.
+    RevokePhone {
+        /// Team id.
+        team: String,
+        /// The phone's number as shown on the control page.
+        phone: u32,
+    },
 }
 
 impl ClientMessage {
@@ -138,6 +156,11 @@ pub enum ServerMessage {
         /// English explanation.
         message: String,
     },
+    /// Control only: join codes and phones of every team, sent at join and after each change.
+    Access {
+        /// One entry per team, in contest order.
+        teams: Vec<TeamAccess>,
+    },
     /// The message could not be understood or is not allowed on this socket; nothing changed.
     Error {
         /// Stable code.
@@ -170,6 +193,28 @@ impl ServerMessage {
             message: message.into(),
         }
     }
+}
+
+/// A team's join code and phones, for the MC.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TeamAccess {
+    /// Team id.
+    pub id: String,
+    /// The code a new phone types (or scans) to join the team.
+    pub code: String,
+    /// Path of the join page that joins this team at once (put the server's address before it).
+    pub join_path: String,
+    /// Phones registered for the team.
+    pub phones: Vec<PhoneView>,
+}
+
+/// A registered team phone.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PhoneView {
+    /// Its number ("Máy 3").
+    pub number: u32,
+    /// Removed by the MC.
+    pub revoked: bool,
 }
 
 /// The whole current state as one role sees it: sent as `{"type":"state", ...}`.
@@ -221,6 +266,8 @@ pub struct TeamView {
 pub struct LinkView {
     /// Connection number, unique while the server runs.
     pub device: u64,
+    /// The phone's number ("Máy 3"), the same across reconnections.
+    pub phone: u32,
     /// Answering pings.
     pub online: bool,
     /// Phone clock minus server clock.

@@ -1,29 +1,31 @@
 //! The HTTP and WebSocket transport: thin. It parses, checks the role, forwards to the owner task
 //! and sends back what the owner answers and publishes.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::RustEmbed;
+use tokio::sync::watch;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
 
-use crate::devices::Devices;
+use crate::access::{Access, Refused};
 use crate::game::{Command, Contest, TeamId};
 use crate::link::{FAST_PING_MS, SLOW_PING_MS, TeamLink};
 use crate::owner::{Clock, OwnerHandle, Refusal, Request};
-use crate::protocol::{ClientEnvelope, ClientMessage, Role, ServerMessage};
+use crate::protocol::{ClientEnvelope, ClientMessage, PhoneView, Role, ServerMessage, TeamAccess};
 
 /// The pages, scripts and styles, embedded in the binary.
 #[derive(RustEmbed)]
@@ -34,6 +36,32 @@ struct WebAssets;
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// How long a new socket may take to say `hello`.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Caps that keep one device or a crowd from exhausting the laptop.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// WebSocket connections at once, all roles together (a hall of ~19k audience phones).
+    pub max_connections: usize,
+    /// WebSocket connections at once from one address (loopback is exempt: the MC's own laptop).
+    pub max_connections_per_ip: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 20_000,
+            max_connections_per_ip: 16,
+        }
+    }
+}
+
+/// Messages a socket may send per second on average; a phone answers 10 pings a second and a
+/// mashed buzzer rarely passes 15 presses.
+const RATE_PER_SECOND: f64 = 40.0;
+/// Messages a socket may send in one burst.
+const RATE_BURST: f64 = 80.0;
+/// Messages dropped over the limit before the socket is closed.
+const FLOOD_TOLERANCE: u32 = 200;
 
 /// What every request handler shares.
 #[derive(Clone)]
@@ -52,8 +80,17 @@ pub struct AppState {
     pub clock: Clock,
     /// Numbers team connections.
     pub next_device: Arc<AtomicU64>,
-    /// Registered team phones.
-    pub devices: Arc<Mutex<Devices>>,
+    /// WebSocket connections open now.
+    pub open_connections: Arc<AtomicUsize>,
+    /// Join codes and registered team phones.
+    pub access: Arc<Mutex<Access>>,
+    /// The MC's view of `access`, re-sent to control sockets when it changes; its changes also
+    /// make team sockets check whether their phone was revoked.
+    pub access_view: Arc<watch::Sender<Utf8Bytes>>,
+    /// Connections per client address, for the per-address cap.
+    pub per_ip: Arc<Mutex<HashMap<IpAddr, u32>>>,
+    /// Limits on connections.
+    pub limits: Limits,
     /// Phones connected now, per team.
     pub connected: Arc<Vec<AtomicU32>>,
     /// How many phones of one team may be connected at once.
@@ -71,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/results.json", get(results_json))
         .route("/api/results.csv", get(results_csv))
         .route("/api/audit.jsonl", get(audit_jsonl))
+        .route("/api/join-qr/{team}", get(join_qr))
         .route("/ws", get(ws_upgrade))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
@@ -220,11 +258,59 @@ async fn audit_jsonl(State(state): State<AppState>, Query(query): Query<TokenQue
     }
 }
 
+/// A QR code (SVG) of the link that joins `team` with its current code, for the control page.
+async fn join_qr(
+    State(state): State<AppState>,
+    Path(team): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if !state.is_control(&query.token) {
+        return forbidden();
+    }
+    let code = match state.access.lock() {
+        Ok(access) => access.code(&team).map(str::to_string),
+        Err(_) => None,
+    };
+    let Some(code) = code else {
+        return (StatusCode::NOT_FOUND, "no such team").into_response();
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let url = format!("http://{host}/?team={team}&code={code}");
+    let Ok(qr) = qrcode::QrCode::new(url.as_bytes()) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the code").into_response();
+    };
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .build();
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response()
+}
+
 async fn ws_upgrade(
     upgrade: WebSocketUpgrade,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     State(state): State<AppState>,
+    headers: HeaderMap,
 ) -> Response {
+    if !origin_allowed(&headers) {
+        tracing::warn!(%peer, origin = ?headers.get(header::ORIGIN), "WebSocket from a foreign origin refused");
+        return (StatusCode::FORBIDDEN, "foreign origin").into_response();
+    }
+    let Some(slot) = ConnectionSlot::take(&state, peer.ip()) else {
+        tracing::warn!(%peer, "connection refused: too many connections");
+        return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
+    };
     let span = tracing::info_span!(
         "socket",
         %peer,
@@ -235,35 +321,129 @@ async fn ws_upgrade(
     upgrade
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| tracker.track_future(run_socket(socket, state).instrument(span)))
+        // Small buffers: a hall of idle audience sockets must fit in memory.
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .on_upgrade(move |socket| {
+            tracker.track_future(
+                async move {
+                    run_socket(socket, state).await;
+                    drop(slot);
+                }
+                .instrument(span),
+            )
+        })
+}
+
+/// A browser's `Origin` must name the host it connected to (cross-site WebSocket hijacking: a page
+/// elsewhere must not drive a socket with the visitor's access). Clients that send no Origin (a
+/// USB bridge, a test) are not browsers and pass.
+fn origin_allowed(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    origin_host.is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host))
+}
+
+/// One counted connection; released when dropped.
+struct ConnectionSlot {
+    state: AppState,
+    ip: IpAddr,
+}
+
+impl ConnectionSlot {
+    fn take(state: &AppState, ip: IpAddr) -> Option<ConnectionSlot> {
+        let total = state.open_connections.fetch_add(1, Ordering::AcqRel);
+        let release_total = || state.open_connections.fetch_sub(1, Ordering::AcqRel);
+        if total >= state.limits.max_connections {
+            release_total();
+            return None;
+        }
+        let Ok(mut per_ip) = state.per_ip.lock() else {
+            release_total();
+            return None;
+        };
+        let count = per_ip.entry(ip).or_insert(0);
+        if !ip.is_loopback() && *count >= state.limits.max_connections_per_ip {
+            drop(per_ip);
+            release_total();
+            return None;
+        }
+        *count += 1;
+        Some(ConnectionSlot {
+            state: state.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.state.open_connections.fetch_sub(1, Ordering::AcqRel);
+        if let Ok(mut per_ip) = self.state.per_ip.lock()
+            && let Some(count) = per_ip.get_mut(&self.ip)
+        {
+            *count -= 1;
+            if *count == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+    }
 }
 
 /// Who this socket speaks for, once its `hello` was accepted.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 enum Peer {
-    Team(TeamId),
+    Team(TeamPhone),
     Control,
     Screen,
+}
+
+/// A team phone that joined.
+#[derive(Clone, Debug)]
+struct TeamPhone {
+    team: TeamId,
+    /// Its number for the MC.
+    number: u32,
+    /// Its device token, to notice a revocation.
+    token: String,
 }
 
 async fn run_socket(mut socket: WebSocket, state: AppState) {
     let Some(peer) = accept_hello(&mut socket, &state).await else {
         return;
     };
-    run_joined(&mut socket, &state, peer).await;
-    if let Peer::Team(team) = peer
-        && let Some(count) = state.connected.get(team.0)
+    run_joined(&mut socket, &state, &peer).await;
+    if let Peer::Team(phone) = &peer
+        && let Some(count) = state.connected.get(phone.team.0)
     {
         count.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
-async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: Peer) {
+async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: &Peer) {
     let mut link = match peer {
-        Peer::Team(team) => {
+        Peer::Team(phone) => {
             let device = state.next_device.fetch_add(1, Ordering::Relaxed);
             tracing::Span::current().record("device", device);
-            state.owner.link(Request::LinkOpened { device, team }).await;
+            state
+                .owner
+                .link(Request::LinkOpened {
+                    device,
+                    team: phone.team,
+                    phone: phone.number,
+                })
+                .await;
             Some((device, TeamLink::new(state.clock.now())))
         }
         Peer::Control | Peer::Screen => None,
@@ -296,7 +476,7 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
         }
         Ok(None | Some(Err(_))) => return None,
     };
-    let (role, team, token, device) = match serde_json::from_str::<ClientEnvelope>(&text) {
+    let (role, team, token, device, code) = match serde_json::from_str::<ClientEnvelope>(&text) {
         Ok(ClientEnvelope {
             message:
                 ClientMessage::Hello {
@@ -304,9 +484,10 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
                     team,
                     token,
                     device,
+                    code,
                 },
             ..
-        }) => (role, team, token, device),
+        }) => (role, team, token, device, code),
         Ok(_) => {
             refuse(socket, "hello_first", "the first message must be hello").await;
             return None;
@@ -316,7 +497,6 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
             return None;
         }
     };
-    let mut device_token = None;
     let peer = match role {
         Role::Screen => Peer::Screen,
         Role::Control => {
@@ -328,31 +508,30 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
             }
             Peer::Control
         }
-        Role::Team => {
-            let (team, token) = match join_team(state, team.as_deref(), device.as_deref()) {
-                Ok(joined) => joined,
-                Err((code, message)) => {
-                    tracing::warn!(code, "team hello refused");
-                    refuse(socket, code, message).await;
-                    return None;
-                }
-            };
-            device_token = Some(token);
-            Peer::Team(team)
-        }
+        Role::Team => match join_team(state, team.as_deref(), code.as_deref(), device.as_deref()) {
+            Ok(phone) => Peer::Team(phone),
+            Err((code, message)) => {
+                tracing::warn!(code, "team hello refused");
+                refuse(socket, code, message).await;
+                return None;
+            }
+        },
     };
-    tracing::Span::current().record("role", tracing::field::debug(peer));
+    tracing::Span::current().record("role", tracing::field::debug(&peer));
     let welcome = ServerMessage::Welcome {
         role,
-        team: match peer {
-            Peer::Team(team) => Some(state.contest.teams[team.0].id.clone()),
+        team: match &peer {
+            Peer::Team(phone) => Some(state.contest.teams[phone.team.0].id.clone()),
             _ => None,
         },
-        device: device_token,
+        device: match &peer {
+            Peer::Team(phone) => Some(phone.token.clone()),
+            _ => None,
+        },
     };
     if send_json(socket, &welcome).await.is_err() {
-        if let Peer::Team(team) = peer {
-            state.connected[team.0].fetch_sub(1, Ordering::Relaxed);
+        if let Peer::Team(phone) = &peer {
+            state.connected[phone.team.0].fetch_sub(1, Ordering::Relaxed);
         }
         return None;
     }
@@ -360,47 +539,25 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
     Some(peer)
 }
 
-/// Resolves a team hello to the team and the device token the phone is to keep, and counts the
-/// phone as connected. A known device token rejoins its own team; without one a new phone is
-/// registered for the team it picked.
+/// Admits a team phone (by device token, or by the team's join code for a new phone) and counts
+/// it as connected, within the phones-per-team limit.
 fn join_team(
     state: &AppState,
     team: Option<&str>,
+    code: Option<&str>,
     device: Option<&str>,
-) -> Result<(TeamId, String), (&'static str, &'static str)> {
-    let (team_id, token) = {
-        let mut devices = state
-            .devices
+) -> Result<TeamPhone, Refused> {
+    let (team_id, token, number, registered) = {
+        let mut access = state
+            .access
             .lock()
-            .map_err(|_| ("server_error", "device registry unavailable"))?;
-        match device {
-            Some(token) => {
-                let Some(registered) = devices.team_of(token) else {
-                    return Err((
-                        "unknown_device",
-                        "this phone is not registered; pick your team again",
-                    ));
-                };
-                if team.is_some_and(|asked| asked != registered) {
-                    return Err((
-                        "device_refused",
-                        "this phone is registered for another team",
-                    ));
-                }
-                (registered.to_string(), token.to_string())
-            }
-            None => {
-                let Some(team) = team.filter(|id| state.contest.team_index(id).is_some()) else {
-                    return Err(("unknown_team", "no team with that id"));
-                };
-                let token = devices.register(team).map_err(|error| {
-                    tracing::error!(%error, "cannot save the device registry");
-                    ("storage_failed", "the server could not save this phone")
-                })?;
-                (team.to_string(), token)
-            }
-        }
+            .map_err(|_| ("server_error", "access registry unavailable"))?;
+        let (team_id, token, number) = access.admit(team, code, device)?;
+        (team_id, token, number, device.is_none())
     };
+    if registered {
+        publish_access(state);
+    }
     let Some(index) = state.contest.team_index(&team_id) else {
         return Err(("unknown_team", "no team with that id"));
     };
@@ -414,7 +571,74 @@ fn join_team(
             "this team already has the most phones allowed connected",
         ));
     }
-    Ok((TeamId(index), token))
+    Ok(TeamPhone {
+        team: TeamId(index),
+        number,
+        token,
+    })
+}
+
+/// Applies an MC access command (rotate a code, revoke a phone) and answers it.
+fn access_command(
+    state: &AppState,
+    id: Option<u64>,
+    change: impl FnOnce(&mut Access) -> std::io::Result<bool>,
+) -> ServerMessage {
+    let outcome = match state.access.lock() {
+        Ok(mut access) => change(&mut access),
+        Err(_) => Err(std::io::Error::other("access registry unavailable")),
+    };
+    match outcome {
+        Ok(true) => {
+            publish_access(state);
+            ServerMessage::Ack { id }
+        }
+        Ok(false) => ServerMessage::Rejected {
+            id,
+            code: "unknown_team".into(),
+            message: "no such team or phone".into(),
+        },
+        Err(error) => {
+            tracing::error!(%error, "cannot save the access registry");
+            ServerMessage::Rejected {
+                id,
+                code: "storage_failed".into(),
+                message: "the server could not save this; nothing changed".into(),
+            }
+        }
+    }
+}
+
+/// The MC's view of the join codes and phones.
+pub fn access_message(access: &Access, contest: &Contest) -> ServerMessage {
+    ServerMessage::Access {
+        teams: contest
+            .teams
+            .iter()
+            .map(|team| {
+                let code = access.code(&team.id).unwrap_or_default().to_string();
+                TeamAccess {
+                    id: team.id.clone(),
+                    join_path: format!("/?team={}&code={code}", team.id),
+                    code,
+                    phones: access
+                        .phones_of(&team.id)
+                        .into_iter()
+                        .map(|(number, revoked)| PhoneView { number, revoked })
+                        .collect(),
+                }
+            })
+            .collect(),
+    }
+}
+
+/// Re-sends the access view to control sockets (and lets team sockets check for revocation).
+fn publish_access(state: &AppState) {
+    let Ok(access) = state.access.lock() else {
+        return;
+    };
+    let text = access_message(&access, &state.contest).to_json();
+    state.access_view.send_replace(text.into());
 }
 
 /// After `hello`: forwards commands, answers them, sends every new state, and keeps a team
@@ -422,14 +646,17 @@ fn join_team(
 async fn serve_socket(
     socket: &mut WebSocket,
     state: &AppState,
-    peer: Peer,
+    peer: &Peer,
     link: &mut Option<(u64, TeamLink)>,
 ) {
     let mut snapshots = state.owner.snapshots.clone();
-    // Send the current state right away, then every change.
+    let mut access = state.access_view.subscribe();
+    // Send the current state (and to the MC the join codes) right away, then every change.
     snapshots.mark_changed();
+    access.mark_changed();
     // Team phones get their first ping at once, so a press soon after joining has an estimate.
     let mut next_ping = Instant::now();
+    let mut rate = RateLimit::new();
     loop {
         tokio::select! {
             changed = snapshots.changed() => {
@@ -447,6 +674,28 @@ async fn serve_socket(
                     break;
                 }
             }
+            changed = access.changed(), if !matches!(peer, Peer::Screen) => {
+                if changed.is_err() {
+                    break;
+                }
+                let bytes = access.borrow_and_update().clone();
+                match peer {
+                    Peer::Control => {
+                        if socket.send(Message::Text(bytes)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Peer::Team(phone) => {
+                        let revoked = state.access.lock().map_or(true, |a| a.is_revoked(&phone.token));
+                        if revoked {
+                            tracing::info!("phone revoked by the MC");
+                            close(socket, close_code::POLICY, "device_revoked").await;
+                            break;
+                        }
+                    }
+                    Peer::Screen => {}
+                }
+            }
             () = tokio::time::sleep_until(next_ping), if link.is_some() => {
                 let Some((device, team_link)) = link.as_mut() else { break };
                 let now = state.clock.now();
@@ -462,6 +711,28 @@ async fn serve_socket(
                 }
             }
             incoming = socket.recv() => {
+                if matches!(incoming, Some(Ok(Message::Text(_) | Message::Binary(_)))) {
+                    match rate.admit(Instant::now()) {
+                        Admit::Yes => {}
+                        Admit::Warn => {
+                            tracing::warn!("message flood: dropping messages");
+                            let warning = ServerMessage::error(
+                                "rate_limited",
+                                "too many messages; slow down or be disconnected",
+                            );
+                            if send_json(socket, &warning).await.is_err() {
+                                break;
+                            }
+                            continue;
+                        }
+                        Admit::Drop => continue,
+                        Admit::Disconnect => {
+                            tracing::warn!("message flood: disconnected");
+                            close(socket, close_code::POLICY, "rate_limited").await;
+                            break;
+                        }
+                    }
+                }
                 let reply = match incoming {
                     Some(Ok(Message::Text(text))) => handle_text(&text, state, peer, link).await,
                     Some(Ok(Message::Binary(_))) => Some(ServerMessage::error(
@@ -469,7 +740,14 @@ async fn serve_socket(
                         "send JSON text frames",
                     )),
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
-                    Some(Ok(Message::Close(_)) | Err(_)) | None => break,
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(error)) => {
+                        if is_too_big(error) {
+                            tracing::warn!("message over the size limit: closing");
+                            close(socket, close_code::SIZE, "message too big").await;
+                        }
+                        break;
+                    }
                 };
                 if let Some(reply) = reply
                     && send_json(socket, &reply).await.is_err()
@@ -478,14 +756,79 @@ async fn serve_socket(
                 }
             }
             () = state.cancel.cancelled() => {
-                let _ = socket
-                    .send(Message::Close(Some(CloseFrame {
-                        code: close_code::AWAY,
-                        reason: "server shutting down".into(),
-                    })))
-                    .await;
+                close(socket, close_code::AWAY, "server shutting down").await;
                 break;
             }
+        }
+    }
+}
+
+/// Whether a receive error is a message or frame over the size limit.
+fn is_too_big(error: axum::Error) -> bool {
+    use tokio_tungstenite::tungstenite::Error;
+    error
+        .into_inner()
+        .downcast_ref::<Error>()
+        .is_some_and(|e| matches!(e, Error::Capacity(_)))
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+/// A token bucket per socket: bursts are fine, a sustained flood is warned once, then dropped,
+/// then disconnected.
+struct RateLimit {
+    tokens: f64,
+    last: Instant,
+    warned: bool,
+    dropped: u32,
+}
+
+/// What to do with one incoming message.
+enum Admit {
+    Yes,
+    Warn,
+    Drop,
+    Disconnect,
+}
+
+impl RateLimit {
+    fn new() -> Self {
+        RateLimit {
+            tokens: RATE_BURST,
+            last: Instant::now(),
+            warned: false,
+            dropped: 0,
+        }
+    }
+
+    fn admit(&mut self, now: Instant) -> Admit {
+        let refill = now.duration_since(self.last).as_secs_f64() * RATE_PER_SECOND;
+        self.tokens = (self.tokens + refill).min(RATE_BURST);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            if self.tokens >= RATE_BURST / 2.0 {
+                // Calm again: a later flood gets a fresh warning.
+                self.warned = false;
+                self.dropped = 0;
+            }
+            return Admit::Yes;
+        }
+        self.dropped += 1;
+        if self.dropped > FLOOD_TOLERANCE {
+            Admit::Disconnect
+        } else if !self.warned {
+            self.warned = true;
+            Admit::Warn
+        } else {
+            Admit::Drop
         }
     }
 }
@@ -507,7 +850,7 @@ async fn report_link(state: &AppState, device: u64, link: &TeamLink) {
 async fn handle_text(
     text: &str,
     state: &AppState,
-    peer: Peer,
+    peer: &Peer,
     link: &mut Option<(u64, TeamLink)>,
 ) -> Option<ServerMessage> {
     let arrived = state.clock.now();
@@ -547,11 +890,21 @@ async fn handle_text(
             }
             return None;
         }
-        ClientMessage::Buzz { pressed_at } => match (peer, link.as_ref()) {
-            (Peer::Team(team), Some((_, team_link))) => Command::Buzz {
-                team,
-                claim: pressed_at.and_then(|at| team_link.claim(at)),
-            },
+        ClientMessage::Buzz { pressed_at, team } => match (peer, link.as_ref()) {
+            (Peer::Team(phone), Some((_, team_link))) => {
+                let own = &state.contest.teams[phone.team.0].id;
+                if team.as_ref().is_some_and(|asked| asked != own) {
+                    tracing::warn!(?team, "a phone tried to buzz for another team");
+                    return Some(ServerMessage::error(
+                        "not_allowed",
+                        "a phone can only buzz for its own team",
+                    ));
+                }
+                Command::Buzz {
+                    team: phone.team,
+                    claim: pressed_at.and_then(|at| team_link.claim(at)),
+                }
+            }
             _ => {
                 return Some(ServerMessage::error(
                     "not_allowed",
@@ -584,13 +937,24 @@ async fn handle_text(
                 });
             }
         },
+        ClientMessage::RotateCode { team } => {
+            return Some(access_command(state, id, |access| {
+                access.rotate_code(&team)
+            }));
+        }
+        ClientMessage::RevokePhone { team, phone } => {
+            return Some(access_command(state, id, |access| {
+                access.revoke(&team, phone)
+            }));
+        }
         ClientMessage::Hello { .. } => return None,
     };
     let from = match (peer, link.as_ref()) {
-        (Peer::Team(team), Some((device, _))) => {
-            format!("team {} (device {device})", state.contest.teams[team.0].id)
-        }
-        (Peer::Team(team), None) => format!("team {}", state.contest.teams[team.0].id),
+        (Peer::Team(phone), Some((device, _))) => format!(
+            "team {} (phone {}, connection {device})",
+            state.contest.teams[phone.team.0].id, phone.number
+        ),
+        (Peer::Team(phone), None) => format!("team {}", state.contest.teams[phone.team.0].id),
         (Peer::Control, _) => "control".to_string(),
         (Peer::Screen, _) => "screen".to_string(),
     };
@@ -623,7 +987,7 @@ async fn refuse(socket: &mut WebSocket, code: &str, message: impl Into<String>) 
 }
 
 /// Compares secrets in time that does not depend on where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
     }

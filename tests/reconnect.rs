@@ -11,7 +11,7 @@ use tokio_tungstenite::tungstenite::Message;
 async fn new_phone(server: &TestServer, team: &str) -> (common::Client, String) {
     let mut client = server.raw().await;
     client
-        .send(json!({"type": "hello", "role": "team", "team": team}))
+        .send(json!({"type": "hello", "role": "team", "team": team, "code": server.code(team)}))
         .await;
     let welcome = client.recv().await;
     assert_eq!(welcome["type"], "welcome", "{welcome}");
@@ -89,7 +89,7 @@ async fn two_phones_of_one_team_both_see_the_floor_and_the_limit_holds() {
     // The test server allows three phones per team.
     let (_, refused) = hello(
         &server,
-        json!({"type": "hello", "role": "team", "team": "delta"}),
+        json!({"type": "hello", "role": "team", "team": "delta", "code": server.code("delta")}),
     )
     .await;
     assert_eq!(refused["code"], "team_full", "{refused}");
@@ -176,7 +176,9 @@ async fn results_and_audit_are_exported_for_the_mc_only() {
     );
     let buzz = &records[2];
     assert_eq!(
-        buzz["from"].as_str().map(|f| f.starts_with("team bravo (device ")),
+        buzz["from"]
+            .as_str()
+            .map(|f| f.starts_with("team bravo (phone ")),
         Some(true),
         "{buzz}"
     );

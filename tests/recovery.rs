@@ -18,6 +18,7 @@ const TOKEN: &str = "recovery-test-control-token-0123456789";
 struct Binary {
     child: Child,
     addr: SocketAddr,
+    data_dir: std::path::PathBuf,
 }
 
 impl Binary {
@@ -53,7 +54,11 @@ impl Binary {
             })
             .expect("binary prints its address");
         std::thread::spawn(move || lines.for_each(drop));
-        Binary { child, addr }
+        Binary {
+            child,
+            addr,
+            data_dir: data_dir.to_path_buf(),
+        }
     }
 
     /// SIGKILL: no chance to flush or say goodbye, like a crash or a pulled plug.
@@ -68,14 +73,20 @@ impl Binary {
             .send(json!({"type": "hello", "role": "control", "token": TOKEN}))
             .await;
         assert_eq!(client.recv().await["type"], "welcome");
-        let state = client.recv().await;
+        let state = client.state_where(|_| true).await;
         (client, state)
     }
 
     async fn team(&self, team: &str) -> Client {
+        // The join codes live in the data directory, as the control page shows them.
+        let access: Value = serde_json::from_slice(
+            &std::fs::read(self.data_dir.join("access.json")).expect("access file"),
+        )
+        .expect("access JSON");
+        let code = access["codes"][team].clone();
         let mut client = raw_client(self.addr).await;
         client
-            .send(json!({"type": "hello", "role": "team", "team": team}))
+            .send(json!({"type": "hello", "role": "team", "team": team, "code": code}))
             .await;
         assert_eq!(client.recv().await["type"], "welcome");
         client

@@ -67,6 +67,7 @@ impl TestServer {
             data_dir,
             fresh: false,
             phones_per_team: 3,
+            limits: Default::default(),
         })
         .await
         .expect("server starts on 127.0.0.1:0");
@@ -98,7 +99,7 @@ impl TestServer {
     pub async fn team_via(&self, addr: SocketAddr, team: &str) -> Client {
         let mut client = raw_client(addr).await;
         client
-            .send(json!({"type": "hello", "role": "team", "team": team}))
+            .send(json!({"type": "hello", "role": "team", "team": team, "code": self.code(team)}))
             .await;
         assert_eq!(client.recv().await["type"], "welcome");
         client
@@ -110,7 +111,7 @@ impl TestServer {
         client.send(hello).await;
         let welcome = client.recv().await;
         assert_eq!(welcome["type"], "welcome", "got {welcome}");
-        let state = client.recv().await;
+        let state = client.state_where(|_| true).await;
         assert_eq!(state["type"], "state", "got {state}");
         client
     }
@@ -121,9 +122,14 @@ impl TestServer {
             .await
     }
 
-    /// A team phone.
+    /// The join code of `team`, as the control page shows it.
+    pub fn code(&self, team: &str) -> String {
+        self.server().join_code(team).expect("team has a code")
+    }
+
+    /// A team phone, joined with its team's code.
     pub async fn team(&self, team: &str) -> Client {
-        self.join(json!({"type": "hello", "role": "team", "team": team}))
+        self.join(json!({"type": "hello", "role": "team", "team": team, "code": self.code(team)}))
             .await
     }
 
@@ -240,11 +246,12 @@ impl Client {
         }
     }
 
-    /// The next message that is not a `state` (an answer or an error).
+    /// The next message that is not a broadcast (`state`, or `access` for the MC): an answer or
+    /// an error.
     pub async fn reply(&mut self) -> Value {
         loop {
             let message = self.recv().await;
-            if message["type"] != "state" {
+            if message["type"] != "state" && message["type"] != "access" {
                 return message;
             }
         }
@@ -264,10 +271,14 @@ impl Client {
         assert_eq!(reply, json!({"type": "ack", "id": 1}), "command {message}");
     }
 
-    /// Skips states until one satisfies `wanted`, and returns it. Fails on any non-state message.
+    /// Skips states until one satisfies `wanted`, and returns it. Fails on any message other
+    /// than a state (or the MC's `access` view).
     pub async fn state_where(&mut self, wanted: impl Fn(&Value) -> bool) -> Value {
         loop {
             let message = self.recv().await;
+            if message["type"] == "access" {
+                continue;
+            }
             assert_eq!(message["type"], "state", "unexpected message {message}");
             if wanted(&message) {
                 return message;

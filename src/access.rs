@@ -1,0 +1,368 @@
+//! Who may join as what: each team's join code, the phones registered with it, and the MC's
+//! control token. Kept in the data directory so that a restart keeps them.
+//!
+//! A new phone joins a team by presenting that team's join code (from the QR code or typed); it
+//! then gets a device token, kept by the page (localStorage), to rejoin as the same team after a
+//! reload, a sleep or a network change without asking again. The MC can rotate a team's code
+//! (phones already joined stay) and revoke a phone (it is disconnected and refused from then on).
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::game::Contest;
+
+/// File with the join codes and phones, archived with the contest by `--new`.
+pub const ACCESS_FILE: &str = "access.json";
+/// File with the control token; it outlives contests, so the MC's bookmark keeps working.
+pub const CONTROL_TOKEN_FILE: &str = "control-token";
+/// Letters and digits that cannot be mistaken for each other when read aloud or typed
+/// (no 0/O, 1/I/L, 2/Z, 5/S, 8/B).
+const CODE_ALPHABET: &[u8] = b"ACDEFGHJKMNPQRTUVWXY34679";
+/// Length of a join code: 25^7 ≈ 6·10^9 codes, far beyond guessing within a contest's rate limits.
+pub const CODE_LENGTH: usize = 7;
+
+/// One registered phone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Phone {
+    /// The team it plays for.
+    pub team: String,
+    /// Short number shown to the MC ("Máy 3").
+    pub number: u32,
+    /// Refused from now on.
+    #[serde(default)]
+    pub revoked: bool,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Stored {
+    codes: BTreeMap<String, String>,
+    phones: BTreeMap<String, Phone>,
+    next_number: u32,
+}
+
+/// Join codes and phones of the contest.
+#[derive(Debug)]
+pub struct Access {
+    path: Option<PathBuf>,
+    stored: Stored,
+}
+
+/// Why a team hello is refused: a stable code and an English message.
+pub type Refused = (&'static str, &'static str);
+
+impl Access {
+    /// The access registry kept in `dir` (made, with a code for every team, if absent); in memory
+    /// only without a directory.
+    pub fn load(dir: Option<&Path>, contest: &Contest) -> Result<Access, String> {
+        let path = dir.map(|dir| dir.join(ACCESS_FILE));
+        let stored = match &path {
+            None => Stored::default(),
+            Some(path) => match fs::read(path) {
+                Ok(bytes) => serde_json::from_slice(&bytes)
+                    .map_err(|e| format!("{} is damaged: {e}", path.display()))?,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => Stored::default(),
+                Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            },
+        };
+        let mut access = Access { path, stored };
+        let missing: Vec<String> = contest
+            .teams
+            .iter()
+            .map(|team| team.id.clone())
+            .filter(|id| !access.stored.codes.contains_key(id))
+            .collect();
+        for id in &missing {
+            access.stored.codes.insert(id.clone(), new_code());
+        }
+        if !missing.is_empty() {
+            access
+                .save()
+                .map_err(|e| format!("cannot save the join codes: {e}"))?;
+        }
+        Ok(access)
+    }
+
+    /// The join code of `team`.
+    pub fn code(&self, team: &str) -> Option<&str> {
+        self.stored.codes.get(team).map(String::as_str)
+    }
+
+    /// Admits a phone: with a device token, as the team it registered for; otherwise as `team`
+    /// if `code` is that team's join code, registering it. Returns (team id, device token, number).
+    pub fn admit(
+        &mut self,
+        team: Option<&str>,
+        code: Option<&str>,
+        device: Option<&str>,
+    ) -> Result<(String, String, u32), Refused> {
+        if let Some(token) = device {
+            let Some(phone) = self.stored.phones.get(token) else {
+                return Err((
+                    "unknown_device",
+                    "this phone is not registered; join your team again",
+                ));
+            };
+            if phone.revoked {
+                return Err(("device_revoked", "the MC removed this phone"));
+            }
+            if team.is_some_and(|asked| asked != phone.team) {
+                return Err((
+                    "device_refused",
+                    "this phone is registered for another team",
+                ));
+            }
+            return Ok((phone.team.clone(), token.to_string(), phone.number));
+        }
+        let Some(team) = team else {
+            return Err(("unknown_team", "no team given"));
+        };
+        let Some(expected) = self.stored.codes.get(team) else {
+            return Err(("unknown_team", "no team with that id"));
+        };
+        let presented = normalize_code(code.unwrap_or_default());
+        if !crate::server::constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
+            return Err(("bad_code", "wrong join code for this team"));
+        }
+        let token = format!("{:032x}", rand::random::<u128>());
+        self.stored.next_number += 1;
+        let number = self.stored.next_number;
+        let phone = Phone {
+            team: team.to_string(),
+            number,
+            revoked: false,
+        };
+        self.stored.phones.insert(token.clone(), phone);
+        if self.save().is_err() {
+            self.stored.phones.remove(&token);
+            return Err(("storage_failed", "the server could not save this phone"));
+        }
+        Ok((team.to_string(), token, number))
+    }
+
+    /// Whether the phone with this token was revoked.
+    pub fn is_revoked(&self, token: &str) -> bool {
+        self.stored
+            .phones
+            .get(token)
+            .is_none_or(|phone| phone.revoked)
+    }
+
+    /// Gives `team` a new join code; phones already joined stay.
+    pub fn rotate_code(&mut self, team: &str) -> io::Result<bool> {
+        if !self.stored.codes.contains_key(team) {
+            return Ok(false);
+        }
+        self.stored.codes.insert(team.to_string(), new_code());
+        self.save()?;
+        Ok(true)
+    }
+
+    /// Revokes phone `number` of `team`; returns whether there was such a phone.
+    pub fn revoke(&mut self, team: &str, number: u32) -> io::Result<bool> {
+        let Some(phone) = self
+            .stored
+            .phones
+            .values_mut()
+            .find(|p| p.team == team && p.number == number)
+        else {
+            return Ok(false);
+        };
+        phone.revoked = true;
+        self.save()?;
+        Ok(true)
+    }
+
+    /// The phones of `team` as (number, revoked), in joining order.
+    pub fn phones_of(&self, team: &str) -> Vec<(u32, bool)> {
+        let mut phones: Vec<(u32, bool)> = self
+            .stored
+            .phones
+            .values()
+            .filter(|p| p.team == team)
+            .map(|p| (p.number, p.revoked))
+            .collect();
+        phones.sort_unstable();
+        phones
+    }
+
+    fn save(&self) -> io::Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let bytes = serde_json::to_vec_pretty(&self.stored).map_err(io::Error::other)?;
+        write_private(path, &bytes)
+    }
+}
+
+/// The MC's control token: `given` if set (and saved), else the one kept in `dir`, else a new
+/// random one (saved). Without a directory, `given` or a random one.
+pub fn control_token(dir: Option<&Path>, given: Option<String>) -> Result<String, String> {
+    let path = dir.map(|dir| dir.join(CONTROL_TOKEN_FILE));
+    if let Some(token) = given {
+        if token.trim().len() < 16 {
+            return Err("--control-token must be at least 16 characters".into());
+        }
+        if let Some(path) = &path {
+            write_private(path, token.as_bytes())
+                .map_err(|e| format!("cannot save {}: {e}", path.display()))?;
+        }
+        return Ok(token);
+    }
+    if let Some(path) = &path {
+        match fs::read_to_string(path) {
+            Ok(token) if token.trim().len() >= 16 => return Ok(token.trim().to_string()),
+            Ok(_) => return Err(format!("{} is damaged (too short)", path.display())),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        }
+    }
+    // 128 random bits.
+    let token = format!("{:032x}", rand::random::<u128>());
+    if let Some(path) = &path {
+        write_private(path, token.as_bytes())
+            .map_err(|e| format!("cannot save {}: {e}", path.display()))?;
+    }
+    Ok(token)
+}
+
+fn new_code() -> String {
+    (0..CODE_LENGTH)
+        .map(|_| CODE_ALPHABET[rand::random_range(0..CODE_ALPHABET.len())] as char)
+        .collect()
+}
+
+/// Codes are typed on phones: ignore case, spaces and dashes.
+fn normalize_code(code: &str) -> String {
+    code.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// Writes a secret file readable by its owner only, atomically.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let tmp = path.with_extension("tmp");
+    {
+        let mut options = fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        let mut file = options.open(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+    }
+    fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn contest() -> Contest {
+        Contest::demo()
+    }
+
+    #[test]
+    fn every_team_gets_a_readable_code_that_survives_a_restart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let access = Access::load(Some(dir.path()), &contest()).expect("load");
+        let code = access.code("an-hai").expect("code").to_string();
+        assert_eq!(code.len(), CODE_LENGTH);
+        assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)), "{code}");
+        let again = Access::load(Some(dir.path()), &contest()).expect("reload");
+        assert_eq!(again.code("an-hai"), Some(code.as_str()));
+    }
+
+    #[test]
+    fn a_phone_joins_with_the_code_and_rejoins_with_its_token() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut access = Access::load(Some(dir.path()), &contest()).expect("load");
+        let code = access.code("an-hai").expect("code").to_lowercase();
+        assert_eq!(
+            access.admit(Some("an-hai"), Some("WRONG99"), None),
+            Err(("bad_code", "wrong join code for this team"))
+        );
+        assert_eq!(
+            access.admit(Some("an-hai"), None, None).map(|_| ()),
+            Err(("bad_code", "wrong join code for this team"))
+        );
+        // Lower case and a space, as typed on a phone.
+        let typed = format!("{} {}", &code[..3], &code[3..]);
+        let (team, token, number) = access
+            .admit(Some("an-hai"), Some(&typed), None)
+            .expect("joins");
+        assert_eq!((team.as_str(), number), ("an-hai", 1));
+        let mut reloaded = Access::load(Some(dir.path()), &contest()).expect("reload");
+        assert_eq!(
+            reloaded
+                .admit(None, None, Some(&token))
+                .map(|(t, _, n)| (t, n)),
+            Ok(("an-hai".to_string(), 1))
+        );
+        assert_eq!(
+            reloaded
+                .admit(Some("vinh-hai"), None, Some(&token))
+                .map(|_| ()),
+            Err((
+                "device_refused",
+                "this phone is registered for another team"
+            ))
+        );
+    }
+
+    #[test]
+    fn rotating_a_code_keeps_joined_phones_and_revoking_refuses_one() {
+        let mut access = Access::load(None, &contest()).expect("load");
+        let old = access.code("nhon-hai").expect("code").to_string();
+        let (_, token, number) = access
+            .admit(Some("nhon-hai"), Some(&old), None)
+            .expect("joins");
+        assert!(access.rotate_code("nhon-hai").expect("rotate"));
+        assert_ne!(access.code("nhon-hai"), Some(old.as_str()));
+        assert!(
+            access.admit(Some("nhon-hai"), Some(&old), None).is_err(),
+            "old code dead"
+        );
+        assert!(
+            access.admit(None, None, Some(&token)).is_ok(),
+            "joined phone stays"
+        );
+        assert!(access.revoke("nhon-hai", number).expect("revoke"));
+        assert!(access.is_revoked(&token));
+        assert_eq!(
+            access.admit(None, None, Some(&token)).map(|_| ()),
+            Err(("device_revoked", "the MC removed this phone"))
+        );
+        assert_eq!(access.phones_of("nhon-hai"), vec![(number, true)]);
+    }
+
+    #[test]
+    fn the_control_token_is_kept_and_can_be_set() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let first = control_token(Some(dir.path()), None).expect("made");
+        assert_eq!(first.len(), 32);
+        assert_eq!(control_token(Some(dir.path()), None).expect("kept"), first);
+        let chosen = "a-token-the-mc-chose-1234".to_string();
+        assert_eq!(
+            control_token(Some(dir.path()), Some(chosen.clone())).expect("set"),
+            chosen
+        );
+        assert_eq!(control_token(Some(dir.path()), None).expect("kept"), chosen);
+        assert!(control_token(None, Some("short".into())).is_err());
+    }
+
+    #[test]
+    fn a_damaged_file_is_an_error_not_a_fresh_start() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        fs::write(dir.path().join(ACCESS_FILE), b"{nope").expect("write");
+        let error = Access::load(Some(dir.path()), &contest()).expect_err("damaged");
+        assert!(error.contains("damaged"), "{error}");
+    }
+}
