@@ -17,6 +17,11 @@
 //! [`Server::start`] wires them together; `main.rs` only parses the command line.
 
 #![forbid(unsafe_code)]
+// Input from the network and from disk must never crash the show.
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable)
+)]
 
 pub mod access;
 pub mod clocksync;

@@ -188,7 +188,8 @@ async fn team_taps_buzzer_and_projector_shows_the_floor() {
     control.ok(json!({"type": "open_buzzers"})).await;
     wait_for_text(&screen, "#question-text", "Câu hỏi số 1?").await;
 
-    // The phone picks its team and waits until its page knows the buzzers are open.
+    // The phone picks its team, types the team's code, and waits until its page knows the
+    // buzzers are open.
     phone
         .goto(&format!("{base}/"))
         .await
@@ -202,6 +203,23 @@ async fn team_taps_buzzer_and_projector_shows_the_floor() {
         .click()
         .await
         .expect("pick team");
+    let code_field = phone
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .for_element(Locator::Css("#join-code"))
+        .await
+        .expect("code field");
+    code_field
+        .send_keys(&server.code("bravo").to_lowercase())
+        .await
+        .expect("type code");
+    phone
+        .find(Locator::Css("#join-submit"))
+        .await
+        .expect("join button")
+        .click()
+        .await
+        .expect("join");
     wait_for_attribute(&phone, "#buzz-state", "data-state", "open").await;
 
     phone
@@ -217,6 +235,90 @@ async fn team_taps_buzzer_and_projector_shows_the_floor() {
     let state = control.state_where(|s| phase(s) == "floor").await;
     assert_eq!(state["buzz"]["floor"], "bravo");
 
+    // Reloaded mid-question, the phone comes back as the same team without asking.
+    phone.refresh().await.expect("reload");
+    wait_for_attribute(&phone, "#buzz-state", "data-state", "first").await;
+    let picker_shown: Value = phone
+        .execute(
+            "const list = document.querySelector('#team-list'); return list !== null && list.offsetParent !== null;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(picker_shown, json!(false), "no team picker after a reload");
+
     phone.close().await.expect("close phone");
     screen.close().await.expect("close screen");
+}
+
+/// A team named like markup and a question with a script: every page shows them as text and
+/// runs nothing.
+#[tokio::test]
+async fn names_and_questions_are_text_never_markup() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    const NAME: &str = "<img src=x onerror=alert(1)>";
+    const QUESTION: &str = "Câu <script>alert(2)</script> <b>đậm</b>?";
+    let mut hostile = contest(BuzzInRules::default());
+    hostile.teams[0].name = NAME.into();
+    let stagebuzz::game::Round::BuzzIn(round) = &mut hostile.rounds[0];
+    round.questions[0].text = QUESTION.into();
+    round.questions[0].answer = "<i onmouseover=alert(3)>x</i>".into();
+    let server = TestServer::start(hostile).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let browser = driver.browser(profile.path(), "1280,800").await;
+
+    let pages = [
+        format!("{base}/screen"),
+        format!("{base}/control#token={}", server.token()),
+        format!("{base}/?team=alpha&code={}", server.code("alpha")),
+    ];
+    for page in &pages {
+        browser.goto(page).await.expect("open page");
+        // The page shows the question (the join page once it has joined).
+        let shown: Value = browser
+            .execute_async(
+                r#"
+                const [want, done] = arguments;
+                const found = () => document.body.innerText.includes(want);
+                if (found()) { done(true); return; }
+                new MutationObserver(() => { if (found()) done(true); })
+                    .observe(document.body, {subtree: true, childList: true, characterData: true});
+                "#,
+                vec![json!(QUESTION)],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{page} never showed the question as text: {e}"));
+        assert_eq!(shown, json!(true));
+        let report: Value = browser
+            .execute(
+                r#"
+                return {
+                    name_as_text: document.body.innerText.includes(arguments[0]),
+                    injected: document.querySelectorAll('img[src="x"], b, i[onmouseover], script:not([src])').length,
+                };
+                "#,
+                vec![json!(NAME)],
+            )
+            .await
+            .expect("inspect page");
+        assert_eq!(
+            report["injected"], 0,
+            "{page}: markup from data became elements"
+        );
+        assert_eq!(
+            report["name_as_text"], true,
+            "{page}: the team name is shown literally"
+        );
+        // An alert would be open now if anything had run.
+        assert!(
+            browser.get_alert_text().await.is_err(),
+            "{page}: a script ran"
+        );
+    }
+    browser.close().await.expect("close");
 }

@@ -165,6 +165,8 @@ pub struct Client {
     outgoing: mpsc::UnboundedSender<Message>,
     inbox: mpsc::UnboundedReceiver<Message>,
     page_clock: Instant,
+    /// Every text message handed to the test so far, in order.
+    pub transcript: Vec<String>,
 }
 
 impl Client {
@@ -202,6 +204,7 @@ impl Client {
             outgoing,
             inbox,
             page_clock,
+            transcript: Vec::new(),
         }
     }
 
@@ -238,10 +241,24 @@ impl Client {
         }
     }
 
+    /// Moves every message already received into the transcript, without waiting.
+    pub fn drain_into_transcript(&mut self) {
+        while let Ok(message) = self.inbox.try_recv() {
+            if let Message::Text(text) = message {
+                self.transcript.push(text.to_string());
+            }
+        }
+    }
+
     /// The next frame, or `None` when the server closed the connection.
     pub async fn next_frame(&mut self) -> Option<Message> {
         match tokio::time::timeout(STEP_TIMEOUT, self.inbox.recv()).await {
-            Ok(message) => message,
+            Ok(message) => {
+                if let Some(Message::Text(text)) = &message {
+                    self.transcript.push(text.to_string());
+                }
+                message
+            }
             Err(_) => panic!("no message within {STEP_TIMEOUT:?}"),
         }
     }
