@@ -742,9 +742,9 @@ async fn serve_socket(
                     Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
                     Some(Ok(Message::Close(_))) | None => break,
                     Some(Err(error)) => {
-                        if is_too_big(error) {
-                            tracing::warn!("message over the size limit: closing");
-                            close(socket, close_code::SIZE, "message too big").await;
+                        if let Some((code, reason)) = close_for(error) {
+                            tracing::warn!(reason, "broken or oversized frame: closing");
+                            close(socket, code, reason).await;
                         }
                         break;
                     }
@@ -763,13 +763,17 @@ async fn serve_socket(
     }
 }
 
-/// Whether a receive error is a message or frame over the size limit.
-fn is_too_big(error: axum::Error) -> bool {
+/// The close code that tells a client why its frame was refused: over the size limit (1009),
+/// text that is not UTF-8 (1007), or another protocol violation (1002). `None` when the
+/// connection is simply gone.
+fn close_for(error: axum::Error) -> Option<(u16, &'static str)> {
     use tokio_tungstenite::tungstenite::Error;
-    error
-        .into_inner()
-        .downcast_ref::<Error>()
-        .is_some_and(|e| matches!(e, Error::Capacity(_)))
+    match error.into_inner().downcast_ref::<Error>()? {
+        Error::Capacity(_) => Some((close_code::SIZE, "message too big")),
+        Error::Utf8(_) => Some((close_code::INVALID, "text is not UTF-8")),
+        Error::Protocol(_) => Some((close_code::PROTOCOL, "protocol error")),
+        _ => None,
+    }
 }
 
 async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {

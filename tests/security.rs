@@ -181,3 +181,27 @@ async fn a_phone_cannot_act_for_another_team() {
         .await;
     assert_eq!(intruder.recv().await["code"], "bad_code");
 }
+
+/// A text frame that is not UTF-8 breaks the WebSocket protocol: that socket is closed with 1007
+/// and nobody else notices.
+#[tokio::test]
+async fn invalid_utf8_closes_only_that_socket() {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let mut control = server.control().await;
+    let mut rogue = server.screen().await;
+    let frame = Frame::message(vec![0xC3, 0x28, 0xFF], OpCode::Data(Data::Text), true);
+    rogue.send_frame(Message::Frame(frame)).await;
+    loop {
+        match rogue.next_frame().await {
+            Some(Message::Close(Some(frame))) => {
+                assert_eq!(frame.code, CloseCode::Invalid, "{frame:?}");
+                break;
+            }
+            Some(Message::Text(_)) => continue,
+            other => panic!("expected a close frame with code 1007, got {other:?}"),
+        }
+    }
+    control.ok(json!({"type": "show_next_question"})).await;
+}
