@@ -119,13 +119,21 @@ fn print_addresses(server: &Server, bind: IpAddr) {
         );
     }
     if let Some(first) = hosts.first() {
-        let join = format!("{}/", urls::base_url(*first, port));
-        if let Some(qr) = urls::terminal_qr(&join) {
+        let control = format!(
+            "{}/control#token={}",
+            urls::base_url(*first, port),
+            server.control_token()
+        );
+        if let Some(qr) = urls::terminal_qr(&control) {
             println!();
-            println!("Teams scan to join / Đội thi quét mã để tham gia: {join}");
+            println!(
+                "MC: scan to open the control page — keep it private / Quét để mở trang điều khiển — giữ bí mật:"
+            );
             println!("{qr}");
         }
     }
+    println!("Teams join with the codes and QR codes on the control page.");
+    println!("Các đội tham gia bằng mã và mã QR trên trang điều khiển.");
     println!("Press Ctrl-C to stop / Nhấn Ctrl-C để dừng.");
 }
 
