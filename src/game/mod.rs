@@ -449,9 +449,8 @@ impl Game {
     /// Lets every deadline due at `now` expire.
     pub fn tick(&mut self, now: Time) -> Vec<Event> {
         let mut events = Vec::new();
-        let team_count = self.contest.teams.len();
-        if let Ok((play, rules, _)) = buzz_in_parts(&mut self.stage, self.contest.as_ref()) {
-            play.tick(Setting { rules, team_count }, now, &mut events);
+        if let Ok((play, setting)) = buzz_in_parts(&mut self.stage, &self.contest) {
+            play.tick(setting, now, &mut events);
         }
         events
     }
@@ -514,27 +513,27 @@ impl Game {
                 Ok(())
             }
             Command::OpenBuzzers { settle_us } => {
-                let (play, rules, _) = buzz_in_parts(&mut self.stage, self.contest.as_ref())?;
-                play.open(Setting { rules, team_count }, *settle_us, now, events)
+                let (play, setting) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                play.open(setting, *settle_us, now, events)
             }
             Command::LockBuzzers => {
-                let (play, _, _) = buzz_in_parts(&mut self.stage, self.contest.as_ref())?;
+                let (play, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
                 play.lock(events)
             }
             Command::Buzz { team, claim } => {
                 if team.0 >= team_count {
                     return Err(Rejection::UnknownTeam);
                 }
-                let (play, rules, _) = buzz_in_parts(&mut self.stage, self.contest.as_ref())?;
-                play.buzz(*team, *claim, Setting { rules, team_count }, now, events)
+                let (play, setting) = buzz_in_parts(&mut self.stage, &self.contest)?;
+                play.buzz(*team, *claim, setting, now, events)
             }
             Command::Judge { verdict } => {
-                let (play, rules, floor_at_zero) =
-                    buzz_in_parts(&mut self.stage, self.contest.as_ref())?;
+                let (play, setting) = buzz_in_parts(&mut self.stage, &self.contest)?;
                 let play_before = Play::BuzzIn(play.clone());
                 // Judged goes before what the judgement caused (reopen, close).
                 let judged_at = events.len();
-                let change = play.judge(*verdict, Setting { rules, team_count }, now, events)?;
+                let change = play.judge(*verdict, setting, now, events)?;
+                let floor_at_zero = setting.rules.floor_at_zero;
                 let delta = clamp_delta(self.scores[change.team.0], change.delta, floor_at_zero);
                 self.add_points(change.team, delta);
                 events.insert(
@@ -656,11 +655,11 @@ impl Game {
     }
 }
 
-/// The buzz-in question on stage with its round's rules and floor-at-zero setting.
+/// The buzz-in question on stage with what it needs to know of its round and contest.
 fn buzz_in_parts<'a>(
     stage: &'a mut Stage,
     contest: &'a Contest,
-) -> Result<(&'a mut BuzzInQuestion, &'a BuzzInRules, bool), Rejection> {
+) -> Result<(&'a mut BuzzInQuestion, Setting<'a>), Rejection> {
     match stage {
         Stage::NotStarted => Err(Rejection::NoQuestion),
         Stage::Finished => Err(Rejection::ContestFinished),
@@ -669,7 +668,11 @@ fn buzz_in_parts<'a>(
                 return Err(Rejection::NoQuestion);
             };
             let Play::BuzzIn(play) = &mut stage.play;
-            Ok((play, &round.rules, round.rules.floor_at_zero))
+            let setting = Setting {
+                rules: &round.rules,
+                team_count: contest.teams.len(),
+            };
+            Ok((play, setting))
         }
     }
 }
