@@ -91,14 +91,14 @@ impl Access {
         self.stored.codes.get(team).map(String::as_str)
     }
 
-    /// Admits a phone: with a device token, as the team it registered for; otherwise as `team`
-    /// if `code` is that team's join code, registering it. Returns (team id, device token, number).
-    pub fn admit(
-        &mut self,
-        team: Option<&str>,
-        code: Option<&str>,
+    /// The team a hello would join, checking what can be checked without registering anything:
+    /// a device token must be known, not revoked and of the team asked for (if any); without a
+    /// token the team must exist.
+    pub fn team_for<'a>(
+        &'a self,
+        team: Option<&'a str>,
         device: Option<&str>,
-    ) -> Result<(String, String, u32), Refused> {
+    ) -> Result<&'a str, Refused> {
         if let Some(token) = device {
             let Some(phone) = self.stored.phones.get(token) else {
                 return Err((
@@ -115,11 +115,32 @@ impl Access {
                     "this phone is registered for another team",
                 ));
             }
-            return Ok((phone.team.clone(), token.to_string(), phone.number));
+            return Ok(&phone.team);
         }
-        let Some(team) = team else {
-            return Err(("unknown_team", "no team given"));
-        };
+        match team {
+            Some(team) if self.stored.codes.contains_key(team) => Ok(team),
+            _ => Err(("unknown_team", "no team with that id")),
+        }
+    }
+
+    /// Admits a phone: with a device token, as the team it registered for; otherwise as `team`
+    /// if `code` is that team's join code, registering it. Returns (team id, device token, number).
+    pub fn admit(
+        &mut self,
+        team: Option<&str>,
+        code: Option<&str>,
+        device: Option<&str>,
+    ) -> Result<(String, String, u32), Refused> {
+        let team_id = self.team_for(team, device)?.to_string();
+        if let Some(token) = device {
+            let number = self
+                .stored
+                .phones
+                .get(token)
+                .map_or(0, |phone| phone.number);
+            return Ok((team_id, token.to_string(), number));
+        }
+        let team = team_id.as_str();
         let Some(expected) = self.stored.codes.get(team) else {
             return Err(("unknown_team", "no team with that id"));
         };

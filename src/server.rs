@@ -322,7 +322,7 @@ async fn ws_upgrade(
         .max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         // Small buffers: a hall of idle audience sockets must fit in memory.
-        .read_buffer_size(4 * 1024)
+        .read_buffer_size(1024)
         .write_buffer_size(0)
         .max_write_buffer_size(256 * 1024)
         .on_upgrade(move |socket| {
@@ -547,35 +547,49 @@ fn join_team(
     code: Option<&str>,
     device: Option<&str>,
 ) -> Result<TeamPhone, Refused> {
-    let (team_id, token, number, registered) = {
-        let mut access = state
-            .access
-            .lock()
-            .map_err(|_| ("server_error", "access registry unavailable"))?;
-        let (team_id, token, number) = access.admit(team, code, device)?;
-        (team_id, token, number, device.is_none())
-    };
-    if registered {
-        publish_access(state);
-    }
-    let Some(index) = state.contest.team_index(&team_id) else {
+    let mut access = state
+        .access
+        .lock()
+        .map_err(|_| ("server_error", "access registry unavailable"))?;
+    // The team first, so that a full team is refused before a new phone is registered.
+    let index = access.team_for(team, device).and_then(|id| {
+        state
+            .contest
+            .team_index(id)
+            .ok_or(("unknown_team", "no team with that id"))
+    })?;
+    let Some(slot) = state.connected.get(index) else {
         return Err(("unknown_team", "no team with that id"));
     };
     let limit = state.phones_per_team;
-    let admitted = state.connected[index].fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-        (n < limit).then_some(n + 1)
-    });
-    if admitted.is_err() {
+    if slot
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < limit).then_some(n + 1)
+        })
+        .is_err()
+    {
         return Err((
             "team_full",
             "this team already has the most phones allowed connected",
         ));
     }
-    Ok(TeamPhone {
-        team: TeamId(index),
-        number,
-        token,
-    })
+    match access.admit(team, code, device) {
+        Ok((_, token, number)) => {
+            drop(access);
+            if device.is_none() {
+                publish_access(state);
+            }
+            Ok(TeamPhone {
+                team: TeamId(index),
+                number,
+                token,
+            })
+        }
+        Err(refused) => {
+            slot.fetch_sub(1, Ordering::AcqRel);
+            Err(refused)
+        }
+    }
 }
 
 /// Applies an MC access command (rotate a code, revoke a phone) and answers it.

@@ -8,6 +8,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -48,6 +49,8 @@ impl Driver {
             .expect("free port")
             .port();
         let mut process = Command::new(CHROMEDRIVER)
+            // Its own process group, so that the browsers it starts die with it (see Drop).
+            .process_group(0)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
             .stdout(Stdio::piped())
@@ -112,6 +115,11 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        // The whole group: chromedriver and every Chromium it started, even when a test failed
+        // before closing its session.
+        let _ = Command::new("kill")
+            .args(["-KILL", &format!("-{}", self.process.id())])
+            .status();
         let _ = self.process.kill();
         let _ = self.process.wait();
     }

@@ -93,6 +93,22 @@ async fn two_phones_of_one_team_both_see_the_floor_and_the_limit_holds() {
     )
     .await;
     assert_eq!(refused["code"], "team_full", "{refused}");
+    // The refused phone was not registered: the MC still sees three phones for the team.
+    let mut fresh_mc = server.raw().await;
+    fresh_mc
+        .send(json!({"type": "hello", "role": "control", "token": server.token()}))
+        .await;
+    let access = loop {
+        let message = fresh_mc.recv().await;
+        if message["type"] == "access" {
+            break message;
+        }
+    };
+    assert_eq!(
+        access["teams"][3]["phones"].as_array().map(Vec::len),
+        Some(3),
+        "{access}"
+    );
 
     control.ok(json!({"type": "show_next_question"})).await;
     control.ok(json!({"type": "open_buzzers"})).await;

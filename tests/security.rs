@@ -145,7 +145,11 @@ async fn a_flood_of_garbage_does_not_disturb_the_show() {
         }
     };
     assert!(warned, "the flooder was warned before being cut off");
-    assert_eq!(close.map(|f| f.code), Some(CloseCode::Policy));
+    // Cut off: with a policy close frame, or (while its own flood is still unread on the server's
+    // side) by the connection being reset before the frame gets through.
+    if let Some(frame) = close {
+        assert_eq!(frame.code, CloseCode::Policy, "{frame:?}");
+    }
 
     control.ok(json!({"type": "show_next_question"})).await;
     control.ok(json!({"type": "open_buzzers"})).await;

@@ -61,6 +61,15 @@ const STRINGS = {
     'err.bad_token': 'Mã điều khiển không đúng.',
     'err.not_allowed': 'Bạn không có quyền thực hiện thao tác này.',
     'err.unknown': 'Lỗi: {message}',
+    'err.bad_code': 'Mã tham gia không đúng.',
+    'err.unknown_device': 'Máy này chưa được đăng ký với đội nào — hãy chọn đội và nhập mã tham gia.',
+    'err.device_revoked': 'Thiết bị này đã bị BTC gỡ khỏi đội',
+    'err.device_refused': 'Máy này đã đăng ký cho một đội khác — hãy chọn lại đội và nhập mã tham gia.',
+    'err.team_full': 'Đội đã có đủ số máy kết nối cùng lúc — hãy đóng trang trên một máy khác của đội rồi thử lại.',
+    'err.rate_limited': 'Gửi quá nhiều tin nhắn — hãy chậm lại.',
+    'err.storage_failed': 'Máy chủ không lưu được — thử lại sau giây lát.',
+    'err.server_error': 'Máy chủ gặp lỗi — thử lại sau giây lát.',
+    'rej.storage_failed': 'Máy chủ không lưu được thao tác này; không có gì thay đổi.',
 
     // Team page
     'join.title': 'Bấm chuông — Đội thi',
@@ -74,6 +83,28 @@ const STRINGS = {
     'join.buzz': 'BẤM',
     'join.hint': 'Chạm vào nút (hoặc phím Space / Enter)',
     'join.team_gone': 'Đội đã chọn không còn trong hội thi — vui lòng chọn lại.',
+    'join.change_confirm': 'Chạm lần nữa để đổi đội',
+    'join.back': '← Chọn đội khác',
+    'join.code_for': 'Đội của bạn',
+    'join.code_label': 'Mã tham gia của đội',
+    'join.code_help': 'Mã gồm 7 chữ và số, BTC phát cho mỗi đội (hoặc quét mã QR của đội).',
+    'join.submit': 'Tham gia',
+    'join.joining': 'Đang tham gia…',
+    'join.code_empty': 'Hãy nhập mã tham gia của đội.',
+    'join.code_length': 'Mã gồm 7 ký tự — bạn đã nhập {n}.',
+    'join.code_chars': 'Mã không có ký tự {chars}. Mã chỉ dùng chữ và số dễ đọc (không có O, 0, I, 1, L, Z, 2, S, 5, B, 8).',
+    'join.code_ime': 'Mã có chữ có dấu ({chars}) — hãy tắt bộ gõ tiếng Việt (Telex/VNI) rồi nhập lại.',
+    'join.bad_code': 'Mã không đúng. Hãy kiểm tra lại mã của đội với BTC.',
+    'join.bad_link_code': 'Mã trong mã QR / đường dẫn không còn đúng (có thể BTC đã đổi mã). Hãy nhập mã mới của đội.',
+    'join.team_full_wait': 'Đội đã đủ số máy kết nối — đang chờ một máy của đội thoát ra…',
+    'held.waiting': 'Đang kết nối lại — lượt bấm sẽ được gửi',
+    'held.sent': 'Đã gửi lượt bấm — đang chờ máy chủ xét…',
+    'held.accepted': 'Lượt bấm lúc mất kết nối đã được máy chủ nhận.',
+    'held.too_late': 'Quá muộn: {team} đã giành quyền trả lời trước khi lượt bấm của bạn tới được máy chủ.',
+    'held.closed': 'Quá muộn: câu hỏi đã kết thúc trước khi lượt bấm của bạn tới được máy chủ.',
+    'held.refused': 'Lượt bấm lúc mất kết nối không được tính: {reason}',
+    'held.question_changed': 'Lượt bấm lúc mất kết nối không được gửi: đã sang câu hỏi khác.',
+    'held.locked': 'Lượt bấm lúc mất kết nối không được gửi: MC đã khóa chuông trong lúc đó.',
     'st.connecting': 'Đang kết nối…',
     'st.connecting_sub': 'Giữ màn hình mở, chuông sẽ sẵn sàng ngay.',
     'st.waiting_start': 'Chờ hội thi bắt đầu',
@@ -191,6 +222,36 @@ const STRINGS = {
     'control.links': 'Đội thi mở: {join} · Màn hình chiếu: {screen}',
     'control.confirm_next': 'Câu hỏi chưa kết thúc — bấm lần nữa để chuyển câu',
     'control.done': 'Đã thực hiện.',
+    'access.title': 'Mã tham gia',
+    'access.explain': 'Mỗi đội quét mã QR của đội, hoặc mở {join}, chọn đội và nhập mã. Đổi mã không ảnh hưởng các máy đã tham gia.',
+    'access.localhost': 'Trang điều khiển đang mở bằng địa chỉ {host}: điện thoại không vào được địa chỉ này nên mã QR sẽ không dùng được. Hãy mở trang điều khiển bằng địa chỉ mạng LAN của máy (in ra khi khởi động máy chủ).',
+    'access.waiting': 'Đang tải mã tham gia…',
+    'access.code_label': 'Mã',
+    'access.qr_alt': 'Mã QR tham gia của {team}',
+    'access.enlarge': 'Bấm để phóng to mã QR',
+    'access.rotate': 'Đổi mã',
+    'access.rotate_label': 'Đổi mã tham gia của {team}',
+    'access.phones': 'Điện thoại của đội',
+    'access.no_phones': 'Chưa có máy nào tham gia',
+    'access.online': 'đang kết nối',
+    'access.silent': 'không phản hồi',
+    'access.offline': 'không kết nối',
+    'access.revoked': 'đã gỡ',
+    'access.revoke': 'Gỡ',
+    'access.revoke_label': 'Gỡ Máy {n} khỏi {team}',
+    'access.rotated': 'Đã đổi mã của {team}.',
+    'access.revoked_done': 'Đã gỡ Máy {n} khỏi {team}.',
+    'confirm.rotate_title': 'Đổi mã tham gia của {team}?',
+    'confirm.rotate_detail': 'Mã cũ và mã QR cũ sẽ không dùng được nữa. Các máy đã tham gia vẫn giữ nguyên.',
+    'confirm.rotate_ok': 'Đổi mã',
+    'confirm.revoke_title': 'Gỡ Máy {n} khỏi {team}?',
+    'confirm.revoke_detail': 'Máy này bị ngắt kết nối ngay và không tự vào lại được nữa; muốn dùng lại phải nhập mã tham gia của đội.',
+    'confirm.revoke_ok': 'Gỡ máy',
+    'confirm.cancel': 'Hủy',
+    'export.title': 'Tải xuống:',
+    'export.csv': 'Kết quả (CSV)',
+    'export.json': 'Kết quả (JSON)',
+    'export.audit': 'Nhật ký (JSONL)',
     'btn.next': 'Câu tiếp theo',
     'btn.open': 'Mở chuông',
     'btn.lock': 'Khóa chuông',
@@ -294,6 +355,15 @@ const STRINGS = {
     'err.bad_token': 'Wrong control token.',
     'err.not_allowed': 'You are not allowed to do that.',
     'err.unknown': 'Error: {message}',
+    'err.bad_code': 'Wrong join code.',
+    'err.unknown_device': 'This phone is not registered with a team — choose your team and enter its join code.',
+    'err.device_revoked': 'The organisers removed this phone from the team',
+    'err.device_refused': 'This phone is registered with another team — choose your team again and enter its join code.',
+    'err.team_full': 'Your team already has the most phones allowed connected — close the page on another phone of the team and try again.',
+    'err.rate_limited': 'Too many messages — slow down.',
+    'err.storage_failed': 'The server could not save this — try again in a moment.',
+    'err.server_error': 'Server error — try again in a moment.',
+    'rej.storage_failed': 'The server could not save this; nothing changed.',
 
     'join.title': 'Buzzer — Team',
     'join.heading': 'Choose your team',
@@ -306,6 +376,28 @@ const STRINGS = {
     'join.buzz': 'BUZZ',
     'join.hint': 'Tap the button (or press Space / Enter)',
     'join.team_gone': 'The chosen team is no longer in the contest — please choose again.',
+    'join.change_confirm': 'Tap again to change team',
+    'join.back': '← Choose another team',
+    'join.code_for': 'Your team',
+    'join.code_label': 'Team join code',
+    'join.code_help': '7 letters and digits, given to each team by the organisers (or scan your team’s QR code).',
+    'join.submit': 'Join',
+    'join.joining': 'Joining…',
+    'join.code_empty': 'Enter your team’s join code.',
+    'join.code_length': 'The code has 7 characters — you typed {n}.',
+    'join.code_chars': 'Codes have no {chars}. They only use easy-to-read letters and digits (no O, 0, I, 1, L, Z, 2, S, 5, B, 8).',
+    'join.code_ime': 'The code contains accented letters ({chars}) — turn off the Vietnamese keyboard (Telex/VNI) and type it again.',
+    'join.bad_code': 'Wrong code. Check your team’s code with the organisers.',
+    'join.bad_link_code': 'The code in the QR code / link is no longer valid (the organisers may have changed it). Enter your team’s new code.',
+    'join.team_full_wait': 'Your team has the most phones allowed connected — waiting for one of them to leave…',
+    'held.waiting': 'Reconnecting — your buzz will be sent',
+    'held.sent': 'Buzz sent — waiting for the server’s verdict…',
+    'held.accepted': 'Your buzz from while you were offline reached the server.',
+    'held.too_late': 'Too late: {team} won the floor before your buzz reached the server.',
+    'held.closed': 'Too late: the question was over before your buzz reached the server.',
+    'held.refused': 'Your buzz from while you were offline did not count: {reason}',
+    'held.question_changed': 'Your buzz from while you were offline was not sent: the question has changed.',
+    'held.locked': 'Your buzz from while you were offline was not sent: the MC locked the buzzers meanwhile.',
     'st.connecting': 'Connecting…',
     'st.connecting_sub': 'Keep this screen open; the buzzer will be ready shortly.',
     'st.waiting_start': 'Waiting for the contest to start',
@@ -422,6 +514,36 @@ const STRINGS = {
     'control.links': 'Teams open: {join} · Projector: {screen}',
     'control.confirm_next': 'The question is not over — press again to move on',
     'control.done': 'Done.',
+    'access.title': 'Join codes',
+    'access.explain': 'Each team scans its QR code, or opens {join}, picks its team and types the code. Changing a code does not affect phones already joined.',
+    'access.localhost': 'This page is open at {host}: phones cannot reach that address, so the QR codes will not work. Open the control page at this computer’s LAN address (printed when the server started).',
+    'access.waiting': 'Loading join codes…',
+    'access.code_label': 'Code',
+    'access.qr_alt': 'Join QR code for {team}',
+    'access.enlarge': 'Click to enlarge the QR code',
+    'access.rotate': 'New code',
+    'access.rotate_label': 'Give {team} a new join code',
+    'access.phones': 'Team phones',
+    'access.no_phones': 'No phone has joined yet',
+    'access.online': 'connected',
+    'access.silent': 'not responding',
+    'access.offline': 'not connected',
+    'access.revoked': 'removed',
+    'access.revoke': 'Remove',
+    'access.revoke_label': 'Remove phone {n} from {team}',
+    'access.rotated': 'New code for {team}.',
+    'access.revoked_done': 'Phone {n} removed from {team}.',
+    'confirm.rotate_title': 'Give {team} a new join code?',
+    'confirm.rotate_detail': 'The old code and QR code stop working. Phones already joined stay.',
+    'confirm.rotate_ok': 'Change code',
+    'confirm.revoke_title': 'Remove phone {n} from {team}?',
+    'confirm.revoke_detail': 'The phone is disconnected at once and cannot rejoin by itself; to use it again it needs the team’s join code.',
+    'confirm.revoke_ok': 'Remove phone',
+    'confirm.cancel': 'Cancel',
+    'export.title': 'Download:',
+    'export.csv': 'Results (CSV)',
+    'export.json': 'Results (JSON)',
+    'export.audit': 'Audit log (JSONL)',
     'btn.next': 'Next question',
     'btn.open': 'Open buzzers',
     'btn.lock': 'Lock buzzers',
@@ -558,24 +680,49 @@ export function codeMessage(msg) {
 // WebSocket connection
 // ---------------------------------------------------------------------------------------------
 
-/** `error` codes after which retrying the same `hello` is pointless: stop reconnecting. */
-const FATAL_ERRORS = new Set(['bad_token', 'unknown_team']);
+/**
+ * `error` codes (or close reasons) after which retrying the same `hello` is pointless: stop
+ * reconnecting and let the page decide (ask for the token again, show the team list…).
+ */
+export const FATAL_ERRORS = new Set([
+  'bad_token', 'unknown_team', 'bad_code', 'unknown_device', 'device_revoked', 'device_refused',
+]);
+
+/** With `fastRetry`, the longest wait between two attempts: under a second, so a phone is back
+ * within a second of the server or its network. */
+const FAST_RETRY_MAX_MS = 750;
+/** With a watchdog: a socket not open after this long is replaced. */
+const CONNECTING_TIMEOUT_MS = 1500;
+
+/** After the server refused a `hello` for a passing reason (`team_full`…), wait at least this. */
+const REFUSED_RETRY_MS = 2000;
 
 /**
  * Opens the socket, says `hello`, and keeps it alive: after a drop it retries after 0.5 s, then
  * backs off (1, 2, 4, 5 s max) and says `hello` again; the next `state` brings the page up to date.
+ * With `fastRetry` (team phones) it retries after 0.25 s, 0.5 s, then every 0.75 s, so a phone is
+ * back within a second of the server or its network. A phone waking up, coming back on screen or getting its
+ * network back reconnects at once.
  *
  * Clock sync (team sockets): the server pings with `sync {t0}`; we answer at once with
  * `sync_reply {t0, t1, t2}` on the `performance.now()` clock, so the server can turn a buzz's
  * `pressed_at` into its own time and judge presses fairly whatever the Wi-Fi delay.
  *
+ * - `hello`: extra fields of `hello`, an object or a function called at every (re)connection
+ *   (a team phone first joins with its team's code, then rejoins with its device token).
+ * - `watchdogMs`: for sockets the server pings at least every second (team): a socket silent
+ *   for that long is taken as dead (a half-open TCP after a network change) and replaced.
  * - `onState(state, receivedAt)`: every `state`; `receivedAt` is `performance.now()` at receipt.
- * - `onMessage(msg)`: every other message (`welcome`, `ack`, `rejected`, `error`).
- * - `onStatus(status)`: `connecting`, `connected` (after `welcome`), `disconnected`, `failed`.
+ * - `onMessage(msg)`: every other message (`welcome`, `ack`, `rejected`, `error`, `access`).
+ *   A close whose reason is a fatal code (e.g. `device_revoked`, sent without an `error`) is
+ *   passed on as `{type: 'error', code}` too.
+ * - `onStatus(status)`: `connecting` (first connection), `connected` (after `welcome`),
+ *   `disconnected` (dropped, until back), `failed`.
+ * - `onSync(count)`: after each `sync_reply`, with how many this connection has sent.
  *
- * Returns `{ send(obj) → id | null, close() }`.
+ * Returns `{ send(obj) → id | null, close(), syncs, connected, checkAlive() }`.
  */
-export function connect({ role, team, token, onState, onMessage, onStatus }) {
+export function connect({ role, team, token, hello, fastRetry = false, watchdogMs = 0, onState, onMessage, onStatus, onSync }) {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`;
   let ws = null;
   let welcomed = false;
@@ -583,25 +730,52 @@ export function connect({ role, team, token, onState, onMessage, onStatus }) {
   let retryTimer = null;
   let stopped = false;
   let nextId = 1;
+  let lastHeard = 0; // performance.now() of the last message (or of opening the socket)
+  let syncs = 0; // sync replies sent on the current socket
+  let refused = false; // the server answered this socket's hello with a (non-fatal) error
+  let fatalSent = false;
+  let everConnected = false; // a `welcome` came once: later attempts are reconnections
   const status = (s) => onStatus && onStatus(s);
+
+  function fatal(code, message) {
+    shutdown();
+    status('failed');
+    if (!fatalSent) {
+      fatalSent = true;
+      onMessage && onMessage({ type: 'error', code, message: message || code });
+    }
+  }
 
   function open() {
     clearTimeout(retryTimer);
     retryTimer = null;
     if (stopped) return;
     welcomed = false;
-    status('connecting');
-    const sock = new WebSocket(url);
+    syncs = 0;
+    refused = false;
+    lastHeard = performance.now();
+    // After a drop the page keeps saying so ("reconnecting") until it is really back.
+    status(everConnected ? 'disconnected' : 'connecting');
+    let sock;
+    try {
+      sock = new WebSocket(url);
+    } catch {
+      scheduleRetry();
+      return;
+    }
     ws = sock;
     sock.addEventListener('open', () => {
-      const hello = { type: 'hello', role };
-      if (team) hello.team = team;
-      if (token) hello.token = token;
-      sock.send(JSON.stringify(hello));
+      if (ws !== sock) return;
+      const extra = typeof hello === 'function' ? hello() : hello;
+      const msg = { type: 'hello', role };
+      if (team) msg.team = team;
+      if (token) msg.token = token;
+      sock.send(JSON.stringify({ ...msg, ...(extra || {}) }));
     });
     sock.addEventListener('message', (ev) => {
       if (ws !== sock) return;
       const receivedAt = performance.now();
+      lastHeard = receivedAt;
       let msg;
       try {
         msg = JSON.parse(ev.data);
@@ -611,37 +785,94 @@ export function connect({ role, team, token, onState, onMessage, onStatus }) {
       if (msg.type === 'sync') {
         // Answer before anything else: time spent here would count as network delay.
         sock.send(JSON.stringify({ type: 'sync_reply', t0: msg.t0, t1: receivedAt, t2: performance.now() }));
+        syncs += 1;
+        if (onSync) onSync(syncs);
         return;
       }
       if (msg.type === 'welcome') {
         welcomed = true;
+        everConnected = true;
         attempt = 0;
         status('connected');
       } else if (msg.type === 'error' && FATAL_ERRORS.has(msg.code)) {
-        stopped = true;
-        status('failed');
+        fatal(msg.code, msg.message);
+        return;
+      } else if (msg.type === 'error' && !welcomed) {
+        refused = true;
       }
       if (msg.type === 'state') onState && onState(msg, receivedAt);
       else onMessage && onMessage(msg);
     });
-    sock.addEventListener('close', () => {
+    sock.addEventListener('close', (ev) => {
       if (ws !== sock) return; // An old socket we already replaced or closed on purpose.
       ws = null;
       welcomed = false;
       if (stopped) return;
+      // A revoked phone is closed with the reason only, no `error` before it.
+      if (FATAL_ERRORS.has(ev.reason)) {
+        fatal(ev.reason);
+        return;
+      }
       status('disconnected');
-      const delay = Math.min(5000, 500 * 2 ** attempt);
-      attempt += 1;
-      retryTimer = setTimeout(open, delay);
+      scheduleRetry();
     });
   }
 
-  // A phone waking up or getting Wi-Fi back should not wait for the backoff timer.
+  function scheduleRetry() {
+    if (stopped) return;
+    let delay = fastRetry ? Math.min(FAST_RETRY_MAX_MS, 250 * 2 ** attempt) : Math.min(5000, 500 * 2 ** attempt);
+    if (refused) delay = Math.max(delay, REFUSED_RETRY_MS);
+    attempt += 1;
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(open, delay);
+  }
+
+  /** Drops the current socket (if any) and opens a new one now. */
+  function reopen() {
+    const sock = ws;
+    ws = null;
+    welcomed = false;
+    if (sock) {
+      try {
+        sock.close();
+      } catch {
+        // Already closing.
+      }
+    }
+    open();
+  }
+
+  /**
+   * Whether the socket has been silent too long to be trusted (team sockets are pinged ≥ 1/s), or
+   * is still not open long after it was made (a handshake on a LAN takes milliseconds).
+   */
+  function stale(limit) {
+    if (!ws || watchdogMs <= 0) return false;
+    const silent = performance.now() - lastHeard;
+    return silent > limit || (ws.readyState === WebSocket.CONNECTING && silent > Math.min(limit, CONNECTING_TIMEOUT_MS));
+  }
+
+  // A phone waking up or getting Wi-Fi back should not wait for the backoff timer, nor for a
+  // dead socket to time out.
   function retryNow() {
-    if (!stopped && !ws && document.visibilityState === 'visible') open();
+    if (stopped || document.visibilityState !== 'visible') return;
+    if (!ws) open();
+    else if (stale(Math.min(watchdogMs, 1500))) reopen();
   }
   document.addEventListener('visibilitychange', retryNow);
   window.addEventListener('online', retryNow);
+  const watchdog = watchdogMs > 0 ? setInterval(() => {
+    if (!stopped && stale(watchdogMs)) reopen();
+  }, 250) : null;
+
+  /** Stops reconnecting and forgets the page events (the socket itself may still close). */
+  function shutdown() {
+    stopped = true;
+    clearTimeout(retryTimer);
+    if (watchdog) clearInterval(watchdog);
+    document.removeEventListener('visibilitychange', retryNow);
+    window.removeEventListener('online', retryNow);
+  }
 
   open();
 
@@ -653,12 +884,26 @@ export function connect({ role, team, token, onState, onMessage, onStatus }) {
       ws.send(JSON.stringify({ ...obj, id }));
       return id;
     },
+    /** Sync pings answered on the current connection (the server's clock estimate needs a few). */
+    get syncs() {
+      return syncs;
+    },
+    /** Joined (`welcome` received) on an open socket. */
+    get connected() {
+      return Boolean(ws) && welcomed && ws.readyState === WebSocket.OPEN;
+    },
+    /**
+     * Reconnects at once if the socket is gone or has been quiet for `quietMs` (e.g. a buzz got no
+     * answer while pings should be coming every 100 ms).
+     */
+    checkAlive(quietMs = 1500) {
+      if (stopped) return;
+      if (!ws) open();
+      else if (stale(quietMs)) reopen();
+    },
     /** Closes for good (e.g. the team page going back to the team list). */
     close() {
-      stopped = true;
-      clearTimeout(retryTimer);
-      document.removeEventListener('visibilitychange', retryNow);
-      window.removeEventListener('online', retryNow);
+      shutdown();
       const sock = ws;
       ws = null;
       if (sock) sock.close();
@@ -900,4 +1145,36 @@ export function raceBuzzes(buzz, race) {
 /** How long a lockout false start locks the team's buzzer (ms), or null for a lost question. */
 export function lockoutMs(falseStart) {
   return typeof falseStart.locked_until_ms === 'number' ? falseStart.locked_until_ms - falseStart.at_ms : null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Join codes
+// ---------------------------------------------------------------------------------------------
+
+/** The letters and digits of join codes (no look-alikes: 0/O, 1/I/L, 2/Z, 5/S, 8/B). */
+export const JOIN_CODE_ALPHABET = 'ACDEFGHJKMNPQRTUVWXY34679';
+/** Characters in a join code. */
+export const JOIN_CODE_LENGTH = 7;
+
+/** A join code as the server compares it: capitals, without spaces and dashes. */
+export function normalizeJoinCode(value) {
+  return String(value || '').toUpperCase().replace(/[\s\-‐-―]/g, '');
+}
+
+/**
+ * What is wrong with a typed join code, as `{key, params}` to translate, or null. `partial`
+ * (while typing): only characters that can never be right, not the length.
+ */
+export function checkJoinCode(value, { partial = false } = {}) {
+  const code = normalizeJoinCode(value);
+  const unique = (chars) => [...new Set(chars)].join(' ');
+  // A Vietnamese keyboard turns "AA" into "Â", "DD" into "Đ", "AF" into "À"…
+  const accented = [...code].filter((c) => c.charCodeAt(0) > 127 && /\p{L}/u.test(c));
+  if (accented.length) return { key: 'join.code_ime', params: { chars: unique(accented) } };
+  const invalid = [...code].filter((c) => !JOIN_CODE_ALPHABET.includes(c));
+  if (invalid.length) return { key: 'join.code_chars', params: { chars: unique(invalid) } };
+  if (partial) return null;
+  if (!code.length) return { key: 'join.code_empty', params: {} };
+  if (code.length !== JOIN_CODE_LENGTH) return { key: 'join.code_length', params: { n: code.length } };
+  return null;
 }

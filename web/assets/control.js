@@ -3,7 +3,7 @@
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, countdownText,
   h, teamName, rankTeams, questionLabel, questionKey, codeMessage, toast, replayAnimation,
-  formatMs, formatGap, formatClock, agoText, serverNow, races, raceBuzzes, lockoutMs,
+  formatMs, formatGap, formatClock, agoText, serverNow, races, raceBuzzes, lockoutMs, getLang,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -19,6 +19,8 @@ let connected = false;
 let fatalKey = null; // translation key of a blocking problem (missing / wrong token)
 let nextArmedUntil = 0; // "press again to confirm" window of btn-next, in performance.now() time
 const pending = new Map(); // command id → translation key of the button, for messages
+const doneToasts = new Map(); // command id → () => text to show when it is applied
+let access = null; // teams of the last `access` message: join codes and registered phones
 
 /** Phases in which the question cannot be left: buzzers open, a buzz being settled, a team answering. */
 const BUSY = new Set(['open', 'settling', 'floor']);
@@ -69,10 +71,27 @@ if (!token) {
 // A new token pasted into the address bar: start over with it.
 window.addEventListener('hashchange', () => location.reload());
 
+// Downloads for the secretary: results and the full audit log (the token authorises them).
+if (token) {
+  const exports = { 'export-csv': '/api/results.csv', 'export-json': '/api/results.json', 'export-audit': '/api/audit.jsonl' };
+  for (const [id, path] of Object.entries(exports)) $(id).setAttribute('href', `${path}?token=${encodeURIComponent(token)}`);
+}
+
 function onMessage(msg) {
+  if (msg.type === 'access') {
+    access = Array.isArray(msg.teams) ? msg.teams : [];
+    renderAccess();
+    return;
+  }
   const label = pending.get(msg.id);
-  if (msg.type === 'ack' || msg.type === 'rejected') pending.delete(msg.id);
-  if (msg.type === 'rejected') {
+  const done = doneToasts.get(msg.id);
+  if (msg.type === 'ack' || msg.type === 'rejected') {
+    pending.delete(msg.id);
+    doneToasts.delete(msg.id);
+  }
+  if (msg.type === 'ack' && done) {
+    toast(done(), 'ok', 2500);
+  } else if (msg.type === 'rejected') {
     toast(label ? `${t(label)}: ${codeMessage(msg)}` : codeMessage(msg));
   } else if (msg.type === 'ack' && label === 'adjust.title') {
     toast(t('control.done'), 'ok', 2000);
@@ -93,9 +112,10 @@ function send(cmd, label) {
   const id = conn ? conn.send(cmd) : null;
   if (id === null) {
     toast(t('not_connected'));
-    return;
+    return null;
   }
   pending.set(id, label);
+  return id;
 }
 
 // ---- Buttons and shortcuts ------------------------------------------------------------------
@@ -133,7 +153,7 @@ for (const btnId of Object.keys(ACTIONS)) {
 
 document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
-  if ($('adjust-dialog').open || evidence.open || ev.target.closest('input, textarea, select')) return;
+  if (document.querySelector('dialog[open]') || ev.target.closest('input, textarea, select')) return;
   const key = ev.key.toLowerCase();
   if (key === 'e') {
     ev.preventDefault();
@@ -164,6 +184,7 @@ function render() {
   renderStatus();
   renderTeams();
   renderEvidence();
+  renderAccess();
   $('links').textContent = t('control.links', { join: `${location.origin}/`, screen: `${location.origin}/screen` });
 }
 
@@ -285,7 +306,7 @@ function linkRow(team) {
     h('td', { colspan: '5' }, links.map((link, i) => {
       const measured = typeof link.round_trip_ms === 'number';
       return h('div', { className: `link ${link.online ? 'on' : 'off'}`, dataset: { device: link.device } },
-        h('span', { className: 'link-name', title: t('link.device_title', { id: link.device }), text: t('link.device', { n: i + 1 }) }),
+        h('span', { className: 'link-name', title: t('link.device_title', { id: link.device }), text: t('link.device', { n: link.phone ?? i + 1 }) }),
         link.online ? null : h('span', { className: 'link-offline', text: t('link.offline') }),
         measured ? [
           h('span', { title: t('link.offset_title'), text: t('link.offset', { ms: formatMs(link.offset_ms) }) }),
@@ -341,6 +362,203 @@ function renderTeams() {
   $('teams-body').replaceChildren(...rows.flat());
   updateSeen();
 }
+
+// ---- Join codes and phones ---------------------------------------------------------------------
+
+let accessKey = null; // what #access-teams shows, to rebuild it only when that changes
+const qrImages = new Map(); // team id → its <img>, reused so a re-render does not fetch it again
+let qrTeam = null; // team whose QR code is enlarged
+const ACCESS_OPEN_KEY = 'stagebuzz.access_open';
+
+/** The server draws the QR code of `/?team=…&code=…` for the address this page was opened at. */
+function qrSource(team) {
+  return `/api/join-qr/${encodeURIComponent(team.id)}?token=${encodeURIComponent(token || '')}&v=${encodeURIComponent(team.code)}`;
+}
+
+/** Phones connected now, per team: team id → (phone number → answering pings). */
+function livePhones() {
+  const live = new Map();
+  for (const team of (state && state.teams) || []) {
+    const phones = new Map();
+    for (const link of team.links || []) {
+      if (typeof link.phone !== 'number') continue;
+      phones.set(link.phone, Boolean(phones.get(link.phone)) || Boolean(link.online));
+    }
+    live.set(team.id, phones);
+  }
+  return live;
+}
+
+/** Whether the page was opened at an address phones cannot reach (so its QR codes are no use). */
+function loopbackHost() {
+  const host = location.hostname;
+  return host === 'localhost' || host.startsWith('127.') || host === '[::1]' || host === '::1';
+}
+
+function renderAccess() {
+  const live = livePhones();
+  const names = state ? state.teams.map((x) => [x.id, x.name]) : [];
+  const key = JSON.stringify([getLang(), access, names, [...live].map(([id, phones]) => [id, [...phones]])]);
+  if (key === accessKey) return;
+  accessKey = key;
+  $('access-explain').textContent = t('access.explain', { join: `${location.origin}/` });
+  $('access-warning').hidden = !loopbackHost();
+  $('access-warning').textContent = loopbackHost() ? t('access.localhost', { host: location.host }) : '';
+  if (!access) {
+    $('access-teams').replaceChildren(h('p', { className: 'none', text: t('access.waiting') }));
+    return;
+  }
+  $('access-teams').replaceChildren(...access.map((team) => accessBlock(team, live.get(team.id) || new Map())));
+  if (qrTeam) showQr(qrTeam);
+}
+
+/** One team: its code in big letters, its QR code, "Đổi mã", and its phones with "Gỡ". */
+function accessBlock(team, live) {
+  const name = state ? teamName(state, team.id) : team.id;
+  const src = qrSource(team);
+  let img = qrImages.get(team.id);
+  if (!img || img.getAttribute('src') !== src) {
+    img = h('img', { className: 'qr', src, width: '200', height: '200', alt: '' });
+    qrImages.set(team.id, img);
+  }
+  img.alt = t('access.qr_alt', { team: name });
+  const phones = team.phones || [];
+  return h('article', { className: 'access-team', dataset: { accessTeam: team.id } },
+    h('h3', { className: 'access-name', text: name }),
+    h('div', { className: 'access-body' },
+      h('button', { type: 'button', className: 'qr-btn', dataset: { qr: team.id }, title: t('access.enlarge') }, img),
+      h('div', { className: 'access-info' },
+        h('div', { className: 'label', text: t('access.code_label') }),
+        h('div', { className: 'join-code', dataset: { code: team.code }, text: team.code }),
+        h('button', {
+          type: 'button', className: 'btn-secondary btn-rotate', dataset: { rotate: team.id },
+          title: t('access.rotate_label', { team: name }), text: t('access.rotate'),
+        }))),
+    h('div', { className: 'label', text: t('access.phones') }),
+    phones.length
+      ? h('ul', { className: 'phones' }, phones.map((phone) => {
+        const online = live.get(phone.number);
+        const status = phone.revoked ? 'revoked' : online === undefined ? 'offline' : online ? 'online' : 'silent';
+        return h('li', { className: `phone phone-${status}`, dataset: { phone: phone.number, status } },
+          h(phone.revoked ? 's' : 'span', { className: 'phone-name', text: t('link.device', { n: phone.number }) }),
+          h('span', { className: 'phone-status', text: t(`access.${status}`) }),
+          phone.revoked ? null : h('button', {
+            type: 'button', className: 'btn-revoke', dataset: { revoke: String(phone.number), team: team.id },
+            'aria-label': t('access.revoke_label', { n: phone.number, team: name }), text: t('access.revoke'),
+          }));
+      }))
+      : h('p', { className: 'none', text: t('access.no_phones') }));
+}
+
+$('access-teams').addEventListener('click', (ev) => {
+  const qr = ev.target.closest('[data-qr]');
+  if (qr) {
+    showQr(qr.dataset.qr);
+    return;
+  }
+  const rotate = ev.target.closest('[data-rotate]');
+  if (rotate) {
+    const team = rotate.dataset.rotate;
+    const name = () => teamName(state, team);
+    askConfirm({
+      title: () => t('confirm.rotate_title', { team: name() }),
+      detail: () => t('confirm.rotate_detail'),
+      ok: () => t('confirm.rotate_ok'),
+      run: () => {
+        const id = send({ type: 'rotate_code', team }, 'access.rotate');
+        if (id !== null) doneToasts.set(id, () => t('access.rotated', { team: name() }));
+      },
+    });
+    return;
+  }
+  const revoke = ev.target.closest('[data-revoke]');
+  if (revoke) {
+    const team = revoke.dataset.team;
+    const phone = Number(revoke.dataset.revoke);
+    const name = () => teamName(state, team);
+    askConfirm({
+      title: () => t('confirm.revoke_title', { n: phone, team: name() }),
+      detail: () => t('confirm.revoke_detail'),
+      ok: () => t('confirm.revoke_ok'),
+      run: () => {
+        const id = send({ type: 'revoke_phone', team, phone }, 'access.revoke');
+        if (id !== null) doneToasts.set(id, () => t('access.revoked_done', { n: phone, team: name() }));
+      },
+    });
+  }
+});
+
+// The section stays open or closed as the MC left it.
+try {
+  if (localStorage.getItem(ACCESS_OPEN_KEY) === '0') $('access-details').open = false;
+} catch {
+  // Open by default.
+}
+$('access-details').addEventListener('toggle', () => {
+  try {
+    localStorage.setItem(ACCESS_OPEN_KEY, $('access-details').open ? '1' : '0');
+  } catch {
+    // Not remembered.
+  }
+});
+
+// ---- QR code, enlarged ------------------------------------------------------------------------
+
+const qrDialog = $('qr-dialog');
+
+function showQr(teamId) {
+  const team = access && access.find((x) => x.id === teamId);
+  if (!team) {
+    if (qrDialog.open) qrDialog.close();
+    return;
+  }
+  qrTeam = teamId;
+  const name = state ? teamName(state, teamId) : teamId;
+  $('qr-team').textContent = name;
+  const src = qrSource(team);
+  if ($('qr-image').getAttribute('src') !== src) $('qr-image').setAttribute('src', src);
+  $('qr-image').alt = t('access.qr_alt', { team: name });
+  $('qr-code').textContent = team.code;
+  if (!qrDialog.open) qrDialog.showModal();
+}
+
+$('qr-close').addEventListener('click', () => qrDialog.close());
+qrDialog.addEventListener('click', (ev) => {
+  if (ev.target === qrDialog) qrDialog.close();
+});
+qrDialog.addEventListener('close', () => {
+  qrTeam = null;
+});
+
+// ---- Confirmation -----------------------------------------------------------------------------
+
+const confirmDialog = $('confirm-dialog');
+let confirmAction = null; // {title, detail, ok, run}: texts as functions (language switches)
+
+function askConfirm(action) {
+  confirmAction = action;
+  renderConfirm();
+  confirmDialog.showModal();
+  $('confirm-cancel').focus(); // the safe choice by default
+}
+
+function renderConfirm() {
+  if (!confirmAction) return;
+  $('confirm-title').textContent = confirmAction.title();
+  $('confirm-detail').textContent = confirmAction.detail();
+  $('confirm-ok').textContent = confirmAction.ok();
+}
+
+$('confirm-cancel').addEventListener('click', () => confirmDialog.close());
+$('confirm-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const action = confirmAction;
+  confirmDialog.close();
+  if (action) action.run();
+});
+confirmDialog.addEventListener('close', () => {
+  confirmAction = null;
+});
 
 // ---- Buzz evidence --------------------------------------------------------------------------
 
@@ -491,6 +709,8 @@ form.addEventListener('submit', (ev) => {
 onLangChange(() => {
   if (fatalKey) $('fatal').textContent = t(fatalKey);
   updateAdjustButton();
+  renderConfirm();
+  if (qrTeam) showQr(qrTeam);
   evidenceKey = null;
   render();
 });

@@ -1,33 +1,237 @@
-// Team page: pick the team, then a full-screen buzzer whose colour and label say at a glance
-// whether to press.
+// Team page: pick the team and type its join code (or open the link of its QR code), then a
+// full-screen buzzer whose colour and label say at a glance whether to press. The phone keeps the
+// device token the server gives it and rejoins with it by itself, within a second of its network
+// coming back.
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, countdownText,
-  h, teamName, rankTeams, prizeName, questionLabel, codeMessage, toast, clearToasts, replayAnimation,
-  formatMs, serverNow, raceBuzzes, lockoutMs,
+  h, teamName, rankTeams, prizeName, questionLabel, questionKey, codeMessage, toast, clearToasts,
+  replayAnimation, formatMs, serverNow, raceBuzzes, lockoutMs, normalizeJoinCode, checkJoinCode,
 } from './common.js';
 
-const TEAM_KEY = 'stagebuzz.team';
+/** `{team, device}`: the device token of this phone, from the `welcome` of its first join. */
+const DEVICE_KEY = 'stagebuzz.device';
+/** Before join codes the page kept only the chosen team id; it still preselects that team. */
+const OLD_TEAM_KEY = 'stagebuzz.team';
+/** Sync pings answered on a new connection before a held buzz is sent (the server's estimate). */
+const SYNCS_BEFORE_HELD_BUZZ = 3;
+/** …but a held buzz waits at most this long after `welcome` for them. */
+const HELD_BUZZ_MAX_WAIT_MS = 1000;
+/** A buzz not answered within this is treated as stuck on a dead link. */
+const BUZZ_ANSWER_MS = 750;
 const $ = (id) => document.getElementById(id);
 
-let conn = null; // connect() handle while the buzzer is shown
-let myTeam = null; // chosen team id
+let conn = null; // connect() handle while joining or joined
+let identity = loadIdentity(); // {team, device} once joined
+let joining = null; // {team, code, fromLink} while joining with a code (memory only)
+let linkJoin = null; // {team, code} of the QR link opened, to fall back on if the stored token fails
+let myTeam = identity ? identity.team : null; // team id shown on the buzzer
 let state = null; // latest `state`
 let stateAt = 0; // performance.now() when it arrived
+let stateFresh = false; // `state` came on the current connection (not left from before a drop)
+let welcomedAt = 0; // performance.now() of the last `welcome`
 let lockoutTimer = null; // re-renders when a false-start lockout ends
 let lastPress = 0; // performance.now() of the last buzz, to merge pointer/key/click of one press
 let pickerTimer = null;
 let pickerTeams = null; // teams from /api/state, for re-rendering on language switch
 let pickerNote = null; // translation key of the note above the team list
+let codeTeam = null; // team whose join code is being asked
+let codeError = null; // () => text of the error under the code field
+let noticeKey = null; // translation key of #notice (e.g. team full)
+let changeArmedUntil = 0; // "tap again to change team" window
+/**
+ * The press not answered yet: `{pressedAt, key, wasOpen, offline, id, resent, timer}`. `offline`
+ * when pressed without a working connection (held until the socket is back); `id` once sent.
+ */
+let buzzRec = null;
+let flushTimer = null;
+let heldResult = null; // {kind, text()} what became of a buzz pressed offline
+let heldResultTimer = null;
 
 setupI18n();
-const setConnStatus = connectionIndicator($('conn'));
+const setBuzzerConn = connectionIndicator($('conn'));
+const setPickerConn = connectionIndicator($('picker-conn'));
+
+function setConnStatus(s) {
+  setBuzzerConn(s);
+  setPickerConn(s);
+}
+
+// ---- Device token -----------------------------------------------------------------------------
+
+function loadIdentity() {
+  try {
+    const saved = JSON.parse(localStorage.getItem(DEVICE_KEY) || 'null');
+    if (saved && typeof saved.team === 'string' && typeof saved.device === 'string' && saved.device) return saved;
+  } catch {
+    // Damaged or unavailable: join again.
+  }
+  return null;
+}
+
+function saveIdentity(next) {
+  identity = next;
+  try {
+    localStorage.setItem(DEVICE_KEY, JSON.stringify(next));
+    localStorage.removeItem(OLD_TEAM_KEY);
+  } catch {
+    // Not remembered across reloads (private mode); this page still works.
+  }
+}
+
+function forgetIdentity() {
+  identity = null;
+  try {
+    localStorage.removeItem(DEVICE_KEY);
+    localStorage.removeItem(OLD_TEAM_KEY);
+  } catch {
+    // Nothing remembered anyway.
+  }
+}
+
+// ---- Connection -------------------------------------------------------------------------------
+
+/** Opens the team socket: `hello` with the device token once there is one, else with the code. */
+function openConnection() {
+  if (conn) conn.close();
+  state = null;
+  stateFresh = false;
+  conn = connect({
+    role: 'team',
+    // A code being tried wins over a token kept from another team (a QR code of a new team).
+    hello: () => (joining ? { team: joining.team, code: joining.code } : identity ? { device: identity.device } : {}),
+    fastRetry: true,
+    watchdogMs: 2500,
+    onStatus: (s) => {
+      setConnStatus(s);
+      if (s === 'connected') {
+        welcomedAt = performance.now();
+      } else {
+        stateFresh = false;
+        // Sent on a socket that died before answering: it may never have arrived; send it again.
+        if (buzzRec && buzzRec.id !== null) {
+          buzzRec.id = null;
+          buzzRec.resent = true;
+          buzzRec.offline = true;
+        }
+      }
+      renderHeld();
+      render();
+    },
+    onSync: (count) => {
+      if (buzzRec && count >= SYNCS_BEFORE_HELD_BUZZ) flushBuzz();
+    },
+    onState: (s, receivedAt) => {
+      const before = stateFresh ? state : null;
+      state = s;
+      stateAt = receivedAt;
+      stateFresh = true;
+      countdown.update(s, receivedAt);
+      render();
+      if (before && falseStarts(s) > falseStarts(before)) {
+        const latest = s.buzz.false_starts.filter((f) => f.team === myTeam).pop();
+        const ms = lockoutMs(latest);
+        toast(ms === null ? t('st.false_start') : t('st.false_start_locked', { ms: formatMs(ms) }), 'error', 2500);
+      }
+      if (heldResult && heldResult.key !== questionKey(s)) clearHeldResult();
+      flushBuzz();
+    },
+    onMessage,
+  });
+}
+
+function onMessage(msg) {
+  if (msg.type === 'welcome') {
+    if (msg.device) saveIdentity({ team: msg.team, device: msg.device });
+    myTeam = msg.team || myTeam;
+    joining = null;
+    linkJoin = null;
+    setNotice(null);
+    if ($('buzzer').hidden) showBuzzer();
+    return;
+  }
+  if (buzzRec && buzzRec.id !== null && msg.id === buzzRec.id && (msg.type === 'ack' || msg.type === 'rejected')) {
+    buzzAnswered(msg);
+    return;
+  }
+  if (msg.type !== 'error') {
+    if (msg.type === 'rejected') {
+      toast(codeMessage(msg), 'error', 2500);
+      replayAnimation($('buzz'), 'refused');
+    }
+    return;
+  }
+  switch (msg.code) {
+    case 'bad_code': {
+      // The code was wrong: ask again (a QR code from before the MC changed the code lands here).
+      const tried = joining || { team: codeTeam, fromLink: false };
+      dropConnection();
+      joining = null;
+      // A typed code stays (selected) to be corrected; one from a link is never shown.
+      showCodeStep(tried.team, { error: tried.fromLink ? 'join.bad_link_code' : 'join.bad_code', keepCode: !tried.fromLink });
+      break;
+    }
+    case 'unknown_team':
+      // The team left the contest (a code join keeps the token of this phone's own team).
+      dropConnection();
+      if (!joining) forgetIdentity();
+      joining = null;
+      showPicker('join.team_gone');
+      break;
+    case 'unknown_device':
+    case 'device_revoked':
+    case 'device_refused':
+      // This phone's token is no good any more: forget it, and join again like a new phone.
+      dropConnection();
+      forgetIdentity();
+      if (linkJoin) joinWithCode(linkJoin.team, linkJoin.code, true);
+      else showPicker(`err.${msg.code}`);
+      break;
+    case 'team_full':
+      if (joining) {
+        // A new phone: stop (every try with the code registers a phone for the MC).
+        const tried = joining;
+        dropConnection();
+        joining = null;
+        showCodeStep(tried.team, { error: 'err.team_full', keepCode: !tried.fromLink });
+      } else {
+        // A known phone: its own old connection may not have timed out yet; the socket retries.
+        setNotice('join.team_full_wait');
+      }
+      break;
+    default:
+      toast(codeMessage(msg), 'error', 3500);
+  }
+}
+
+function dropConnection() {
+  if (conn) conn.close();
+  conn = null;
+  state = null;
+  stateFresh = false;
+  buzzRec = null;
+  clearTimeout(flushTimer);
+  clearHeldResult();
+  renderHeld();
+}
+
+function setNotice(key) {
+  noticeKey = key;
+  $('notice').hidden = !key;
+  $('notice').textContent = key ? t(key) : '';
+}
 
 // ---- Step 1: team list ----------------------------------------------------------------------
 
 function showPicker(noteKey = null) {
   pickerNote = noteKey;
+  codeTeam = null;
+  document.body.dataset.mood = 'idle';
+  document.title = t('join.title');
   $('buzzer').hidden = true;
   $('picker').hidden = false;
+  $('choose-step').hidden = false;
+  $('code-step').hidden = true;
+  $('picker-conn').hidden = true;
   renderPickerNote();
   loadTeams();
 }
@@ -42,17 +246,19 @@ async function loadTeams() {
     $('contest-title').textContent = data.title;
     if (pickerNote === 'join.load_failed' || pickerNote === 'join.loading') pickerNote = null;
   } catch {
-    pickerNote = 'join.load_failed';
+    if (!pickerTeams) pickerNote = pickerNote || 'join.load_failed';
   }
   renderPickerNote();
   renderTeamList();
+  renderCodeTeam();
   // Refresh "joined" marks while the team is choosing.
-  if (!$('picker').hidden) pickerTimer = setTimeout(loadTeams, 3000);
+  if (!$('picker').hidden && !$('choose-step').hidden) pickerTimer = setTimeout(loadTeams, 3000);
 }
 
 function renderPickerNote() {
   const key = pickerNote || (pickerTeams ? (pickerTeams.length ? null : 'join.no_teams') : 'join.loading');
   $('picker-note').textContent = key ? t(key) : '';
+  $('picker-note').classList.toggle('alert', Boolean(pickerNote && pickerNote.startsWith('err.')));
 }
 
 function renderTeamList() {
@@ -70,56 +276,119 @@ function renderTeamList() {
 $('team-list').addEventListener('click', (ev) => {
   const btn = ev.target.closest('[data-team]');
   if (!btn) return;
-  try {
-    localStorage.setItem(TEAM_KEY, btn.dataset.team);
-  } catch {
-    // Not remembered across reloads; the buzzer still works.
+  pickerNote = null;
+  showCodeStep(btn.dataset.team);
+});
+
+// ---- Step 1b: the team's join code ------------------------------------------------------------
+
+/**
+ * Asks for `teamId`'s join code. `error`: translation key shown under the field; `busy`: a join
+ * is under way (from a QR link: nothing to type).
+ */
+function showCodeStep(teamId, { error = null, busy = false, keepCode = false } = {}) {
+  clearTimeout(pickerTimer);
+  codeTeam = teamId;
+  document.body.dataset.mood = 'idle';
+  $('buzzer').hidden = true;
+  $('picker').hidden = false;
+  $('choose-step').hidden = true;
+  $('code-step').hidden = false;
+  $('picker-conn').hidden = !busy;
+  if (!keepCode) $('join-code').value = '';
+  setCodeError(error ? () => t(error) : null);
+  setCodeBusy(busy);
+  renderCodeTeam();
+  if (!pickerTeams) loadTeams();
+  if (!busy) {
+    $('join-code').focus();
+    if (keepCode) $('join-code').select();
   }
-  startBuzzer(btn.dataset.team);
+}
+
+function renderCodeTeam() {
+  if (!codeTeam) return;
+  const known = pickerTeams && pickerTeams.find((x) => x.id === codeTeam);
+  $('code-team').textContent = known ? known.name : codeTeam;
+}
+
+function setCodeError(text) {
+  codeError = text;
+  $('join-error').hidden = !text;
+  $('join-error').textContent = text ? text() : '';
+  $('join-code').setAttribute('aria-invalid', String(Boolean(text)));
+}
+
+function setCodeBusy(busy) {
+  $('join-code').readOnly = busy;
+  $('join-submit').disabled = busy;
+  $('join-submit').textContent = t(busy ? 'join.joining' : 'join.submit');
+  $('code-step').classList.toggle('busy', busy);
+}
+
+/** Joins `teamId` with `code` as a new phone; `welcome` brings the buzzer up. */
+function joinWithCode(teamId, code, fromLink = false) {
+  dropConnection();
+  joining = { team: teamId, code, fromLink };
+  myTeam = teamId;
+  showCodeStep(teamId, { busy: true, keepCode: !fromLink });
+  openConnection();
+}
+
+// Codes are typed in capitals; a Vietnamese keyboard (Telex, VNI) would turn "AA" into "Â".
+$('join-code').addEventListener('input', (ev) => {
+  if (ev.isComposing) return; // an input method is still composing: leave its text alone
+  const input = $('join-code');
+  const upper = input.value.toUpperCase();
+  if (upper !== input.value) {
+    const caret = input.selectionStart;
+    input.value = upper;
+    input.setSelectionRange(caret, caret);
+  }
+  const problem = checkJoinCode(input.value, { partial: true });
+  setCodeError(problem ? () => t(problem.key, problem.params) : null);
+});
+
+$('code-step').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  if (!codeTeam || $('join-submit').disabled) return;
+  const problem = checkJoinCode($('join-code').value);
+  if (problem) {
+    setCodeError(() => t(problem.key, problem.params));
+    $('join-code').focus();
+    return;
+  }
+  joinWithCode(codeTeam, normalizeJoinCode($('join-code').value));
+});
+
+$('code-back').addEventListener('click', () => {
+  dropConnection();
+  joining = null;
+  showPicker();
 });
 
 // ---- Step 2: buzzer -------------------------------------------------------------------------
 
-function startBuzzer(teamId) {
+function showBuzzer() {
   clearTimeout(pickerTimer);
-  myTeam = teamId;
-  state = null;
+  codeTeam = null;
+  $('join-code').value = '';
   $('picker').hidden = true;
   $('buzzer').hidden = false;
   // Until the first state arrives, show the name we saw in the list.
-  const known = pickerTeams && pickerTeams.find((x) => x.id === teamId);
+  const known = pickerTeams && pickerTeams.find((x) => x.id === myTeam);
   $('my-team-name').textContent = known ? known.name : '';
+  renderHeld();
   render();
-  conn = connect({
-    role: 'team',
-    team: teamId,
-    onStatus: (s) => {
-      setConnStatus(s);
-      render();
-    },
-    onState: (s, receivedAt) => {
-      const before = state;
-      state = s;
-      stateAt = receivedAt;
-      countdown.update(s, receivedAt);
-      render();
-      if (falseStarts(s) > falseStarts(before)) {
-        const latest = s.buzz.false_starts.filter((f) => f.team === myTeam).pop();
-        const ms = lockoutMs(latest);
-        toast(ms === null ? t('st.false_start') : t('st.false_start_locked', { ms: formatMs(ms) }), 'error', 2500);
-      }
-    },
-    onMessage: (msg) => {
-      if (msg.type === 'error' && msg.code === 'unknown_team') {
-        forgetTeam();
-        showPicker('join.team_gone');
-      } else if (msg.type === 'rejected' || msg.type === 'error') {
-        toast(codeMessage(msg), 'error', 2500);
-        replayAnimation($('buzz'), 'refused');
-      }
-    },
-  });
   keepScreenOn();
+}
+
+/** A phone that joined before: straight to the buzzer, rejoining with its device token. */
+function startWithToken() {
+  myTeam = identity.team;
+  state = null;
+  showBuzzer();
+  openConnection();
 }
 
 /** How long our buzzer stays locked after an early press (ms, 0 when free). */
@@ -137,23 +406,34 @@ function falseStarts(s) {
   return s.buzz.false_starts.filter((f) => f.team === myTeam).length;
 }
 
-function forgetTeam() {
-  if (conn) conn.close();
-  conn = null;
-  state = null;
+/** "Đổi đội": forgets this phone's token (joining another team needs that team's code). */
+function changeTeam() {
+  dropConnection();
+  forgetIdentity();
+  joining = null;
   myTeam = null;
-  try {
-    localStorage.removeItem(TEAM_KEY);
-  } catch {
-    // Nothing remembered anyway.
-  }
-  document.body.dataset.mood = 'idle';
+  setNotice(null);
+  showPicker();
 }
 
+// A stray tap must not throw the phone out mid-contest: the first tap asks for a second one.
 $('change-team').addEventListener('click', () => {
-  forgetTeam();
-  showPicker();
+  if (performance.now() < changeArmedUntil) {
+    changeArmedUntil = 0;
+    renderChangeButton();
+    changeTeam();
+    return;
+  }
+  changeArmedUntil = performance.now() + 3000;
+  renderChangeButton();
+  setTimeout(renderChangeButton, 3050);
 });
+
+function renderChangeButton() {
+  const armed = performance.now() < changeArmedUntil;
+  $('change-team').textContent = t(armed ? 'join.change_confirm' : 'join.change');
+  $('change-team').classList.toggle('armed', armed);
+}
 
 /**
  * What the team sees now. `state` is a stable name exposed as `data-state` on #buzz-state (for
@@ -220,7 +500,7 @@ function derive() {
 }
 
 function render() {
-  if (!myTeam) return;
+  if (!myTeam || $('buzzer').hidden) return;
   const view = derive();
   clearTimeout(lockoutTimer);
   if (view.state === 'lockout') lockoutTimer = setTimeout(render, lockoutLeft() + 20);
@@ -264,6 +544,9 @@ const countdown = createCountdown((c) => {
  * One press, whatever the input: pointer, key, or a click nobody pressed before. `pressedAt` is
  * the event's timeStamp (performance.now() clock): the server compares presses by it, with the
  * clock offset it measured, so a slower Wi-Fi link does not lose the race.
+ *
+ * Without a working connection the press is held, with its time, and sent once the socket is back
+ * and has answered a few clock pings (see flushBuzz); the server then judges it as any other.
  */
 function press(pressedAt) {
   const now = performance.now();
@@ -271,8 +554,129 @@ function press(pressedAt) {
   lastPress = now;
   if (navigator.vibrate) navigator.vibrate(60);
   replayAnimation($('buzz'), 'pressed');
+  // A press still on its way is earlier than this one: it is the one that counts.
+  if (buzzRec) return;
   const at = Number.isFinite(pressedAt) && pressedAt > 0 && pressedAt <= now ? pressedAt : now;
-  if (!conn || conn.send({ type: 'buzz', pressed_at: at }) === null) toast(t('not_connected'));
+  const online = Boolean(conn && conn.connected && stateFresh);
+  buzzRec = {
+    pressedAt: at,
+    key: state ? questionKey(state) : null,
+    wasOpen: document.body.dataset.mood === 'open',
+    offline: !online,
+    id: null,
+    resent: false,
+  };
+  clearHeldResult();
+  if (conn) conn.checkAlive(); // a socket silent for a while is replaced at once
+  flushBuzz();
+  renderHeld();
+}
+
+/** Sends the pending press when the connection can carry it; see press(). */
+function flushBuzz() {
+  clearTimeout(flushTimer);
+  if (!buzzRec || buzzRec.id !== null || !conn || !conn.connected || !stateFresh) return;
+  // The server turns the press time into its own clock with the estimate from the pings of this
+  // connection: give it a few (they come every 100 ms while a question is on stage).
+  const waited = performance.now() - welcomedAt;
+  if (conn.syncs < SYNCS_BEFORE_HELD_BUZZ && waited < HELD_BUZZ_MAX_WAIT_MS) {
+    flushTimer = setTimeout(flushBuzz, HELD_BUZZ_MAX_WAIT_MS - waited + 5);
+    return;
+  }
+  if (buzzRec.offline) {
+    // Pressed for a question that is gone: it must not count for the next one.
+    if (buzzRec.key !== null && buzzRec.key !== questionKey(state)) {
+      heldDone('refused', () => t('held.question_changed'));
+      return;
+    }
+    // Pressed while the buzzers were open, and the MC locked them meanwhile: sending it now would
+    // count as an early press, which it was not.
+    const phase = state.buzz ? state.buzz.phase : null;
+    if (buzzRec.wasOpen && (phase === 'ready' || phase === 'locked')) {
+      heldDone('refused', () => t('held.locked'));
+      return;
+    }
+  }
+  const id = conn.send({ type: 'buzz', pressed_at: buzzRec.pressedAt });
+  if (id === null) return; // the socket went away: the next connection sends it
+  buzzRec.id = id;
+  const rec = buzzRec;
+  // The answer comes in milliseconds on a LAN. Without one, the link is probably dead although
+  // the socket looks open: say so, and replace the socket if it has gone quiet (it is re-sent).
+  setTimeout(() => {
+    if (buzzRec !== rec || rec.id !== id) return;
+    rec.offline = true;
+    renderHeld();
+    if (conn) conn.checkAlive(BUZZ_ANSWER_MS);
+  }, BUZZ_ANSWER_MS);
+  // Never left pending for good.
+  setTimeout(() => {
+    if (buzzRec === rec && rec.id === id) {
+      buzzRec = null;
+      renderHeld();
+    }
+  }, 8000);
+  renderHeld();
+}
+
+/** The server's answer to our buzz. */
+function buzzAnswered(msg) {
+  const rec = buzzRec;
+  buzzRec = null;
+  clearTimeout(flushTimer);
+  // Sent again after a drop and the first one had arrived after all: that is a success.
+  const arrivedBefore = rec.resent && (msg.code === 'already_buzzed' || msg.code === 'already_has_floor');
+  if (msg.type === 'ack' || arrivedBefore) {
+    if (rec.offline) heldDone('accepted', () => t('held.accepted'), 4000);
+    else renderHeld();
+    return;
+  }
+  replayAnimation($('buzz'), 'refused');
+  if (!rec.offline) {
+    toast(codeMessage(msg), 'error', 2500);
+    renderHeld();
+    return;
+  }
+  // A press from while the phone was offline: say plainly what became of it (often: too late).
+  const snapshot = state;
+  heldDone('refused', () => {
+    const buzz = snapshot && snapshot.buzz;
+    if (msg.code === 'floor_taken' && buzz && buzz.floor) return t('held.too_late', { team: teamName(snapshot, buzz.floor) });
+    if (msg.code === 'buzzers_closed' && buzz && buzz.phase === 'closed') return t('held.closed');
+    return t('held.refused', { reason: codeMessage(msg) });
+  });
+}
+
+function heldDone(kind, text, ms = 10000) {
+  buzzRec = null;
+  clearTimeout(flushTimer);
+  clearTimeout(heldResultTimer);
+  heldResult = { kind, text, key: state ? questionKey(state) : null };
+  heldResultTimer = setTimeout(clearHeldResult, ms);
+  renderHeld();
+}
+
+function clearHeldResult() {
+  clearTimeout(heldResultTimer);
+  heldResult = null;
+  renderHeld();
+}
+
+/** #held-buzz: "Đang kết nối lại — lượt bấm sẽ được gửi", then what became of that press. */
+function renderHeld() {
+  const el = $('held-buzz');
+  let kind = null;
+  let text = '';
+  if (buzzRec && buzzRec.offline) {
+    kind = buzzRec.id === null ? 'waiting' : 'sent';
+    text = t(kind === 'waiting' ? 'held.waiting' : 'held.sent');
+  } else if (heldResult) {
+    kind = heldResult.kind;
+    text = heldResult.text();
+  }
+  el.hidden = !kind;
+  el.dataset.held = kind || '';
+  el.textContent = text;
 }
 
 const buzzBtn = $('buzz');
@@ -311,16 +715,42 @@ document.addEventListener('visibilitychange', () => {
 onLangChange(() => {
   renderPickerNote();
   renderTeamList();
+  if (codeError) $('join-error').textContent = codeError();
+  setCodeBusy($('join-submit').disabled);
+  setNotice(noticeKey);
+  renderChangeButton();
+  renderHeld();
   render();
 });
 
 // ---- Start ----------------------------------------------------------------------------------
 
-let saved = null;
-try {
-  saved = localStorage.getItem(TEAM_KEY);
-} catch {
-  saved = null;
+// A QR code opens /?team=<id>&code=<CODE>: join at once, and take the code out of the address bar
+// (and so off the screen and out of the history) right away.
+const query = new URLSearchParams(location.search);
+if (query.has('team') || query.has('code')) {
+  history.replaceState(history.state, '', location.pathname + location.hash);
+  const team = query.get('team');
+  const code = query.get('code') ? normalizeJoinCode(query.get('code')) : '';
+  if (team && code) linkJoin = { team, code };
 }
-if (saved) startBuzzer(saved);
-else showPicker();
+let oldTeam = null;
+try {
+  oldTeam = localStorage.getItem(OLD_TEAM_KEY);
+} catch {
+  oldTeam = null;
+}
+if (identity && (!linkJoin || linkJoin.team === identity.team)) {
+  // Already joined (the QR code of its own team changes nothing): rejoin with the token.
+  startWithToken();
+} else if (linkJoin) {
+  joinWithCode(linkJoin.team, linkJoin.code, true);
+} else if (query.get('team')) {
+  // A link naming the team only: straight to its code.
+  showCodeStep(query.get('team'));
+} else if (oldTeam) {
+  // Joined before join codes existed: that team, but it now needs its code.
+  showCodeStep(oldTeam);
+} else {
+  showPicker();
+}
