@@ -57,6 +57,11 @@ async fn main() -> ExitCode {
                 .unwrap_or_else(|_| "stagebuzz=info".into()),
         )
         .init();
+    // One file descriptor per socket: a hall of ~19k audience phones needs far more than the
+    // usual soft limit (often 1024), and the hard limit is ours to take.
+    if let Err(error) = rlimit::increase_nofile_limit(u64::MAX) {
+        tracing::warn!(%error, "cannot raise the open-files limit; a large hall may be refused");
+    }
     let cli = Cli::parse();
     let contest = match &cli.contest {
         None => Contest::demo(),
