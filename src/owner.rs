@@ -77,13 +77,11 @@ pub enum Refusal {
     Closed,
 }
 
-/// The latest state, serialised once for each audience.
+/// The latest public state (teams, screens, audience), serialised once for all of them.
 #[derive(Debug)]
-pub struct Snapshots {
-    /// For team and screen sockets.
-    pub public: Utf8Bytes,
-    /// For the control socket.
-    pub control: Utf8Bytes,
+pub struct PublicSnapshot {
+    /// The `state` message.
+    pub bytes: Utf8Bytes,
     /// A question is on stage and buzzers are or may soon be open: phones should be pinged often
     /// enough to keep their radios awake.
     pub sync_fast: bool,
@@ -131,8 +129,11 @@ impl Clock {
 pub struct OwnerHandle {
     /// Where requests go.
     pub requests: mpsc::Sender<Request>,
-    /// The latest state.
-    pub snapshots: watch::Receiver<Arc<Snapshots>>,
+    /// The latest public state; changes only when what it shows changes, so that a hall of
+    /// audience phones is not woken by the MC's link statistics.
+    pub public: watch::Receiver<Arc<PublicSnapshot>>,
+    /// The latest state as the MC sees it.
+    pub control: watch::Receiver<Utf8Bytes>,
 }
 
 impl OwnerHandle {
@@ -192,7 +193,10 @@ pub struct Owner {
     last_publish: Instant,
     clock: Clock,
     requests: mpsc::Receiver<Request>,
-    snapshots: watch::Sender<Arc<Snapshots>>,
+    public: watch::Sender<Arc<PublicSnapshot>>,
+    /// The public view last published, without its clock, to tell whether anything changed.
+    last_public: StateView,
+    control: watch::Sender<Utf8Bytes>,
 }
 
 /// Commands waiting at most this many at once; senders wait when it is full.
@@ -204,8 +208,16 @@ impl Owner {
     pub fn new(game: Game, journal: Option<Journal>, clock: Clock) -> (Owner, OwnerHandle) {
         let links = BTreeMap::new();
         let (request_tx, requests) = mpsc::channel(REQUEST_QUEUE);
-        let first = snapshots_of(&game, &links, clock.now());
-        let (snapshots, snapshot_rx) = watch::channel(Arc::new(first));
+        let now = clock.now();
+        let per_team = links_per_team(&game, &links);
+        let public_view = StateView::of(&game, &per_team, now, Audience::Public);
+        let first_public = PublicSnapshot {
+            bytes: public_view.to_json().into(),
+            sync_fast: sync_fast(&game),
+        };
+        let (public, public_rx) = watch::channel(Arc::new(first_public));
+        let control_json = StateView::of(&game, &per_team, now, Audience::Control).to_json();
+        let (control, control_rx) = watch::channel(control_json.into());
         let owner = Owner {
             game,
             journal,
@@ -213,11 +225,14 @@ impl Owner {
             last_publish: Instant::now(),
             clock,
             requests,
-            snapshots,
+            public,
+            last_public: public_view,
+            control,
         };
         let handle = OwnerHandle {
             requests: request_tx,
-            snapshots: snapshot_rx,
+            public: public_rx,
+            control: control_rx,
         };
         (owner, handle)
     }
@@ -360,14 +375,32 @@ impl Owner {
         settle_window_us(self.links.values().map(|link| (link.online, link.estimate)))
     }
 
+    /// Publishes the MC's view, and the public view if anything it shows changed.
     fn publish(&mut self) {
-        let snapshots = snapshots_of(&self.game, &self.links, self.clock.now());
-        self.snapshots.send_replace(Arc::new(snapshots));
+        let now = self.clock.now();
+        let per_team = links_per_team(&self.game, &self.links);
+        let mut public = StateView::of(&self.game, &per_team, now, Audience::Public);
+        let unchanged = {
+            let mut previous = self.last_public.clone();
+            previous.now_ms = public.now_ms;
+            previous == public
+        };
+        if !unchanged {
+            self.public.send_replace(Arc::new(PublicSnapshot {
+                bytes: public.to_json().into(),
+                sync_fast: sync_fast(&self.game),
+            }));
+            public.now_ms = 0;
+            self.last_public = public;
+        }
+        let control = StateView::of(&self.game, &per_team, now, Audience::Control);
+        self.control.send_replace(control.to_json().into());
         self.last_publish = Instant::now();
     }
 }
 
-fn snapshots_of(game: &Game, links: &BTreeMap<u64, Link>, now: Time) -> Snapshots {
+/// Each team's phone links as the views show them.
+fn links_per_team(game: &Game, links: &BTreeMap<u64, Link>) -> Vec<Vec<LinkView>> {
     let mut per_team: Vec<Vec<LinkView>> = vec![Vec::new(); game.contest().teams.len()];
     for (device, link) in links {
         if let Some(team_links) = per_team.get_mut(link.team.0) {
@@ -382,21 +415,17 @@ fn snapshots_of(game: &Game, links: &BTreeMap<u64, Link>, now: Time) -> Snapshot
             });
         }
     }
-    let sync_fast = match game.stage() {
+    per_team
+}
+
+/// Whether phones should be pinged often now: a question is on stage and not closed.
+fn sync_fast(game: &Game) -> bool {
+    match game.stage() {
         Stage::Question(QuestionStage {
             play: Play::BuzzIn(play),
             ..
         }) => !matches!(play.phase, Phase::Closed { .. }),
         _ => false,
-    };
-    Snapshots {
-        public: StateView::of(game, &per_team, now, Audience::Public)
-            .to_json()
-            .into(),
-        control: StateView::of(game, &per_team, now, Audience::Control)
-            .to_json()
-            .into(),
-        sync_fast,
     }
 }
 

@@ -167,7 +167,7 @@ fn embedded(path: &str) -> Response {
 }
 
 async fn public_state(State(state): State<AppState>) -> Response {
-    let body = state.owner.snapshots.borrow().public.clone();
+    let body = state.owner.public.borrow().bytes.clone();
     (
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
         body.as_str().to_owned(),
@@ -666,27 +666,36 @@ async fn serve_socket(
     peer: &Peer,
     link: &mut Option<(u64, TeamLink)>,
 ) {
-    let mut snapshots = state.owner.snapshots.clone();
+    let is_control = matches!(peer, Peer::Control);
+    let mut public = state.owner.public.clone();
+    let mut control = state.owner.control.clone();
     let mut access = state.access_view.subscribe();
     // Send the current state (and to the MC the join codes) right away, then every change.
-    snapshots.mark_changed();
+    if is_control {
+        control.mark_changed();
+    } else {
+        public.mark_changed();
+    }
     access.mark_changed();
     // Team phones get their first ping at once, so a press soon after joining has an estimate.
     let mut next_ping = Instant::now();
     let mut rate = RateLimit::new();
     loop {
         tokio::select! {
-            changed = snapshots.changed() => {
+            changed = public.changed(), if !is_control => {
                 if changed.is_err() {
                     break;
                 }
-                let bytes = {
-                    let latest = snapshots.borrow_and_update();
-                    match peer {
-                        Peer::Control => latest.control.clone(),
-                        Peer::Team(_) | Peer::Screen => latest.public.clone(),
-                    }
-                };
+                let bytes = public.borrow_and_update().bytes.clone();
+                if socket.send(Message::Text(bytes)).await.is_err() {
+                    break;
+                }
+            }
+            changed = control.changed(), if is_control => {
+                if changed.is_err() {
+                    break;
+                }
+                let bytes = control.borrow_and_update().clone();
                 if socket.send(Message::Text(bytes)).await.is_err() {
                     break;
                 }
@@ -720,7 +729,7 @@ async fn serve_socket(
                 if team_link.check_online(now) {
                     report_link(state, *device, team_link).await;
                 }
-                let fast = snapshots.borrow().sync_fast;
+                let fast = public.borrow().sync_fast;
                 let period = if fast { FAST_PING_MS } else { SLOW_PING_MS };
                 next_ping = Instant::now() + Duration::from_millis(period);
                 if send_json(socket, &ServerMessage::Sync { t0 }).await.is_err() {

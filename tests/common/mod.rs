@@ -184,7 +184,13 @@ impl Client {
         });
         let replies = outgoing.clone();
         tokio::spawn(async move {
-            while let Some(Ok(message)) = stream.next().await {
+            loop {
+                let message = tokio::select! {
+                    message = stream.next() => message,
+                    // The test dropped the client: hang up, as a closed page would.
+                    () = deliver.closed() => break,
+                };
+                let Some(Ok(message)) = message else { break };
                 if let Message::Text(text) = &message
                     && let Ok(value) = serde_json::from_str::<Value>(text)
                     && value["type"] == "sync"
