@@ -822,6 +822,9 @@ export function connect({ role, team, token, hello, fastRetry = false, watchdogM
     if (stopped) return;
     let delay = fastRetry ? Math.min(FAST_RETRY_MAX_MS, 250 * 2 ** attempt) : Math.min(5000, 500 * 2 ** attempt);
     if (refused) delay = Math.max(delay, REFUSED_RETRY_MS);
+    // Up to 30 % random spread: after a Wi-Fi blip a hall of phones must not all knock at the
+    // same instant.
+    delay = Math.round(delay * (1 + 0.3 * Math.random()));
     attempt += 1;
     clearTimeout(retryTimer);
     retryTimer = setTimeout(open, delay);
