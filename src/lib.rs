@@ -99,6 +99,10 @@ pub enum StartError {
 /// A running server. Dropping it does not stop it; call [`Server::shutdown`].
 #[derive(Debug)]
 pub struct Server {
+    /// The runtime of the stage: the owner task and the team and MC sockets. Kept apart from the
+    /// audience sockets so that a buzz is never queued behind a hall of audience phones being
+    /// sent the new state. Held for its `Drop`, which stops it.
+    _stage: StageRuntime,
     addr: SocketAddr,
     access: Arc<Mutex<Access>>,
     control_token: String,
@@ -145,7 +149,13 @@ impl Server {
         let access = Arc::new(Mutex::new(access));
         let connected = contest.teams.iter().map(|_| AtomicU32::new(0)).collect();
         let (owner, handle) = Owner::new(game, journal, clock);
-        tracker.spawn(owner.run(cancel.clone()));
+        let stage = StageRuntime::start().map_err(|source| StartError::Bind {
+            addr: wanted,
+            source,
+        })?;
+        stage
+            .handle()
+            .spawn(tracker.track_future(owner.run(cancel.clone())));
 
         let state = AppState {
             owner: handle,
@@ -153,6 +163,7 @@ impl Server {
             control_token: control_token.as_str().into(),
             cancel: cancel.clone(),
             tracker: tracker.clone(),
+            stage: stage.handle(),
             clock,
             next_device: Arc::new(AtomicU64::new(1)),
             access: access.clone(),
@@ -175,6 +186,7 @@ impl Server {
         });
         tracing::info!(%addr, "listening");
         Ok(Server {
+            _stage: stage,
             addr,
             access,
             control_token,
@@ -215,5 +227,39 @@ impl Server {
     pub async fn shutdown(self) {
         self.cancel.cancel();
         self.stopped().await;
+    }
+}
+
+/// A runtime of its own (one worker thread) for what must never wait behind the audience: the
+/// owner task and the team and MC sockets.
+#[derive(Debug)]
+struct StageRuntime(Option<tokio::runtime::Runtime>);
+
+impl StageRuntime {
+    fn start() -> std::io::Result<StageRuntime> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("stagebuzz-stage")
+            .enable_all()
+            .build()?;
+        Ok(StageRuntime(Some(runtime)))
+    }
+
+    fn handle(&self) -> tokio::runtime::Handle {
+        match &self.0 {
+            Some(runtime) => runtime.handle().clone(),
+            // Only `drop` takes the runtime out.
+            None => tokio::runtime::Handle::current(),
+        }
+    }
+}
+
+impl Drop for StageRuntime {
+    fn drop(&mut self) {
+        // The server may be dropped inside another runtime (a test, `main`), where blocking to
+        // wait for the stage's tasks is not allowed; they were cancelled already.
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
     }
 }

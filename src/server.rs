@@ -76,6 +76,8 @@ pub struct AppState {
     pub cancel: CancellationToken,
     /// Tracks socket tasks so shutdown can wait for them.
     pub tracker: TaskTracker,
+    /// The stage runtime: team and MC sockets run there, apart from the audience.
+    pub stage: tokio::runtime::Handle,
     /// The server clock shared with the owner task.
     pub clock: Clock,
     /// Numbers team connections.
@@ -426,11 +428,26 @@ async fn run_socket(mut socket: WebSocket, state: AppState) {
     let Some(peer) = accept_hello(&mut socket, &state).await else {
         return;
     };
-    run_joined(&mut socket, &state, &peer).await;
-    if let Peer::Team(phone) = &peer
-        && let Some(count) = state.connected.get(phone.team.0)
-    {
-        count.fetch_sub(1, Ordering::Relaxed);
+    let stage = match peer {
+        Peer::Team(_) | Peer::Control => Some(state.stage.clone()),
+        Peer::Screen => None,
+    };
+    let session = async move {
+        run_joined(&mut socket, &state, &peer).await;
+        if let Peer::Team(phone) = &peer
+            && let Some(count) = state.connected.get(phone.team.0)
+        {
+            count.fetch_sub(1, Ordering::Relaxed);
+        }
+    };
+    match stage {
+        // A buzz must not wait behind the audience: its socket moves to the stage runtime.
+        Some(stage) => {
+            let _ = stage
+                .spawn(session.instrument(tracing::Span::current()))
+                .await;
+        }
+        None => session.await,
     }
 }
 

@@ -115,11 +115,17 @@ impl Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        // The whole group: chromedriver and every Chromium it started, even when a test failed
-        // before closing its session.
-        let _ = Command::new("kill")
-            .args(["-KILL", &format!("-{}", self.process.id())])
-            .status();
+        // The whole process group: chromedriver and every Chromium it started, even when a test
+        // failed before closing its session. `killpg` with the group's own id, never a shell
+        // `kill` whose argument parsing could turn a group into "every process".
+        if let Ok(pgid) = i32::try_from(self.process.id())
+            && pgid > 1
+        {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pgid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
         let _ = self.process.kill();
         let _ = self.process.wait();
     }

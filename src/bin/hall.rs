@@ -301,7 +301,7 @@ async fn run(cli: &Cli) -> Result<Value, String> {
     );
 
     // The changes: score +1 each time, so the score tells which change a state reflects.
-    let probe = Probe::start(addr)?;
+    let probe = Probe::start(addr, &server.token)?;
     let cpu_before = cpu_ms(pid);
     let mut sent_ns = Vec::with_capacity(changes);
     let mut acked_ns = Vec::with_capacity(changes);
@@ -803,15 +803,17 @@ fn io_reason(error: std::io::Error) -> String {
     }
 }
 
-/// A screen socket on a thread and runtime of its own, so that its timing is not held up by this
-/// process's thousands of readers: how long does the server take to answer one socket's message
-/// while it fans a state out to the hall? (A team's buzz waits the same way.)
+/// A control socket on a thread and runtime of its own, so that its timing is not held up by this
+/// process's thousands of readers: how long does the server take to answer a command that goes
+/// through the owner task (an `undo` with nothing to undo, refused) while it fans a state out to
+/// the hall? A team's buzz takes the same path.
 struct Probe {
     requests: mpsc::UnboundedSender<oneshot::Sender<Result<f64, String>>>,
 }
 
 impl Probe {
-    fn start(server: SocketAddr) -> Result<Probe, String> {
+    fn start(server: SocketAddr, token: &str) -> Result<Probe, String> {
+        let hello = json!({"type": "hello", "role": "control", "token": token}).to_string();
         let (requests, mut incoming) =
             mpsc::unbounded_channel::<oneshot::Sender<Result<f64, String>>>();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -827,7 +829,7 @@ impl Probe {
                 }
             };
             runtime.block_on(async move {
-                let mut ws = match open_socket(server, Ipv4Addr::LOCALHOST, SCREEN_HELLO).await {
+                let mut ws = match open_socket(server, Ipv4Addr::LOCALHOST, &hello).await {
                     Ok(ws) => ws,
                     Err(error) => {
                         let _ = ready_tx.send(Err(format!("probe socket: {error}")));
@@ -857,13 +859,13 @@ impl Probe {
     /// buzz) and returns the round trip in ms.
     async fn once(ws: &mut Ws) -> Result<f64, String> {
         let started = Instant::now();
-        ws.send(Message::text(r#"{"type":"buzz"}"#))
+        ws.send(Message::text(r#"{"type":"undo"}"#))
             .await
             .map_err(|e| format!("probe send: {e}"))?;
         let answered = tokio::time::timeout(FANOUT_TIMEOUT, async {
             loop {
                 match ws.next().await {
-                    Some(Ok(Message::Text(text))) if text.starts_with(r#"{"type":"error""#) => {
+                    Some(Ok(Message::Text(text))) if text.starts_with(r#"{"type":"rejected""#) => {
                         return Ok(());
                     }
                     Some(Ok(_)) => {}
