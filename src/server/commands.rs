@@ -1,0 +1,147 @@
+//! A client's message turned into a game command (sent to the owner task) or an access command
+//! (join codes, phones), and the answer to send back.
+
+use super::AppState;
+use super::joining::access_command;
+use super::socket::Peer;
+use crate::game::{Command, TeamId};
+use crate::link::TeamLink;
+use crate::owner::{Refusal, Request};
+use crate::protocol::{ClientEnvelope, ClientMessage, ServerMessage};
+
+/// Sends a team phone's measurements to the owner (for the control page and the settle window).
+pub(super) async fn report_link(state: &AppState, device: u64, link: &TeamLink) {
+    state
+        .owner
+        .link(Request::LinkMeasured {
+            device,
+            estimate: link.estimate(),
+            online: link.online(),
+            last_seen: link.last_seen(),
+        })
+        .await;
+}
+
+/// Turns one text message into a game command, applies it and returns the answer to send.
+pub(super) async fn handle_text(
+    text: &str,
+    state: &AppState,
+    peer: &Peer,
+    link: &mut Option<(u64, TeamLink)>,
+) -> Option<ServerMessage> {
+    let arrived = state.clock.now();
+    let envelope = match serde_json::from_str::<ClientEnvelope>(text) {
+        Ok(envelope) => envelope,
+        Err(error) => return Some(ServerMessage::error("bad_message", error.to_string())),
+    };
+    let id = envelope.id;
+    let message = envelope.message;
+    if matches!(message, ClientMessage::Hello { .. }) {
+        return Some(ServerMessage::error(
+            "already_joined",
+            "this socket already said hello",
+        ));
+    }
+    if message.is_control_command() && !matches!(peer, Peer::Control) {
+        tracing::warn!(?message, "control command from a non-control socket");
+        return Some(ServerMessage::error(
+            "not_allowed",
+            "only the MC's control page may send this",
+        ));
+    }
+    let command = match message {
+        ClientMessage::SyncReply { t0, t1, t2 } => {
+            let Some((device, team_link)) = link.as_mut() else {
+                return Some(ServerMessage::error(
+                    "not_allowed",
+                    "only team sockets take part in clock sync",
+                ));
+            };
+            let was_online = team_link.online();
+            if team_link.reply(t0, t1, t2, arrived) {
+                // About once a second, and at once when the phone comes back.
+                if team_link.report_due(arrived) || !was_online {
+                    report_link(state, *device, team_link).await;
+                }
+            }
+            return None;
+        }
+        ClientMessage::Buzz { pressed_at, team } => match (peer, link.as_ref()) {
+            (Peer::Team(phone), Some((_, team_link))) => {
+                let own = &state.contest.teams[phone.team.0].id;
+                if team.as_ref().is_some_and(|asked| asked != own) {
+                    tracing::warn!(?team, "a phone tried to buzz for another team");
+                    return Some(ServerMessage::error(
+                        "not_allowed",
+                        "a phone can only buzz for its own team",
+                    ));
+                }
+                Command::Buzz {
+                    team: phone.team,
+                    claim: pressed_at.and_then(|at| team_link.claim(at)),
+                }
+            }
+            _ => {
+                return Some(ServerMessage::error(
+                    "not_allowed",
+                    "only a team socket may buzz",
+                ));
+            }
+        },
+        ClientMessage::ShowNextQuestion => Command::ShowNextQuestion,
+        // The owner fills in the settle window from the phones' measured delays.
+        ClientMessage::OpenBuzzers => Command::OpenBuzzers { settle_us: 0 },
+        ClientMessage::LockBuzzers => Command::LockBuzzers,
+        ClientMessage::Judge { verdict } => Command::Judge { verdict },
+        ClientMessage::RevealAnswer => Command::RevealAnswer,
+        ClientMessage::Undo => Command::Undo,
+        ClientMessage::AdjustScore {
+            team,
+            delta,
+            reason,
+        } => match state.contest.team_index(&team) {
+            Some(index) => Command::AdjustScore {
+                team: TeamId(index),
+                delta,
+                reason,
+            },
+            None => {
+                return Some(ServerMessage::Rejected {
+                    id,
+                    code: "unknown_team".into(),
+                    message: "there is no such team".into(),
+                });
+            }
+        },
+        ClientMessage::RotateCode { team } => {
+            return Some(access_command(state, id, |access| {
+                access.rotate_code(&team)
+            }));
+        }
+        ClientMessage::RevokePhone { team, phone } => {
+            return Some(access_command(state, id, |access| {
+                access.revoke(&team, phone)
+            }));
+        }
+        ClientMessage::Hello { .. } => return None,
+    };
+    let from = match (peer, link.as_ref()) {
+        (Peer::Team(phone), Some((device, _))) => format!(
+            "team {} (phone {}, connection {device})",
+            state.contest.teams[phone.team.0].id, phone.number
+        ),
+        (Peer::Team(phone), None) => format!("team {}", state.contest.teams[phone.team.0].id),
+        (Peer::Control, _) => "control".to_string(),
+        (Peer::Screen, _) => "screen".to_string(),
+    };
+    match state.owner.command(command, from).await {
+        Ok(()) => Some(ServerMessage::Ack { id }),
+        Err(Refusal::Rule(rejection)) => Some(ServerMessage::rejected(id, &rejection)),
+        Err(Refusal::Storage) => Some(ServerMessage::Rejected {
+            id,
+            code: "storage_failed".into(),
+            message: "the server could not save this to disk; nothing changed".into(),
+        }),
+        Err(Refusal::Closed) => None,
+    }
+}

@@ -1,0 +1,133 @@
+//! Downloads for the MC: results (CSV, JSON), the audit log, and QR codes of the join links.
+//! Each needs the control token as `?token=`.
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use super::AppState;
+
+/// The `?token=` of an export request.
+#[derive(serde::Deserialize)]
+pub(super) struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn forbidden() -> Response {
+    (
+        StatusCode::FORBIDDEN,
+        "the control token is missing or wrong / thiếu hoặc sai mã điều khiển",
+    )
+        .into_response()
+}
+
+fn unavailable() -> Response {
+    (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response()
+}
+
+/// A download with a file name made of the contest's export kind.
+fn download(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+pub(super) async fn results_json(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if !state.is_control(&query.token) {
+        return forbidden();
+    }
+    let Some(results) = state.owner.results().await else {
+        return unavailable();
+    };
+    let body = serde_json::to_vec_pretty(&results).unwrap_or_default();
+    download("application/json; charset=utf-8", "results.json", body)
+}
+
+pub(super) async fn results_csv(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if !state.is_control(&query.token) {
+        return forbidden();
+    }
+    let Some(results) = state.owner.results().await else {
+        return unavailable();
+    };
+    download("text/csv; charset=utf-8", "results.csv", results.to_csv())
+}
+
+pub(super) async fn audit_jsonl(
+    State(state): State<AppState>,
+    Query(query): Query<TokenQuery>,
+) -> Response {
+    if !state.is_control(&query.token) {
+        return forbidden();
+    }
+    match state.owner.audit().await {
+        Some(Ok(lines)) => {
+            let mut body = lines.join("\n").into_bytes();
+            body.push(b'\n');
+            download("application/jsonl; charset=utf-8", "audit.jsonl", body)
+        }
+        Some(Err(error)) => {
+            tracing::error!(%error, "cannot read the journal for the audit log");
+            (StatusCode::INTERNAL_SERVER_ERROR, "cannot read the journal").into_response()
+        }
+        None => (
+            StatusCode::NOT_FOUND,
+            "this server keeps no journal (no data directory)",
+        )
+            .into_response(),
+    }
+}
+
+/// A QR code (SVG) of the link that joins `team` with its current code, for the control page.
+pub(super) async fn join_qr(
+    State(state): State<AppState>,
+    Path(team): Path<String>,
+    Query(query): Query<TokenQuery>,
+    headers: HeaderMap,
+) -> Response {
+    if !state.is_control(&query.token) {
+        return forbidden();
+    }
+    let code = match state.access.lock() {
+        Ok(access) => access.code(&team).map(str::to_string),
+        Err(_) => None,
+    };
+    let Some(code) = code else {
+        return (StatusCode::NOT_FOUND, "no such team").into_response();
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let url = format!("http://{host}/?team={team}&code={code}");
+    let Ok(qr) = qrcode::QrCode::new(url.as_bytes()) else {
+        return (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the code").into_response();
+    };
+    let svg = qr
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(240, 240)
+        .build();
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-store"),
+        ],
+        svg,
+    )
+        .into_response()
+}

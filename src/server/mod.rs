@@ -1,0 +1,201 @@
+//! The HTTP and WebSocket transport: thin. It parses, checks the role, forwards to the owner task
+//! and sends back what the owner answers and publishes.
+//!
+//! - this module: shared state, the router, pages and assets, security headers;
+//! - [`exports`]: results, audit log and join QR codes for the MC;
+//! - [`socket`]: one task per WebSocket — upgrade checks, `hello`, the send/receive loop, limits;
+//! - [`joining`]: admitting team phones (join codes, device tokens) and the MC's access view;
+//! - [`commands`]: turning a client message into a game or access command and its answer.
+
+mod commands;
+mod exports;
+mod joining;
+mod socket;
+
+pub use joining::access_message;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::ws::Utf8Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use rust_embed::RustEmbed;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::access::Access;
+use crate::game::Contest;
+use crate::owner::{Clock, OwnerHandle};
+
+/// The pages, scripts and styles, embedded in the binary.
+#[derive(RustEmbed)]
+#[folder = "web/"]
+struct WebAssets;
+
+/// Largest message a client may send; every legitimate one is far smaller.
+pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
+/// How long a new socket may take to say `hello`.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Caps that keep one device or a crowd from exhausting the laptop.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// WebSocket connections at once, all roles together (a hall of ~19k audience phones).
+    pub max_connections: usize,
+    /// WebSocket connections at once from one address (loopback is exempt: the MC's own laptop).
+    pub max_connections_per_ip: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 20_000,
+            max_connections_per_ip: 16,
+        }
+    }
+}
+
+/// Messages a socket may send per second on average; a phone answers 10 pings a second and a
+/// mashed buzzer rarely passes 15 presses.
+const RATE_PER_SECOND: f64 = 40.0;
+/// Messages a socket may send in one burst.
+const RATE_BURST: f64 = 80.0;
+/// Messages dropped over the limit before the socket is closed.
+const FLOOD_TOLERANCE: u32 = 200;
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    /// The way to the game.
+    pub owner: OwnerHandle,
+    /// The contest, for looking up team ids.
+    pub contest: Arc<Contest>,
+    /// The secret that makes a socket the MC's.
+    pub control_token: Arc<str>,
+    /// Fires at shutdown.
+    pub cancel: CancellationToken,
+    /// Tracks socket tasks so shutdown can wait for them.
+    pub tracker: TaskTracker,
+    /// The stage runtime: team and MC sockets run there, apart from the audience.
+    pub stage: tokio::runtime::Handle,
+    /// The server clock shared with the owner task.
+    pub clock: Clock,
+    /// Numbers team connections.
+    pub next_device: Arc<AtomicU64>,
+    /// WebSocket connections open now.
+    pub open_connections: Arc<AtomicUsize>,
+    /// Join codes and registered team phones.
+    pub access: Arc<Mutex<Access>>,
+    /// The MC's view of `access`, re-sent to control sockets when it changes; its changes also
+    /// make team sockets check whether their phone was revoked.
+    pub access_view: Arc<watch::Sender<Utf8Bytes>>,
+    /// Connections per client address, for the per-address cap.
+    pub per_ip: Arc<Mutex<HashMap<IpAddr, u32>>>,
+    /// Limits on connections.
+    pub limits: Limits,
+    /// Phones connected now, per team.
+    pub connected: Arc<Vec<AtomicU32>>,
+    /// How many phones of one team may be connected at once.
+    pub phones_per_team: u32,
+}
+
+/// Builds the router: pages, assets, the public state and the WebSocket.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(|| async { page("join.html") }))
+        .route("/control", get(|| async { page("control.html") }))
+        .route("/screen", get(|| async { page("screen.html") }))
+        .route("/assets/{*path}", get(asset))
+        .route("/api/state", get(public_state))
+        .route("/api/results.json", get(exports::results_json))
+        .route("/api/results.csv", get(exports::results_csv))
+        .route("/api/audit.jsonl", get(exports::audit_jsonl))
+        .route("/api/join-qr/{team}", get(exports::join_qr))
+        .route("/ws", get(socket::ws_upgrade))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+/// Headers that stop pages from loading anything but the server's own files.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
+}
+
+fn page(name: &str) -> Response {
+    embedded(name)
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    embedded(&format!("assets/{path}"))
+}
+
+fn embedded(path: &str) -> Response {
+    let Some(file) = WebAssets::get(path) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    let mime = mime_guess::from_path(path).first_or_octet_stream();
+    let is_text = mime.type_() == "text"
+        || matches!(mime.subtype().as_str(), "javascript" | "json")
+        || mime.suffix().is_some_and(|suffix| suffix == "xml");
+    let content_type = if is_text {
+        format!("{mime}; charset=utf-8")
+    } else {
+        mime.to_string()
+    };
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            // Pages change with the binary; always revalidate so a new version is picked up.
+            (header::CACHE_CONTROL, "no-cache".to_string()),
+        ],
+        file.data,
+    )
+        .into_response()
+}
+
+async fn public_state(State(state): State<AppState>) -> Response {
+    let body = state.owner.public.borrow().bytes.clone();
+    (
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.as_str().to_owned(),
+    )
+        .into_response()
+}
+
+impl AppState {
+    /// Whether `token` is the MC's control token.
+    fn is_control(&self, token: &str) -> bool {
+        constant_time_eq(token.as_bytes(), self.control_token.as_bytes())
+    }
+}
+
+/// Compares secrets in time that does not depend on where they differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

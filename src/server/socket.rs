@@ -1,0 +1,508 @@
+//! One task per WebSocket: the upgrade checks (origin, connection caps, buffer sizes), `hello`,
+//! and the loop that sends states and pings and receives messages within the rate limit.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use tokio::time::Instant;
+use tracing::Instrument;
+
+use super::commands::{handle_text, report_link};
+use super::joining::join_team;
+use super::{
+    AppState, FLOOD_TOLERANCE, HELLO_TIMEOUT, MAX_MESSAGE_BYTES, RATE_BURST, RATE_PER_SECOND,
+};
+use crate::game::TeamId;
+use crate::link::{FAST_PING_MS, SLOW_PING_MS, TeamLink};
+use crate::owner::Request;
+use crate::protocol::{ClientEnvelope, ClientMessage, Role, ServerMessage};
+
+pub(super) async fn ws_upgrade(
+    upgrade: WebSocketUpgrade,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
+    if !origin_allowed(&headers) {
+        tracing::warn!(%peer, origin = ?headers.get(header::ORIGIN), "WebSocket from a foreign origin refused");
+        return (StatusCode::FORBIDDEN, "foreign origin").into_response();
+    }
+    let Some(slot) = ConnectionSlot::take(&state, peer.ip()) else {
+        tracing::warn!(%peer, "connection refused: too many connections");
+        return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
+    };
+    let span = tracing::info_span!(
+        "socket",
+        %peer,
+        role = tracing::field::Empty,
+        device = tracing::field::Empty
+    );
+    let tracker = state.tracker.clone();
+    upgrade
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        // Small buffers: a hall of idle audience sockets must fit in memory. Every client message
+        // is far below 1 KiB (a larger one is read in 1 KiB steps); the read buffer is touched in
+        // full, so 4 KiB cost 9.6 KiB of RSS per audience socket and 1 KiB costs 6.6 KiB
+        // (`cargo run --release --bin hall`).
+        .read_buffer_size(1024)
+        .write_buffer_size(0)
+        .max_write_buffer_size(256 * 1024)
+        .on_upgrade(move |socket| {
+            tracker.track_future(
+                async move {
+                    run_socket(socket, state).await;
+                    drop(slot);
+                }
+                .instrument(span),
+            )
+        })
+}
+
+/// A browser's `Origin` must name the host it connected to (cross-site WebSocket hijacking: a page
+/// elsewhere must not drive a socket with the visitor's access). Clients that send no Origin (a
+/// USB bridge, a test) are not browsers and pass.
+fn origin_allowed(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return true;
+    };
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return false;
+    };
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"));
+    origin_host.is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host))
+}
+
+/// One counted connection; released when dropped.
+struct ConnectionSlot {
+    state: AppState,
+    ip: IpAddr,
+}
+
+impl ConnectionSlot {
+    fn take(state: &AppState, ip: IpAddr) -> Option<ConnectionSlot> {
+        let total = state.open_connections.fetch_add(1, Ordering::AcqRel);
+        let release_total = || state.open_connections.fetch_sub(1, Ordering::AcqRel);
+        if total >= state.limits.max_connections {
+            release_total();
+            return None;
+        }
+        let Ok(mut per_ip) = state.per_ip.lock() else {
+            release_total();
+            return None;
+        };
+        let count = per_ip.entry(ip).or_insert(0);
+        if !ip.is_loopback() && *count >= state.limits.max_connections_per_ip {
+            drop(per_ip);
+            release_total();
+            return None;
+        }
+        *count += 1;
+        Some(ConnectionSlot {
+            state: state.clone(),
+            ip,
+        })
+    }
+}
+
+impl Drop for ConnectionSlot {
+    fn drop(&mut self) {
+        self.state.open_connections.fetch_sub(1, Ordering::AcqRel);
+        if let Ok(mut per_ip) = self.state.per_ip.lock()
+            && let Some(count) = per_ip.get_mut(&self.ip)
+        {
+            *count -= 1;
+            if *count == 0 {
+                per_ip.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Who this socket speaks for, once its `hello` was accepted.
+#[derive(Clone, Debug)]
+pub(super) enum Peer {
+    Team(TeamPhone),
+    Control,
+    Screen,
+}
+
+/// A team phone that joined.
+#[derive(Clone, Debug)]
+pub(super) struct TeamPhone {
+    /// Its team.
+    pub(super) team: TeamId,
+    /// Its number for the MC.
+    pub(super) number: u32,
+    /// Its device token, to notice a revocation.
+    pub(super) token: String,
+}
+
+async fn run_socket(mut socket: WebSocket, state: AppState) {
+    let Some(peer) = accept_hello(&mut socket, &state).await else {
+        return;
+    };
+    let stage = match peer {
+        Peer::Team(_) | Peer::Control => Some(state.stage.clone()),
+        Peer::Screen => None,
+    };
+    let session = async move {
+        run_joined(&mut socket, &state, &peer).await;
+        if let Peer::Team(phone) = &peer
+            && let Some(count) = state.connected.get(phone.team.0)
+        {
+            count.fetch_sub(1, Ordering::Relaxed);
+        }
+    };
+    match stage {
+        // A buzz must not wait behind the audience: its socket moves to the stage runtime.
+        Some(stage) => {
+            let _ = stage
+                .spawn(session.instrument(tracing::Span::current()))
+                .await;
+        }
+        None => session.await,
+    }
+}
+
+async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: &Peer) {
+    let mut link = match peer {
+        Peer::Team(phone) => {
+            let device = state.next_device.fetch_add(1, Ordering::Relaxed);
+            tracing::Span::current().record("device", device);
+            state
+                .owner
+                .link(Request::LinkOpened {
+                    device,
+                    team: phone.team,
+                    phone: phone.number,
+                })
+                .await;
+            Some((device, TeamLink::new(state.clock.now())))
+        }
+        Peer::Control | Peer::Screen => None,
+    };
+    serve_socket(socket, state, peer, &mut link).await;
+    if let Some((device, _)) = link {
+        state.owner.link(Request::LinkClosed { device }).await;
+    }
+    tracing::info!("socket closed");
+}
+/// Waits for a valid `hello`; answers `welcome`, or an error and a close.
+async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> {
+    let first = tokio::select! {
+        message = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()) => message,
+        () = state.cancel.cancelled() => return None,
+    };
+    let text = match first {
+        Ok(Some(Ok(Message::Text(text)))) => text,
+        Ok(Some(Ok(Message::Binary(_)))) => {
+            refuse(socket, "binary_not_supported", "send JSON text frames").await;
+            return None;
+        }
+        Ok(Some(Ok(_))) => {
+            refuse(socket, "hello_first", "the first message must be hello").await;
+            return None;
+        }
+        Err(_) => {
+            refuse(socket, "hello_first", "no hello within 10 seconds").await;
+            return None;
+        }
+        Ok(None | Some(Err(_))) => return None,
+    };
+    let (role, team, token, device, code) = match serde_json::from_str::<ClientEnvelope>(&text) {
+        Ok(ClientEnvelope {
+            message:
+                ClientMessage::Hello {
+                    role,
+                    team,
+                    token,
+                    device,
+                    code,
+                },
+            ..
+        }) => (role, team, token, device, code),
+        Ok(_) => {
+            refuse(socket, "hello_first", "the first message must be hello").await;
+            return None;
+        }
+        Err(error) => {
+            refuse(socket, "bad_message", error.to_string()).await;
+            return None;
+        }
+    };
+    let peer = match role {
+        Role::Screen => Peer::Screen,
+        Role::Control => {
+            let presented = token.unwrap_or_default();
+            if !state.is_control(&presented) {
+                tracing::warn!("control hello with a wrong token");
+                refuse(socket, "bad_token", "wrong or missing control token").await;
+                return None;
+            }
+            Peer::Control
+        }
+        Role::Team => match join_team(state, team.as_deref(), code.as_deref(), device.as_deref()) {
+            Ok(phone) => Peer::Team(phone),
+            Err((code, message)) => {
+                tracing::warn!(code, "team hello refused");
+                refuse(socket, code, message).await;
+                return None;
+            }
+        },
+    };
+    tracing::Span::current().record("role", tracing::field::debug(&peer));
+    let welcome = ServerMessage::Welcome {
+        role,
+        team: match &peer {
+            Peer::Team(phone) => Some(state.contest.teams[phone.team.0].id.clone()),
+            _ => None,
+        },
+        device: match &peer {
+            Peer::Team(phone) => Some(phone.token.clone()),
+            _ => None,
+        },
+    };
+    if send_json(socket, &welcome).await.is_err() {
+        if let Peer::Team(phone) = &peer {
+            state.connected[phone.team.0].fetch_sub(1, Ordering::Relaxed);
+        }
+        return None;
+    }
+    tracing::info!("joined");
+    Some(peer)
+}
+
+/// After `hello`: forwards commands, answers them, sends every new state, and keeps a team
+/// phone's clock in sync.
+async fn serve_socket(
+    socket: &mut WebSocket,
+    state: &AppState,
+    peer: &Peer,
+    link: &mut Option<(u64, TeamLink)>,
+) {
+    let is_control = matches!(peer, Peer::Control);
+    let mut public = state.owner.public.clone();
+    let mut control = state.owner.control.clone();
+    let mut access = state.access_view.subscribe();
+    // Send the current state (and to the MC the join codes) right away, then every change.
+    if is_control {
+        control.mark_changed();
+    } else {
+        public.mark_changed();
+    }
+    access.mark_changed();
+    // Team phones get their first ping at once, so a press soon after joining has an estimate.
+    let mut next_ping = Instant::now();
+    let mut rate = RateLimit::new();
+    loop {
+        tokio::select! {
+            changed = public.changed(), if !is_control => {
+                if changed.is_err() {
+                    break;
+                }
+                let bytes = public.borrow_and_update().bytes.clone();
+                if socket.send(Message::Text(bytes)).await.is_err() {
+                    break;
+                }
+            }
+            changed = control.changed(), if is_control => {
+                if changed.is_err() {
+                    break;
+                }
+                let bytes = control.borrow_and_update().clone();
+                if socket.send(Message::Text(bytes)).await.is_err() {
+                    break;
+                }
+            }
+            changed = access.changed(), if !matches!(peer, Peer::Screen) => {
+                if changed.is_err() {
+                    break;
+                }
+                let bytes = access.borrow_and_update().clone();
+                match peer {
+                    Peer::Control => {
+                        if socket.send(Message::Text(bytes)).await.is_err() {
+                            break;
+                        }
+                    }
+                    Peer::Team(phone) => {
+                        let revoked = state.access.lock().map_or(true, |a| a.is_revoked(&phone.token));
+                        if revoked {
+                            tracing::info!("phone revoked by the MC");
+                            close(socket, close_code::POLICY, "device_revoked").await;
+                            break;
+                        }
+                    }
+                    Peer::Screen => {}
+                }
+            }
+            () = tokio::time::sleep_until(next_ping), if link.is_some() => {
+                let Some((device, team_link)) = link.as_mut() else { break };
+                let now = state.clock.now();
+                let t0 = team_link.ping(now);
+                if team_link.check_online(now) {
+                    report_link(state, *device, team_link).await;
+                }
+                let fast = public.borrow().sync_fast;
+                let period = if fast { FAST_PING_MS } else { SLOW_PING_MS };
+                next_ping = Instant::now() + Duration::from_millis(period);
+                if send_json(socket, &ServerMessage::Sync { t0 }).await.is_err() {
+                    break;
+                }
+            }
+            incoming = socket.recv() => {
+                if matches!(incoming, Some(Ok(Message::Text(_) | Message::Binary(_)))) {
+                    match rate.admit(Instant::now()) {
+                        Admit::Yes => {}
+                        Admit::Warn => {
+                            tracing::warn!("message flood: dropping messages");
+                            let warning = ServerMessage::error(
+                                "rate_limited",
+                                "too many messages; slow down or be disconnected",
+                            );
+                            if send_json(socket, &warning).await.is_err() {
+                                break;
+                            }
+                            continue;
+                        }
+                        Admit::Drop => continue,
+                        Admit::Disconnect => {
+                            tracing::warn!("message flood: disconnected");
+                            close(socket, close_code::POLICY, "rate_limited").await;
+                            break;
+                        }
+                    }
+                }
+                let reply = match incoming {
+                    Some(Ok(Message::Text(text))) => handle_text(&text, state, peer, link).await,
+                    Some(Ok(Message::Binary(_))) => Some(ServerMessage::error(
+                        "binary_not_supported",
+                        "send JSON text frames",
+                    )),
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
+                    Some(Ok(Message::Close(_))) | None => break,
+                    Some(Err(error)) => {
+                        if let Some((code, reason)) = close_for(error) {
+                            tracing::warn!(reason, "broken or oversized frame: closing");
+                            close(socket, code, reason).await;
+                        }
+                        break;
+                    }
+                };
+                if let Some(reply) = reply
+                    && send_json(socket, &reply).await.is_err()
+                {
+                    break;
+                }
+            }
+            () = state.cancel.cancelled() => {
+                close(socket, close_code::AWAY, "server shutting down").await;
+                break;
+            }
+        }
+    }
+}
+
+/// The close code that tells a client why its frame was refused: over the size limit (1009),
+/// text that is not UTF-8 (1007), or another protocol violation (1002). `None` when the
+/// connection is simply gone.
+fn close_for(error: axum::Error) -> Option<(u16, &'static str)> {
+    use tokio_tungstenite::tungstenite::Error;
+    match error.into_inner().downcast_ref::<Error>()? {
+        Error::Capacity(_) => Some((close_code::SIZE, "message too big")),
+        Error::Utf8(_) => Some((close_code::INVALID, "text is not UTF-8")),
+        Error::Protocol(_) => Some((close_code::PROTOCOL, "protocol error")),
+        _ => None,
+    }
+}
+
+pub(super) async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code,
+            reason: reason.into(),
+        })))
+        .await;
+}
+
+/// A token bucket per socket: bursts are fine, a sustained flood is warned once, then dropped,
+/// then disconnected.
+struct RateLimit {
+    tokens: f64,
+    last: Instant,
+    warned: bool,
+    dropped: u32,
+}
+
+/// What to do with one incoming message.
+enum Admit {
+    Yes,
+    Warn,
+    Drop,
+    Disconnect,
+}
+
+impl RateLimit {
+    fn new() -> Self {
+        RateLimit {
+            tokens: RATE_BURST,
+            last: Instant::now(),
+            warned: false,
+            dropped: 0,
+        }
+    }
+
+    fn admit(&mut self, now: Instant) -> Admit {
+        let refill = now.duration_since(self.last).as_secs_f64() * RATE_PER_SECOND;
+        self.tokens = (self.tokens + refill).min(RATE_BURST);
+        self.last = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            if self.tokens >= RATE_BURST / 2.0 {
+                // Calm again: a later flood gets a fresh warning.
+                self.warned = false;
+                self.dropped = 0;
+            }
+            return Admit::Yes;
+        }
+        self.dropped += 1;
+        if self.dropped > FLOOD_TOLERANCE {
+            Admit::Disconnect
+        } else if !self.warned {
+            self.warned = true;
+            Admit::Warn
+        } else {
+            Admit::Drop
+        }
+    }
+}
+
+pub(super) async fn send_json(
+    socket: &mut WebSocket,
+    message: &ServerMessage,
+) -> Result<(), axum::Error> {
+    socket.send(Message::Text(message.to_json().into())).await
+}
+
+/// Sends an error and closes the socket with a policy-violation code.
+pub(super) async fn refuse(socket: &mut WebSocket, code: &str, message: impl Into<String>) {
+    let message = message.into();
+    let _ = send_json(socket, &ServerMessage::error(code, message.clone())).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: close_code::POLICY,
+            reason: code.to_string().into(),
+        })))
+        .await;
+}
