@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use crate::results::Results;
 
 /// The `?token=` of an export request.
 #[derive(serde::Deserialize)]
@@ -45,27 +46,31 @@ pub(super) async fn results_json(
     State(state): State<AppState>,
     Query(query): Query<TokenQuery>,
 ) -> Response {
-    if !state.is_control(&query.token) {
-        return forbidden();
+    match results_for(&state, &query).await {
+        Ok(results) => {
+            let body = serde_json::to_vec_pretty(&results).unwrap_or_default();
+            download("application/json; charset=utf-8", "results.json", body)
+        }
+        Err(refusal) => refusal,
     }
-    let Some(results) = state.owner.results().await else {
-        return unavailable();
-    };
-    let body = serde_json::to_vec_pretty(&results).unwrap_or_default();
-    download("application/json; charset=utf-8", "results.json", body)
 }
 
 pub(super) async fn results_csv(
     State(state): State<AppState>,
     Query(query): Query<TokenQuery>,
 ) -> Response {
-    if !state.is_control(&query.token) {
-        return forbidden();
+    match results_for(&state, &query).await {
+        Ok(results) => download("text/csv; charset=utf-8", "results.csv", results.to_csv()),
+        Err(refusal) => refusal,
     }
-    let Some(results) = state.owner.results().await else {
-        return unavailable();
-    };
-    download("text/csv; charset=utf-8", "results.csv", results.to_csv())
+}
+
+/// The results, for the MC only.
+async fn results_for(state: &AppState, query: &TokenQuery) -> Result<Results, Response> {
+    if !state.is_control(&query.token) {
+        return Err(forbidden());
+    }
+    state.owner.results().await.ok_or_else(unavailable)
 }
 
 pub(super) async fn audit_jsonl(

@@ -949,6 +949,23 @@ export function connectionIndicator(el) {
  * `onFrame(null)` when no countdown runs, else `onFrame({ left, total, fraction })` every frame
  * (`left`/`total` in ms, `fraction` = left / total, 0..1).
  */
+/**
+ * The countdown bar used by the team and control pages: `#countdown` (hidden when no countdown
+ * runs) with `#countdown-bar` scaled to the time left and `#countdown-secs` as text.
+ */
+export function createBarCountdown() {
+  const box = document.getElementById('countdown');
+  const bar = document.getElementById('countdown-bar');
+  const secs = document.getElementById('countdown-secs');
+  return createCountdown((c) => {
+    box.hidden = !c;
+    if (!c) return;
+    bar.style.transform = `scaleX(${c.fraction})`;
+    secs.textContent = countdownText(c.left);
+    box.classList.toggle('urgent', c.left < 3000);
+  });
+}
+
 export function createCountdown(onFrame) {
   let deadline = null; // in performance.now() time
   let total = 0;

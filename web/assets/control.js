@@ -1,7 +1,7 @@
 // MC control page: drives the show. Buttons the current phase makes pointless are disabled, so
 // the MC can act fast without reading rejections; rejections still show, translated.
 import {
-  t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, countdownText,
+  t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
   h, teamName, rankTeams, questionLabel, questionKey, codeMessage, toast, replayAnimation,
   formatMs, formatGap, formatClock, agoText, serverNow, races, raceBuzzes, lockoutMs, getLang,
 } from './common.js';
@@ -646,13 +646,7 @@ function raceTable(buzz, list) {
     }))));
 }
 
-const countdown = createCountdown((c) => {
-  $('countdown').hidden = !c;
-  if (!c) return;
-  $('countdown-bar').style.transform = `scaleX(${c.fraction})`;
-  $('countdown-secs').textContent = countdownText(c.left);
-  $('countdown').classList.toggle('urgent', c.left < 3000);
-});
+const countdown = createBarCountdown();
 
 // ---- Score adjustment -----------------------------------------------------------------------
 

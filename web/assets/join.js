@@ -3,7 +3,7 @@
 // device token the server gives it and rejoins with it by itself, within a second of its network
 // coming back.
 import {
-  t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, countdownText,
+  t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
   h, teamName, rankTeams, prizeName, questionLabel, questionKey, codeMessage, toast, clearToasts,
   replayAnimation, formatMs, serverNow, raceBuzzes, lockoutMs, normalizeJoinCode, checkJoinCode,
 } from './common.js';
@@ -530,13 +530,7 @@ function render() {
   $('answer-text').textContent = showAnswer ? q.answer : '';
 }
 
-const countdown = createCountdown((c) => {
-  $('countdown').hidden = !c;
-  if (!c) return;
-  $('countdown-bar').style.transform = `scaleX(${c.fraction})`;
-  $('countdown-secs').textContent = countdownText(c.left);
-  $('countdown').classList.toggle('urgent', c.left < 3000);
-});
+const countdown = createBarCountdown();
 
 // ---- Pressing -------------------------------------------------------------------------------
 
