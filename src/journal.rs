@@ -469,17 +469,23 @@ mod tests {
         at
     }
 
+    /// A data directory whose journal holds `questions` played questions, closed again; and the
+    /// game they gave.
+    fn journal_after(questions: usize) -> (tempfile::TempDir, Game) {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut recovered = Journal::open(dir.path(), &contest(), false, T0).expect("open");
+        let mut game = recovered.game.clone();
+        play(&mut recovered.journal, &mut game, questions, 0);
+        (dir, game)
+    }
+
     fn reopen(dir: &Path) -> Result<Recovered, JournalError> {
         Journal::open(dir, &contest(), false, T0.after(1_000_000))
     }
 
     #[test]
     fn a_reopened_journal_gives_the_same_game() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut recovered = Journal::open(dir.path(), &contest(), false, T0).expect("open");
-        let mut game = recovered.game.clone();
-        play(&mut recovered.journal, &mut game, 5, 0);
-        drop(recovered);
+        let (dir, game) = journal_after(5);
         let again = reopen(dir.path()).expect("reopen");
         assert_eq!(again.game, game);
         assert_eq!(again.replayed, 20);
@@ -489,11 +495,7 @@ mod tests {
 
     #[test]
     fn a_torn_last_line_is_dropped_with_a_warning() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut recovered = Journal::open(dir.path(), &contest(), false, T0).expect("open");
-        let mut game = recovered.game.clone();
-        play(&mut recovered.journal, &mut game, 2, 0);
-        drop(recovered);
+        let (dir, game) = journal_after(2);
         let path = dir.path().join(JOURNAL);
         let mut file = OpenOptions::new().append(true).open(&path).expect("open");
         file.write_all(br#"{"type":"command","seq":9,"at":18000"#)
@@ -518,11 +520,7 @@ mod tests {
 
     #[test]
     fn a_damaged_middle_line_stops_start_up_naming_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut recovered = Journal::open(dir.path(), &contest(), false, T0).expect("open");
-        let mut game = recovered.game.clone();
-        play(&mut recovered.journal, &mut game, 2, 0);
-        drop(recovered);
+        let (dir, _) = journal_after(2);
         let path = dir.path().join(JOURNAL);
         let text = fs::read_to_string(&path).expect("read");
         let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
@@ -565,11 +563,7 @@ mod tests {
 
     #[test]
     fn another_contest_is_refused_and_new_archives_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut recovered = Journal::open(dir.path(), &contest(), false, T0).expect("open");
-        let mut game = recovered.game.clone();
-        play(&mut recovered.journal, &mut game, 1, 0);
-        drop(recovered);
+        let (dir, _) = journal_after(1);
         let mut other = contest();
         other.title = "Another contest".into();
         let error = Journal::open(dir.path(), &other, false, T0).expect_err("other contest");

@@ -224,6 +224,18 @@ struct Target {
     why: String,
 }
 
+impl Target {
+    /// A target whose profile was not run this time.
+    fn skipped(name: String) -> Target {
+        Target {
+            name,
+            value: None,
+            pass: None,
+            why: "profile not run".into(),
+        }
+    }
+}
+
 fn main() {
     let args = Args::parse();
     let started = Instant::now();
@@ -651,12 +663,7 @@ fn evaluate_targets(profiles: &[Profile], grid: &Grid, rules: &BuzzInRules) -> V
     let mut rate_target = |name: &str, from: f64, bound: f64| {
         let label = format!("{name} >={from}ms >={}%", bound * 100.0);
         if !has(name) {
-            targets.push(Target {
-                name: label,
-                value: None,
-                pass: None,
-                why: "profile not run".into(),
-            });
+            targets.push(Target::skipped(label));
             return;
         }
         let (gap, worst) = GAPS_MS
@@ -690,12 +697,7 @@ fn evaluate_targets(profiles: &[Profile], grid: &Grid, rules: &BuzzInRules) -> V
     for name in ["wifi_tail", "wifi_powersave"] {
         let label = format!("{name} beats arrival order at every gap >=2ms");
         if !has(name) {
-            targets.push(Target {
-                name: label,
-                value: None,
-                pass: None,
-                why: "profile not run".into(),
-            });
+            targets.push(Target::skipped(label));
             continue;
         }
         // Margin in percentage points; a gap where both are perfect counts as not worse.
