@@ -194,7 +194,7 @@ pub struct Owner {
     clock: Clock,
     requests: mpsc::Receiver<Request>,
     public: watch::Sender<Arc<PublicSnapshot>>,
-    /// The public view last published, without its clock, to tell whether anything changed.
+    /// The public view last published, with its clock zeroed, to tell whether anything changed.
     last_public: StateView,
     control: watch::Sender<Utf8Bytes>,
 }
@@ -210,11 +210,12 @@ impl Owner {
         let (request_tx, requests) = mpsc::channel(REQUEST_QUEUE);
         let now = clock.now();
         let per_team = links_per_team(&game, &links);
-        let public_view = StateView::of(&game, &per_team, now, Audience::Public);
+        let mut public_view = StateView::of(&game, &per_team, now, Audience::Public);
         let first_public = PublicSnapshot {
             bytes: public_view.to_json().into(),
             sync_fast: sync_fast(&game),
         };
+        public_view.now_ms = 0;
         let (public, public_rx) = watch::channel(Arc::new(first_public));
         let control_json = StateView::of(&game, &per_team, now, Audience::Control).to_json();
         let (control, control_rx) = watch::channel(control_json.into());
@@ -380,12 +381,10 @@ impl Owner {
         let now = self.clock.now();
         let per_team = links_per_team(&self.game, &self.links);
         let mut public = StateView::of(&self.game, &per_team, now, Audience::Public);
-        let unchanged = {
-            let mut previous = self.last_public.clone();
-            previous.now_ms = public.now_ms;
-            previous == public
-        };
-        if !unchanged {
+        // Compared without its clock, which differs every time.
+        let now_ms = std::mem::take(&mut public.now_ms);
+        if public != self.last_public {
+            public.now_ms = now_ms;
             self.public.send_replace(Arc::new(PublicSnapshot {
                 bytes: public.to_json().into(),
                 sync_fast: sync_fast(&self.game),

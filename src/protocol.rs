@@ -179,11 +179,25 @@ impl ServerMessage {
 
     /// A rejection of a game command.
     pub fn rejected(id: Option<u64>, rejection: &game::Rejection) -> Self {
+        Self::refused(id, rejection.code(), &rejection.to_string())
+    }
+
+    /// A command refused for a reason outside the game rules (access, storage).
+    pub fn refused(id: Option<u64>, code: &str, message: &str) -> Self {
         ServerMessage::Rejected {
             id,
-            code: rejection.code().to_string(),
-            message: rejection.to_string(),
+            code: code.to_string(),
+            message: message.to_string(),
         }
+    }
+
+    /// A command that could not be saved to disk, and so did not happen.
+    pub fn storage_failed(id: Option<u64>) -> Self {
+        Self::refused(
+            id,
+            "storage_failed",
+            "the server could not save this to disk; nothing changed",
+        )
     }
 
     /// An error about the message itself.

@@ -729,31 +729,26 @@ fn show_next_skips_a_ready_or_locked_question() {
 // Illegal commands: the exact rejection, and the game unchanged (checked by `refused`)
 // ---------------------------------------------------------------------------------------------
 
+/// The question commands, each refused with `rejection`, and Undo with nothing to undo.
+fn assert_question_commands_refused(game: &mut Game, rejection: Rejection) {
+    for command in [
+        buzz(A),
+        Command::OpenBuzzers { settle_us: 0 },
+        Command::LockBuzzers,
+        judge(Verdict::Correct),
+        judge(Verdict::Wrong),
+        Command::RevealAnswer,
+    ] {
+        assert_eq!(refused(game, command.clone(), T0), rejection, "{command:?}");
+    }
+    assert_eq!(refused(game, Command::Undo, T0), Rejection::NothingToUndo);
+}
+
 /// Before the first question only showing it (and manual adjustments) make sense.
 #[test]
 fn commands_before_the_first_question_are_refused() {
     let mut game = Game::new(contest(default_rules()));
-    assert_eq!(refused(&mut game, buzz(A), T0), Rejection::NoQuestion);
-    assert_eq!(
-        refused(&mut game, Command::OpenBuzzers { settle_us: 0 }, T0),
-        Rejection::NoQuestion
-    );
-    assert_eq!(
-        refused(&mut game, Command::LockBuzzers, T0),
-        Rejection::NoQuestion
-    );
-    assert_eq!(
-        refused(&mut game, judge(Verdict::Correct), T0),
-        Rejection::NoQuestion
-    );
-    assert_eq!(
-        refused(&mut game, Command::RevealAnswer, T0),
-        Rejection::NoQuestion
-    );
-    assert_eq!(
-        refused(&mut game, Command::Undo, T0),
-        Rejection::NothingToUndo
-    );
+    assert_question_commands_refused(&mut game, Rejection::NoQuestion);
 }
 
 /// After the last question nothing about questions can happen any more.
@@ -764,30 +759,10 @@ fn commands_after_the_contest_finished_are_refused() {
         ok(&mut game, Command::ShowNextQuestion, T0);
     }
     assert_eq!(game.stage(), &Stage::Finished);
-    assert_eq!(refused(&mut game, buzz(A), T0), Rejection::ContestFinished);
-    assert_eq!(
-        refused(&mut game, Command::OpenBuzzers { settle_us: 0 }, T0),
-        Rejection::ContestFinished
-    );
-    assert_eq!(
-        refused(&mut game, Command::LockBuzzers, T0),
-        Rejection::ContestFinished
-    );
-    assert_eq!(
-        refused(&mut game, judge(Verdict::Wrong), T0),
-        Rejection::ContestFinished
-    );
-    assert_eq!(
-        refused(&mut game, Command::RevealAnswer, T0),
-        Rejection::ContestFinished
-    );
+    assert_question_commands_refused(&mut game, Rejection::ContestFinished);
     assert_eq!(
         refused(&mut game, Command::ShowNextQuestion, T0),
         Rejection::ContestFinished
-    );
-    assert_eq!(
-        refused(&mut game, Command::Undo, T0),
-        Rejection::NothingToUndo
     );
 }
 

@@ -4,7 +4,7 @@
 use super::AppState;
 use super::joining::access_command;
 use super::socket::Peer;
-use crate::game::{Command, TeamId};
+use crate::game::{Command, Rejection, TeamId};
 use crate::link::TeamLink;
 use crate::owner::{Refusal, Request};
 use crate::protocol::{ClientEnvelope, ClientMessage, ServerMessage};
@@ -105,13 +105,7 @@ pub(super) async fn handle_text(
                 delta,
                 reason,
             },
-            None => {
-                return Some(ServerMessage::Rejected {
-                    id,
-                    code: "unknown_team".into(),
-                    message: "there is no such team".into(),
-                });
-            }
+            None => return Some(ServerMessage::rejected(id, &Rejection::UnknownTeam)),
         },
         ClientMessage::RotateCode { team } => {
             return Some(access_command(state, id, |access| {
@@ -137,11 +131,7 @@ pub(super) async fn handle_text(
     match state.owner.command(command, from).await {
         Ok(()) => Some(ServerMessage::Ack { id }),
         Err(Refusal::Rule(rejection)) => Some(ServerMessage::rejected(id, &rejection)),
-        Err(Refusal::Storage) => Some(ServerMessage::Rejected {
-            id,
-            code: "storage_failed".into(),
-            message: "the server could not save this to disk; nothing changed".into(),
-        }),
+        Err(Refusal::Storage) => Some(ServerMessage::storage_failed(id)),
         Err(Refusal::Closed) => None,
     }
 }

@@ -77,18 +77,10 @@ pub(super) fn access_command(
             publish_access(state);
             ServerMessage::Ack { id }
         }
-        Ok(false) => ServerMessage::Rejected {
-            id,
-            code: "unknown_team".into(),
-            message: "no such team or phone".into(),
-        },
+        Ok(false) => ServerMessage::refused(id, "unknown_team", "no such team or phone"),
         Err(error) => {
             tracing::error!(%error, "cannot save the access registry");
-            ServerMessage::Rejected {
-                id,
-                code: "storage_failed".into(),
-                message: "the server could not save this; nothing changed".into(),
-            }
+            ServerMessage::storage_failed(id)
         }
     }
 }

@@ -31,7 +31,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use crate::access::Access;
+use crate::access::{Access, constant_time_eq};
 use crate::game::Contest;
 use crate::owner::{Clock, OwnerHandle};
 
@@ -190,12 +190,4 @@ impl AppState {
     fn is_control(&self, token: &str) -> bool {
         constant_time_eq(token.as_bytes(), self.control_token.as_bytes())
     }
-}
-
-/// Compares secrets in time that does not depend on where they differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
