@@ -45,6 +45,7 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -177,6 +178,14 @@ impl Server {
         let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
         let shutdown = cancel.clone();
         tracker.spawn(async move {
+            // Small messages (clock pings, buzz acknowledgements) must leave at once: Nagle's
+            // algorithm would hold one behind an unacknowledged state for up to a delayed-ACK
+            // period on one direction only, skewing the clock estimate.
+            let listener = listener.tap_io(|tcp| {
+                if let Err(error) = tcp.set_nodelay(true) {
+                    tracing::warn!(%error, "could not disable Nagle's algorithm on a connection");
+                }
+            });
             let served = axum::serve(listener, app)
                 .with_graceful_shutdown(shutdown.cancelled_owned())
                 .await;

@@ -410,6 +410,7 @@ fn links_per_team(game: &Game, links: &BTreeMap<u64, Link>) -> Vec<Vec<LinkView>
                 offset_ms: link.estimate.map(|e| e.offset_ms),
                 round_trip_ms: link.estimate.map(|e| e.round_trip_ms),
                 uplink_ms: link.estimate.map(|e| e.uplink_high_ms),
+                samples: link.estimate.map(|e| e.samples),
                 last_seen_ms: link.last_seen.map(Time::as_millis),
             });
         }

@@ -290,6 +290,9 @@ pub struct LinkView {
     pub round_trip_ms: Option<f64>,
     /// High percentile of the phone-to-server delay.
     pub uplink_ms: Option<f64>,
+    /// Clock exchanges the estimate rests on (the window holds at most 32); a fresh link's first
+    /// few are the least trustworthy.
+    pub samples: Option<usize>,
     /// Server time of the last answered ping.
     pub last_seen_ms: Option<u64>,
 }

@@ -27,6 +27,10 @@ async fn delaying_proxy(server: SocketAddr, delay: Duration) -> SocketAddr {
             let Ok(upstream) = TcpStream::connect(server).await else {
                 continue;
             };
+            // The delay is the proxy's alone: no Nagle hold-ups on either side of it.
+            if client.set_nodelay(true).is_err() || upstream.set_nodelay(true).is_err() {
+                continue;
+            }
             let (client_read, client_write) = client.into_split();
             let (server_read, server_write) = upstream.into_split();
             tokio::spawn(pump(client_read, server_write, delay));
@@ -69,6 +73,16 @@ fn link_round_trip(state: &Value, team: usize) -> Option<f64> {
     state["teams"][team]["links"][0]["round_trip_ms"].as_f64()
 }
 
+/// How many clock exchanges a team's first link's estimate rests on (0 before the first).
+fn link_samples(state: &Value, team: usize) -> u64 {
+    state["teams"][team]["links"][0]["samples"]
+        .as_u64()
+        .unwrap_or(0)
+}
+
+/// Exchanges to wait for before racing: a second of pings while a question is on stage.
+const SETTLED_SAMPLES: u64 = 10;
+
 #[tokio::test]
 async fn slow_team_that_pressed_first_gets_the_floor() {
     let server = TestServer::start(contest(BuzzInRules::default())).await;
@@ -77,15 +91,18 @@ async fn slow_team_that_pressed_first_gets_the_floor() {
     let mut slow = server.team_via(proxy, "alpha").await;
     let mut fast = server.team("bravo").await;
 
-    // Both phones have answered pings; the control page shows the slow link's round trip.
+    // With a question on stage the phones are pinged ten times a second; wait until the control
+    // page shows both estimates resting on a full second of exchanges, as an MC would before
+    // opening, rather than on the first one or two.
+    control.ok(json!({"type": "show_next_question"})).await;
     let measured = control
         .state_where(|s| {
-            link_round_trip(s, 0).is_some_and(|rtt| rtt >= 110.0) && link_round_trip(s, 1).is_some()
+            link_samples(s, 0) >= SETTLED_SAMPLES && link_samples(s, 1) >= SETTLED_SAMPLES
         })
         .await;
+    assert!(link_round_trip(&measured, 0).expect("slow link") >= 110.0);
     assert!(link_round_trip(&measured, 1).expect("fast link") < 20.0);
 
-    control.ok(json!({"type": "show_next_question"})).await;
     control.ok(json!({"type": "open_buzzers"})).await;
     slow.state_where(|s| phase(s) == "open").await;
     fast.state_where(|s| phase(s) == "open").await;

@@ -12,7 +12,7 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 /// How long any single expected message may take before the test fails (not a synchronisation
 /// sleep: tests wait for messages, this only bounds a hang).
@@ -142,7 +142,10 @@ impl TestServer {
 /// A WebSocket client of the server at `addr` that has not said hello yet.
 pub async fn raw_client(addr: SocketAddr) -> Client {
     let url = format!("ws://{addr}/ws");
-    let (socket, _) = tokio::time::timeout(STEP_TIMEOUT, connect_async(url))
+    // Without Nagle, as browsers do: a clock-sync reply must not wait behind an unacknowledged
+    // frame.
+    let connecting = connect_async_with_config(url, None, true);
+    let (socket, _) = tokio::time::timeout(STEP_TIMEOUT, connecting)
         .await
         .expect("connect in time")
         .expect("websocket connects");

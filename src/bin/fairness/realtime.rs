@@ -30,7 +30,7 @@ use stagebuzz::{Config, Server};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 use crate::model::{Delay, MS, PageClock, PhoneNet, Profile, Timing, Us, uniform_us};
 use crate::sim::{RaceOutcome, contest};
@@ -429,7 +429,7 @@ struct Mc {
 
 impl Mc {
     async fn connect(addr: SocketAddr, token: &str) -> Result<Mc, String> {
-        let (socket, _) = connect_async(format!("ws://{addr}/ws"))
+        let (socket, _) = connect_async_with_config(format!("ws://{addr}/ws"), None, true)
             .await
             .map_err(|e| format!("control socket: {e}"))?;
         let mut mc = Mc { socket, next_id: 0 };
@@ -570,7 +570,7 @@ pub async fn run_cell(cell: RtCell, seed: u64) -> Result<RtResult, String> {
             for team in 0..teams {
                 let phone = next_phone;
                 next_phone += 1;
-                let (socket, _) = connect_async(format!("ws://{addr}/ws"))
+                let (socket, _) = connect_async_with_config(format!("ws://{addr}/ws"), None, true)
                     .await
                     .map_err(|e| format!("team socket: {e}"))?;
                 let (mut sink, mut stream) = socket.split();
