@@ -32,9 +32,25 @@ pub(super) async fn ws_upgrade(
         tracing::warn!(%peer, origin = ?headers.get(header::ORIGIN), "WebSocket from a foreign origin refused");
         return (StatusCode::FORBIDDEN, "foreign origin").into_response();
     }
-    let Some(slot) = ConnectionSlot::take(&state, peer.ip()) else {
-        tracing::warn!(%peer, "connection refused: too many connections");
-        return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
+    let slot = match ConnectionSlot::take(&state, peer.ip()) {
+        Ok(slot) => slot,
+        Err(Crowded::Server) => {
+            tracing::warn!(%peer, limit = state.limits.max_connections,
+                "connection refused: the server is full (--max-connections)");
+            return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
+        }
+        Err(Crowded::Address) => {
+            // Phones behind a router that does NAT (a repeater in router mode) all share one
+            // address; the operator needs to know which flag lets them in.
+            tracing::warn!(%peer, limit = state.limits.max_connections_per_ip,
+                "connection refused: too many connections from this address \
+                 (--max-connections-per-ip; phones behind one NAT router share an address)");
+            return (
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many connections from this address",
+            )
+                .into_response();
+        }
     };
     let span = tracing::info_span!(
         "socket",
@@ -89,26 +105,34 @@ struct ConnectionSlot {
     ip: IpAddr,
 }
 
+/// Which connection limit refused a socket.
+enum Crowded {
+    /// `Limits::max_connections`.
+    Server,
+    /// `Limits::max_connections_per_ip`.
+    Address,
+}
+
 impl ConnectionSlot {
-    fn take(state: &AppState, ip: IpAddr) -> Option<ConnectionSlot> {
+    fn take(state: &AppState, ip: IpAddr) -> Result<ConnectionSlot, Crowded> {
         let total = state.open_connections.fetch_add(1, Ordering::AcqRel);
         let release_total = || state.open_connections.fetch_sub(1, Ordering::AcqRel);
         if total >= state.limits.max_connections {
             release_total();
-            return None;
+            return Err(Crowded::Server);
         }
         let Ok(mut per_ip) = state.per_ip.lock() else {
             release_total();
-            return None;
+            return Err(Crowded::Server);
         };
         let count = per_ip.entry(ip).or_insert(0);
         if !ip.is_loopback() && *count >= state.limits.max_connections_per_ip {
             drop(per_ip);
             release_total();
-            return None;
+            return Err(Crowded::Address);
         }
         *count += 1;
-        Some(ConnectionSlot {
+        Ok(ConnectionSlot {
             state: state.clone(),
             ip,
         })
