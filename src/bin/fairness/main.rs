@@ -4,6 +4,7 @@
 //! ```text
 //! cargo run --release --bin fairness -- [--races N] [--seed S] [--realtime]
 //!                                        [--profiles lan,wifi,...] [--quick]
+//!                                        [--cap-ms MS] [--settle-max-ms MS]
 //! ```
 //!
 //! By default a deterministic virtual-time simulation ([`sim`]) plays every network profile
@@ -81,6 +82,13 @@ struct Args {
     /// Simulation threads [default: the number of cores].
     #[arg(long)]
     threads: Option<usize>,
+    /// The round's `press_allowance_cap_ms` [default: the contest default], to measure the
+    /// trade-off between honest slow buzzes and what a cheater gains.
+    #[arg(long)]
+    cap_ms: Option<u64>,
+    /// The round's `settle_max_ms` [default: the contest default].
+    #[arg(long)]
+    settle_max_ms: Option<u64>,
 }
 
 /// One simulated cell: every race of one profile, variant and gap (all team counts).
@@ -265,7 +273,13 @@ fn main() {
                 .collect()
         }
     };
-    let rules = BuzzInRules::default();
+    let mut rules = BuzzInRules::default();
+    if let Some(cap_ms) = args.cap_ms {
+        rules.press_allowance_cap_ms = cap_ms;
+    }
+    if let Some(settle_max_ms) = args.settle_max_ms {
+        rules.settle_max_ms = settle_max_ms;
+    }
     let show = Timing::show();
 
     // The grid: honest cells, then each cheater variant, for every profile and gap.

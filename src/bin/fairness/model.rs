@@ -52,6 +52,19 @@ pub enum Delay {
         /// Longest tail delay (ms); beyond a few seconds TCP would have given up on the phone.
         cap_ms: f64,
     },
+    /// `body` below its quantile `from_p` (at `from_ms`), an exponential tail with mean excess
+    /// `mean_excess_ms` above it: the lightest tail a distribution can have that still meets given
+    /// high quantiles, to show how much of a result hangs on the tail beyond the measured p99.
+    ExponentialTail {
+        /// The delay below the tail.
+        body: Box<Delay>,
+        /// Share of messages below the tail.
+        from_p: f64,
+        /// `body`'s `from_p` quantile (ms), where the tail starts.
+        from_ms: f64,
+        /// Mean of the excess over `from_ms` in the tail (ms).
+        mean_excess_ms: f64,
+    },
 }
 
 impl Delay {
@@ -76,6 +89,26 @@ impl Delay {
                     tail.sample(rng).min(*cap_ms)
                 } else {
                     body.sample_ms(rng)
+                }
+            }
+            Delay::ExponentialTail {
+                body,
+                from_p,
+                from_ms,
+                mean_excess_ms,
+            } => {
+                if rng.random_bool(1.0 - from_p) {
+                    let tail = rand_distr::Exp::new(1.0 / mean_excess_ms)
+                        .expect("valid exponential parameter");
+                    from_ms + tail.sample(rng)
+                } else {
+                    // The body conditioned below its quantile: about 1.1 draws on average.
+                    loop {
+                        let drawn = body.sample_ms(rng);
+                        if drawn < *from_ms {
+                            break drawn;
+                        }
+                    }
                 }
             }
         }
@@ -140,6 +173,22 @@ fn wifi_delay() -> Delay {
     Delay::log_normal(1.0, 4.0, 1.15)
 }
 
+/// `wifi` with the same median, p90 and p99 but the lightest natural tail above its p90: an
+/// exponential one (p99.9 ~100 ms instead of ~138 ms). Not a target profile: it shows how much of
+/// the `wifi` result depends on the unmeasured tail beyond p99.
+fn wifi_light_tail_delay() -> Delay {
+    // Quantiles of 1 ms + lognormal(median 4 ms, σ 1.15): z(0.90) = 1.2816, z(0.99) = 2.3263.
+    let quantile = |z: f64| 1.0 + 4.0 * (1.15 * z).exp();
+    let (p90, p99) = (quantile(1.2816), quantile(2.3263));
+    Delay::ExponentialTail {
+        body: Box::new(wifi_delay()),
+        from_p: 0.90,
+        from_ms: p90,
+        // An exponential excess passes one decade of probability every mean·ln 10.
+        mean_excess_ms: (p99 - p90) / std::f64::consts::LN_10,
+    }
+}
+
 /// Every profile, in output order.
 pub fn profiles() -> Vec<Profile> {
     let power_save = PowerSave {
@@ -159,6 +208,15 @@ pub fn profiles() -> Vec<Profile> {
             name: "wifi",
             description: "awake Wi-Fi: one-way 1 ms + lognormal(median 4 ms, sigma 1.15)",
             delay: wifi_delay(),
+            power_save: None,
+            slow_ping_in_question: false,
+            skew: None,
+        },
+        Profile {
+            name: "wifi_light_tail",
+            description: "wifi below its p90 (18.5 ms), exponential above it with the same p99 \
+                          (59 ms): the lightest tail the measured quantiles allow",
+            delay: wifi_light_tail_delay(),
             power_save: None,
             slow_ping_in_question: false,
             skew: None,
