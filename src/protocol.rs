@@ -364,7 +364,7 @@ pub struct JudgementView {
     pub verdict: Verdict,
 }
 
-/// One buzz in a race, with the evidence for the verdict.
+/// One buzz in a race: its place and gap for everyone, the timings behind the verdict for the MC.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct BuzzRecordView {
     /// Team id.
@@ -375,6 +375,19 @@ pub struct BuzzRecordView {
     pub rank: usize,
     /// Press time minus the earliest press of the race (ms): the "+12 ms" on screen.
     pub gap_ms: f64,
+    /// `early`, `late` or `before_open` when the claim was moved.
+    pub clamp: Option<Clamp>,
+    /// Within the measurement error of the winner: a close call.
+    pub close: bool,
+    /// The evidence, in the control view only: the pages of a hall need the order and the gaps,
+    /// and every byte of a state goes to each of their thousands of sockets.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub timing: Option<BuzzTimingView>,
+}
+
+/// How one buzz was timed and converted (control view only).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct BuzzTimingView {
     /// Press time used for the verdict (server clock, ms).
     pub press_ms: f64,
     /// When the buzz reached the server (server clock, ms).
@@ -387,10 +400,6 @@ pub struct BuzzRecordView {
     pub round_trip_ms: Option<f64>,
     /// How far before arrival the press could be placed (ms), after the round's cap.
     pub allowance_ms: Option<f64>,
-    /// `early`, `late` or `before_open` when the claim was moved.
-    pub clamp: Option<Clamp>,
-    /// Within the measurement error of the winner: a close call.
-    pub close: bool,
 }
 
 /// A buzz before the buzzers opened.
@@ -513,19 +522,22 @@ impl StateView {
                     order.sort_by_key(|b| (b.press, b.arrived, b.team));
                     let first = order.first().map(|b| b.press);
                     for (rank, b) in order.iter().enumerate() {
-                        buzzes.push(BuzzRecordView {
-                            team: team_id(b.team),
-                            race,
-                            rank: rank + 1,
-                            gap_ms: first.map_or(0.0, |f| ms(b.press.0 - f.0)),
+                        let timing = (audience == Audience::Control).then(|| BuzzTimingView {
                             press_ms: ms(b.press.0),
                             arrived_ms: ms(b.arrived.0),
                             claimed_ms: b.claim.map(|c| c.pressed_us as f64 / 1000.0),
                             offset_ms: b.claim.map(|c| c.offset_us as f64 / 1000.0),
                             round_trip_ms: b.claim.map(|c| ms(c.round_trip_us)),
                             allowance_ms: b.claim.map(|c| ms(c.allowance_us.min(cap_us))),
+                        });
+                        buzzes.push(BuzzRecordView {
+                            team: team_id(b.team),
+                            race,
+                            rank: rank + 1,
+                            gap_ms: first.map_or(0.0, |f| ms(b.press.0 - f.0)),
                             clamp: b.clamp,
                             close: b.close,
+                            timing,
                         });
                     }
                 }

@@ -68,10 +68,32 @@ async fn full_question_with_simultaneous_buzzes() {
         "all four presses are in the evidence: {ranks:?}"
     );
     assert_eq!(ranks[0], (winner_id.clone(), 1));
+    let evidence = &decided["buzz"]["buzzes"][0];
+    for timing in ["press_ms", "arrived_ms"] {
+        assert!(
+            evidence[timing].is_number(),
+            "the MC sees {timing}: {evidence}"
+        );
+    }
     // Every phone and the projector agree on the one floor holder; a late buzz is refused.
+    // They get the order and the gaps, not the MC's evidence: nothing a hall's screens show.
     for client in teams.iter_mut().chain([&mut screen]) {
         let state = client.state_where(|s| phase(s) == "floor").await;
         assert_eq!(state["buzz"]["floor"], winner_id.as_str());
+        let first = &state["buzz"]["buzzes"][0];
+        let mut fields: Vec<&str> = first
+            .as_object()
+            .expect("a buzz record")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        fields.sort_unstable();
+        assert_eq!(
+            fields,
+            ["clamp", "close", "gap_ms", "race", "rank", "team"],
+            "{first}"
+        );
+        assert_eq!(first["team"], winner_id.as_str());
     }
     let late = teams[(winner + 1) % 4]
         .command(json!({"type": "buzz"}), 6)
