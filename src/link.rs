@@ -13,6 +13,10 @@ use crate::game::{PressClaim, Time};
 pub const FAST_PING_MS: u64 = 100;
 /// Ping period between questions: enough to notice a phone that went away.
 pub const SLOW_PING_MS: u64 = 1000;
+/// Pings sent at the fast period right after a phone connects, whatever is on stage: a phone that
+/// (re)joins between questions then has a settled estimate (a second of exchanges, not one or
+/// two) before the next race, like the phones that were there all along.
+pub const WARM_UP_PINGS: u32 = 10;
 /// A phone that has not answered for this long is shown offline.
 pub const OFFLINE_AFTER_MS: u64 = 3000;
 /// How far before its arrival a press may be placed: this many times the phone's slowest recent
@@ -40,6 +44,7 @@ const OUTSTANDING: usize = 16;
 pub struct TeamLink {
     sync: ClockSync,
     outstanding: VecDeque<f64>,
+    pings_sent: u32,
     opened: Time,
     last_reply: Option<Time>,
     online: bool,
@@ -52,6 +57,7 @@ impl TeamLink {
         TeamLink {
             sync: ClockSync::new(),
             outstanding: VecDeque::with_capacity(OUTSTANDING),
+            pings_sent: 0,
             opened: now,
             last_reply: None,
             online: true,
@@ -66,7 +72,18 @@ impl TeamLink {
             self.outstanding.pop_front();
         }
         self.outstanding.push_back(t0);
+        self.pings_sent = self.pings_sent.saturating_add(1);
         t0
+    }
+
+    /// How long to wait before the next ping: fast while a question is on stage and while the
+    /// link warms up, slow otherwise.
+    pub fn ping_period_ms(&self, question_on_stage: bool) -> u64 {
+        if question_on_stage || self.pings_sent < WARM_UP_PINGS {
+            FAST_PING_MS
+        } else {
+            SLOW_PING_MS
+        }
     }
 
     /// Takes the phone's answer to a ping, received at `now`. Answers to pings never sent (or
@@ -194,6 +211,19 @@ mod tests {
         ];
         assert_eq!(settle_window_us(links), 65_000);
         assert_eq!(settle_window_us([(true, None)]), u64::MAX);
+    }
+
+    #[test]
+    fn a_new_link_warms_up_at_the_fast_period_then_idles_until_a_question() {
+        let mut link = TeamLink::new(T0);
+        let mut now = T0;
+        for _ in 0..WARM_UP_PINGS {
+            assert_eq!(link.ping_period_ms(false), FAST_PING_MS);
+            link.ping(now);
+            now = now.after(FAST_PING_MS * 1000);
+        }
+        assert_eq!(link.ping_period_ms(false), SLOW_PING_MS);
+        assert_eq!(link.ping_period_ms(true), FAST_PING_MS);
     }
 
     #[test]

@@ -174,3 +174,46 @@ async fn a_phone_that_claims_an_impossible_press_gains_at_most_the_cap() {
         buzz["arrived_ms"].as_f64().expect("arrival") - buzz["press_ms"].as_f64().expect("press");
     assert!(gain <= cap_ms + 0.001, "gained {gain} ms, cap {cap_ms} ms");
 }
+
+#[tokio::test]
+async fn a_phone_that_joins_between_questions_is_measured_at_once_then_pinged_slowly() {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let (mut phone, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr()))
+        .await
+        .expect("connects");
+    let hello =
+        json!({"type": "hello", "role": "team", "team": "alpha", "code": server.code("alpha")});
+    phone
+        .send(Message::text(hello.to_string()))
+        .await
+        .expect("hello");
+
+    // No question is on stage. Read the server's pings (their t0 is the server's clock when it
+    // sent them) and answer each at once, as the page does.
+    let mut sent_at = Vec::new();
+    while sent_at.len() < 12 {
+        let frame = tokio::time::timeout(common::STEP_TIMEOUT, phone.next())
+            .await
+            .expect("a message in time")
+            .expect("socket open")
+            .expect("a frame");
+        let Message::Text(text) = frame else { continue };
+        let message: Value = serde_json::from_str(&text).expect("JSON");
+        if message["type"] == "sync" {
+            let t0 = message["t0"].as_f64().expect("t0");
+            sent_at.push(t0);
+            let reply = json!({"type": "sync_reply", "t0": t0, "t1": 1.0, "t2": 1.0});
+            phone
+                .send(Message::text(reply.to_string()))
+                .await
+                .expect("reply");
+        }
+    }
+    let gaps: Vec<f64> = sent_at.windows(2).map(|w| w[1] - w[0]).collect();
+    // Ten pings a second until the estimate rests on a second of exchanges, then one a second.
+    assert!(gaps[..9].iter().all(|gap| *gap < 500.0), "{gaps:?}");
+    assert!(gaps[9..].iter().all(|gap| *gap >= 900.0), "{gaps:?}");
+}

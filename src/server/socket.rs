@@ -18,7 +18,7 @@ use super::{
     AppState, FLOOD_TOLERANCE, HELLO_TIMEOUT, MAX_MESSAGE_BYTES, RATE_BURST, RATE_PER_SECOND,
 };
 use crate::game::TeamId;
-use crate::link::{FAST_PING_MS, SLOW_PING_MS, TeamLink};
+use crate::link::TeamLink;
 use crate::owner::Request;
 use crate::protocol::{ClientEnvelope, ClientMessage, Role, ServerMessage};
 
@@ -378,8 +378,7 @@ async fn serve_socket(
                 if team_link.check_online(now) {
                     report_link(state, *device, team_link).await;
                 }
-                let fast = public.borrow().sync_fast;
-                let period = if fast { FAST_PING_MS } else { SLOW_PING_MS };
+                let period = team_link.ping_period_ms(public.borrow().sync_fast);
                 next_ping = Instant::now() + Duration::from_millis(period);
                 if send_json(socket, &ServerMessage::Sync { t0 }).await.is_err() {
                     break;

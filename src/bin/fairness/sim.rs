@@ -3,8 +3,9 @@
 //!
 //! The server side is the real code: one [`TeamLink`] per phone (pings, replies, online checks,
 //! claims) and the real [`Game`], driven the way `server.rs` and `owner.rs` drive them: pings
-//! every `FAST_PING_MS` while a question is on stage (else `SLOW_PING_MS`), the owner's copy of
-//! each link's estimate refreshed by the same reporting rule as `server.rs`, `settle_window_us`
+//! every `TeamLink::ping_period_ms` (fast while a question is on stage and after connecting),
+//! the owner's copy of each link's estimate refreshed by the same reporting rule as `server.rs`,
+//! `settle_window_us`
 //! over those copies for `OpenBuzzers`, `tick` before every `apply` and at `next_deadline()`.
 //! The phones, the network and the people are the model in `model.rs`. Nothing sleeps: events
 //! are processed in time order from a queue, so a session is deterministic given its seed.
@@ -21,7 +22,7 @@ use stagebuzz::game::{
     BuzzInRound, BuzzInRules, Clamp, Command, Contest, Event, Game, Phase, Play, Question,
     QuestionStage, Round, Stage, Team, TeamId, Time, Verdict,
 };
-use stagebuzz::link::{FAST_PING_MS, SLOW_PING_MS, TeamLink, settle_window_us};
+use stagebuzz::link::{TeamLink, settle_window_us};
 
 use crate::model::{
     CHEAT_CLAIM_MS, CHEAT_FORGE_MS, CHEAT_HOLD_MS, Cheat, MS, PageClock, PhoneNet, Profile, Timing,
@@ -353,13 +354,13 @@ impl Engine<'_> {
     /// The ping timer branch of `serve_socket`.
     fn ping(&mut self, phone: usize) {
         let now = self.time();
+        let question_on_stage = self.sync_fast() && !self.spec.profile.slow_ping_in_question;
         let link = self.links[phone].as_mut().expect("connected");
         let t0 = link.ping(now);
+        let period = link.ping_period_ms(question_on_stage);
         if link.check_online(now) {
             self.report(phone);
         }
-        let fast = self.sync_fast() && !self.spec.profile.slow_ping_in_question;
-        let period = if fast { FAST_PING_MS } else { SLOW_PING_MS };
         self.push(self.now + period * MS, Ev::Ping(phone));
         let delivered = self.nets[phone].down(&self.spec.profile.delay, &mut self.rng, self.now);
         self.push(delivered, Ev::PhoneGetsSync { phone, t0 });
