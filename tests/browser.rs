@@ -261,6 +261,32 @@ async fn team_taps_buzzer_and_projector_shows_the_floor() {
         .expect("script");
     assert_eq!(picker_shown, json!(false), "no team picker after a reload");
 
+    // Someone in the audience follows on a phone: the projector page becomes a readable column.
+    phone
+        .goto(&format!("{base}/screen"))
+        .await
+        .expect("open the screen on a phone");
+    wait_for_text(&phone, "#floor-team", "Đội bravo").await;
+    let layout: Value = phone
+        .execute(
+            "const px = (el) => parseFloat(getComputedStyle(el).fontSize);
+             const floor = document.querySelector('#floor-box').getBoundingClientRect();
+             const board = document.querySelector('.board').getBoundingClientRect();
+             return {
+               question_px: px(document.querySelector('#question-text')),
+               scoreboard_px: px(document.querySelector('#scoreboard')),
+               board_below_floor: board.top >= floor.bottom,
+               fits_width: document.documentElement.scrollWidth <= window.innerWidth,
+             };",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(layout["question_px"].as_f64() >= Some(16.0), "{layout}");
+    assert!(layout["scoreboard_px"].as_f64() >= Some(14.0), "{layout}");
+    assert_eq!(layout["board_below_floor"], true, "{layout}");
+    assert_eq!(layout["fits_width"], true, "{layout}");
+
     phone.close().await.expect("close phone");
     screen.close().await.expect("close screen");
 }
