@@ -7,12 +7,14 @@
 //! - `segments/`: older parts of the journal, moved aside when it was compacted into a fresh
 //!   snapshot. With `journal.jsonl` they make the audit log of the contest.
 //! - `archive/`: whole earlier contests, moved aside by `--new`.
+//! - `lock`: held (an OS file lock) by the one server using the directory; the OS lets go of it
+//!   when that process ends, however it ends.
 //!
 //! On start the snapshot is loaded and the commands replayed at their recorded times, which gives
 //! exactly the game that was running (the core is deterministic). A last line cut short by a crash
 //! is dropped with a warning; any other damage stops start-up with the line number.
 
-use std::fs::{self, File, OpenOptions};
+use std::fs::{self, File, OpenOptions, TryLockError};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
@@ -24,6 +26,7 @@ const JOURNAL: &str = "journal.jsonl";
 const JOURNAL_TMP: &str = "journal.jsonl.tmp";
 const SEGMENTS: &str = "segments";
 const ARCHIVE: &str = "archive";
+const LOCK: &str = "lock";
 /// Commands after which the journal is compacted into a new snapshot: replay stays short while a
 /// segment stays a convenient size for the audit log.
 pub const COMPACT_AFTER: u64 = 5_000;
@@ -87,6 +90,15 @@ pub enum JournalError {
         /// What is wrong with it.
         problem: String,
     },
+    /// Another server already uses the directory.
+    #[error(
+        "another stagebuzz is already running on {dir}; stop it first (or give this one another \
+         --data-dir). Nothing was changed"
+    )]
+    InUse {
+        /// The data directory.
+        dir: PathBuf,
+    },
     /// The journal is of a different contest than the one asked for.
     #[error(
         "{path} holds the contest \"{found}\", not the one being started. Start with --new to \
@@ -98,6 +110,24 @@ pub enum JournalError {
         /// Title of the contest in the journal.
         found: String,
     },
+}
+
+/// Takes the data directory's lock, or says that another server holds it.
+fn lock_dir(dir: &Path) -> Result<File, JournalError> {
+    let path = dir.join(LOCK);
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(io_error(&path))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(JournalError::InUse {
+            dir: dir.to_path_buf(),
+        }),
+        Err(TryLockError::Error(source)) => Err(JournalError::Io { path, source }),
+    }
 }
 
 fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
@@ -112,6 +142,8 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> JournalError + '_ {
 pub struct Journal {
     dir: PathBuf,
     file: File,
+    /// Holds the directory's lock for as long as the journal is open.
+    _lock: File,
     /// Sequence number of the last command written.
     last_seq: u64,
     /// Sequence number the current file's snapshot covers.
@@ -141,6 +173,9 @@ impl Journal {
         now: Time,
     ) -> Result<Recovered, JournalError> {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
+        // Before anything else: a second server on the same directory (another terminal,
+        // `--new` by mistake) must not archive or append to the journal of a running show.
+        let lock = lock_dir(dir)?;
         let path = dir.join(JOURNAL);
         let tmp = dir.join(JOURNAL_TMP);
         let mut warnings = Vec::new();
@@ -162,6 +197,7 @@ impl Journal {
             let journal = Journal {
                 dir: dir.to_path_buf(),
                 file,
+                _lock: lock,
                 last_seq: 0,
                 snapshot_seq: 0,
             };
@@ -184,6 +220,7 @@ impl Journal {
             journal: Journal {
                 dir: dir.to_path_buf(),
                 file,
+                _lock: lock,
                 last_seq,
                 snapshot_seq,
             },
@@ -481,6 +518,31 @@ mod tests {
 
     fn reopen(dir: &Path) -> Result<Recovered, JournalError> {
         Journal::open(dir, &contest(), false, T0.after(1_000_000))
+    }
+
+    #[test]
+    fn a_second_server_on_the_same_directory_is_refused_and_changes_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut running = Journal::open(dir.path(), &contest(), false, T0).expect("open");
+        let mut game = running.game.clone();
+        play(&mut running.journal, &mut game, 2, 0);
+        let journal_before = fs::read(dir.path().join(JOURNAL)).expect("read");
+
+        // Resuming, or starting afresh with --new, while the show runs.
+        for fresh in [false, true] {
+            let error = Journal::open(dir.path(), &contest(), fresh, T0.after(5))
+                .expect_err("the directory is in use");
+            assert!(matches!(error, JournalError::InUse { .. }), "{error}");
+        }
+        assert_eq!(
+            fs::read(dir.path().join(JOURNAL)).expect("read"),
+            journal_before
+        );
+        assert!(!dir.path().join(ARCHIVE).exists(), "nothing archived");
+
+        // Once the running server is gone, the next one resumes its contest.
+        drop(running);
+        assert_eq!(reopen(dir.path()).expect("reopen").game, game);
     }
 
     #[test]

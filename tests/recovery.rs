@@ -215,3 +215,43 @@ async fn an_answer_countdown_resumes_and_expires_as_if_never_interrupted() {
     let reopened = control.state_where(|s| phase(s) == "open").await;
     assert_eq!(reopened["buzz"]["tried"], json!(["bravo"]));
 }
+
+#[tokio::test]
+async fn a_second_server_on_the_same_data_directory_is_refused_and_the_show_goes_on() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = contest_file(dir.path(), BuzzInRules::default());
+    let data = dir.path().join("data");
+    let server = Binary::start(&data, &file);
+    let (mut control, _) = server.control().await;
+    let mut alpha = server.team(TEAMS[0]).await;
+    to_floor(&mut control, &mut alpha).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+
+    // Someone starts another one on the same directory from a second terminal, even with --new.
+    // (On the same port, so that without the lock it would stop at the port, not run on: the
+    // damage it did to the directory before that is what the restart below would show.)
+    let port = server.addr.port().to_string();
+    let second = Command::new(env!("CARGO_BIN_EXE_stagebuzz"))
+        .args(["--bind", "127.0.0.1", "--port", &port, "--new"])
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--contest")
+        .arg(&file)
+        .env("RUST_LOG", "stagebuzz=warn")
+        .output()
+        .expect("the second binary runs");
+    assert!(!second.status.success(), "the second server must not start");
+    let said = String::from_utf8_lossy(&second.stderr);
+    assert!(said.contains("already running"), "{said}");
+
+    // The first one plays on; killed and restarted, it still has the contest.
+    let (_, state) = server.control().await;
+    assert_eq!(scores(&state), vec![10, 0, 0, 0]);
+    server.kill();
+    let server = Binary::start(&data, &file);
+    let (_control, state) = server.control().await;
+    assert_eq!(scores(&state), vec![10, 0, 0, 0]);
+    assert_eq!(state["buzz"]["closed_reason"], "correct");
+}
