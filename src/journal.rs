@@ -112,8 +112,9 @@ pub enum JournalError {
     },
 }
 
-/// Takes the data directory's lock, or says that another server holds it.
-fn lock_dir(dir: &Path) -> Result<File, JournalError> {
+/// Takes the data directory's lock, or says that another server holds it. A file system that
+/// cannot lock at all (some network shares) gets a warning, not a refusal: the show matters more.
+fn lock_dir(dir: &Path, warnings: &mut Vec<String>) -> Result<File, JournalError> {
     let path = dir.join(LOCK);
     let file = OpenOptions::new()
         .create(true)
@@ -126,7 +127,13 @@ fn lock_dir(dir: &Path) -> Result<File, JournalError> {
         Err(TryLockError::WouldBlock) => Err(JournalError::InUse {
             dir: dir.to_path_buf(),
         }),
-        Err(TryLockError::Error(source)) => Err(JournalError::Io { path, source }),
+        Err(TryLockError::Error(error)) => {
+            warnings.push(format!(
+                "cannot lock {}: {error}; make sure no other stagebuzz uses this data directory",
+                path.display()
+            ));
+            Ok(file)
+        }
     }
 }
 
@@ -175,10 +182,10 @@ impl Journal {
         fs::create_dir_all(dir).map_err(io_error(dir))?;
         // Before anything else: a second server on the same directory (another terminal,
         // `--new` by mistake) must not archive or append to the journal of a running show.
-        let lock = lock_dir(dir)?;
+        let mut warnings = Vec::new();
+        let lock = lock_dir(dir, &mut warnings)?;
         let path = dir.join(JOURNAL);
         let tmp = dir.join(JOURNAL_TMP);
-        let mut warnings = Vec::new();
         if !path.exists() && tmp.exists() {
             // A compaction was cut between its two renames: the new snapshot is complete.
             fs::rename(&tmp, &path).map_err(io_error(&tmp))?;
