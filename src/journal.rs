@@ -66,6 +66,17 @@ pub enum Record {
     },
 }
 
+impl Record {
+    /// When the record was written (server clock).
+    pub fn at(&self) -> Time {
+        match self {
+            Record::Snapshot { at, .. } | Record::Command { at, .. } | Record::Timer { at, .. } => {
+                *at
+            }
+        }
+    }
+}
+
 /// Why the data directory cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum JournalError {
@@ -166,6 +177,9 @@ pub struct Recovered {
     pub game: Game,
     /// Commands replayed.
     pub replayed: u64,
+    /// Time of the latest record (the start time for a new journal): the game's clock must not
+    /// run behind it.
+    pub last_at: Time,
     /// Things worth telling the operator (a torn last line dropped, an archive made).
     pub warnings: Vec<String>,
 }
@@ -212,10 +226,17 @@ impl Journal {
                 journal,
                 game,
                 replayed: 0,
+                last_at: now,
                 warnings,
             });
         }
-        let (game, snapshot_seq, last_seq, replayed) = replay(&path, &mut warnings)?;
+        let Replayed {
+            game,
+            snapshot_seq,
+            last_seq,
+            replayed,
+            last_at,
+        } = replay(&path, &mut warnings)?;
         if game.contest() != contest {
             return Err(JournalError::OtherContest {
                 path,
@@ -233,6 +254,7 @@ impl Journal {
             },
             game,
             replayed,
+            last_at,
             warnings,
         })
     }
@@ -318,8 +340,21 @@ impl Journal {
     }
 }
 
-/// Reads and replays the journal at `path`: (game, snapshot seq, last seq, commands replayed).
-fn replay(path: &Path, warnings: &mut Vec<String>) -> Result<(Game, u64, u64, u64), JournalError> {
+/// What replaying a journal file gives.
+struct Replayed {
+    game: Game,
+    /// The command the file's snapshot covers.
+    snapshot_seq: u64,
+    /// The last command in the file.
+    last_seq: u64,
+    /// Commands replayed.
+    replayed: u64,
+    /// Time of the latest record.
+    last_at: Time,
+}
+
+/// Reads and replays the journal at `path`.
+fn replay(path: &Path, warnings: &mut Vec<String>) -> Result<Replayed, JournalError> {
     let bytes = fs::read(path).map_err(io_error(path))?;
     let corrupt = |line: usize, problem: String| JournalError::Corrupt {
         path: path.to_path_buf(),
@@ -328,6 +363,7 @@ fn replay(path: &Path, warnings: &mut Vec<String>) -> Result<(Game, u64, u64, u6
     };
     let mut game: Option<Game> = None;
     let (mut snapshot_seq, mut last_seq, mut replayed) = (0, 0, 0);
+    let mut last_at = Time(0);
     let mut valid_len = 0;
     let mut rest: &[u8] = &bytes;
     let mut number = 0;
@@ -352,6 +388,7 @@ fn replay(path: &Path, warnings: &mut Vec<String>) -> Result<(Game, u64, u64, u6
             }
             Err(problem) => return Err(corrupt(number, problem)),
         };
+        last_at = last_at.max(record.at());
         match (record, game.as_mut()) {
             (
                 Record::Snapshot {
@@ -410,7 +447,13 @@ fn replay(path: &Path, warnings: &mut Vec<String>) -> Result<(Game, u64, u64, u6
         file.set_len(valid_len as u64).map_err(io_error(path))?;
         file.sync_all().map_err(io_error(path))?;
     }
-    Ok((game, snapshot_seq, last_seq, replayed))
+    Ok(Replayed {
+        game,
+        snapshot_seq,
+        last_seq,
+        replayed,
+        last_at,
+    })
 }
 
 fn open_append(path: &Path) -> Result<File, JournalError> {

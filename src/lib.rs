@@ -119,13 +119,24 @@ impl Server {
             addr: wanted,
             source,
         };
-        let clock = Clock::start();
+        let mut clock = Clock::start();
         let (game, journal) = match &config.data_dir {
             None => (Game::new(config.contest.clone()), None),
             Some(dir) => {
                 let recovered = Journal::open(dir, &config.contest, config.fresh, clock.now())?;
                 for warning in &recovered.warnings {
                     tracing::warn!("{warning}");
+                }
+                let behind_ms = recovered.last_at.0.saturating_sub(clock.now().0) / 1000;
+                if behind_ms > 0 {
+                    // The wall clock was set back since the journal was written (a laptop with
+                    // no network to set its time): deadlines would stretch by that much.
+                    tracing::warn!(
+                        behind_ms,
+                        "this computer's clock is behind the contest journal; the contest's \
+                         clock carries on from the journal instead"
+                    );
+                    clock = clock.at_least(recovered.last_at);
                 }
                 tracing::info!(
                     dir = %dir.display(),

@@ -108,6 +108,16 @@ impl Clock {
         }
     }
 
+    /// This clock, moved forward if needed so that it reads at least `floor` now: game time never
+    /// runs backwards, even when the laptop's wall clock was set back between two runs.
+    pub fn at_least(self, floor: Time) -> Clock {
+        let behind_us = floor.0.saturating_sub(self.now().0);
+        Clock {
+            start: self.start,
+            start_ms: self.start_ms + behind_us.div_ceil(1000),
+        }
+    }
+
     /// The current time.
     pub fn now(&self) -> Time {
         Time(self.start_ms * 1000 + self.start.elapsed().as_micros() as u64)

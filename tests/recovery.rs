@@ -255,3 +255,41 @@ async fn a_second_server_on_the_same_data_directory_is_refused_and_the_show_goes
     assert_eq!(scores(&state), vec![10, 0, 0, 0]);
     assert_eq!(state["buzz"]["closed_reason"], "correct");
 }
+
+#[tokio::test]
+async fn a_clock_set_back_between_runs_does_not_stretch_the_deadlines() {
+    use stagebuzz::game::{Command, Time};
+    use stagebuzz::journal::Journal;
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let show = contest(BuzzInRules::default());
+    // The last run's clock read an hour later than this computer's clock does now (set back
+    // since, as a laptop without internet may be): the buzzers were open then.
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970");
+    let then = Time(since_epoch.as_micros() as u64 + 3_600_000_000);
+    {
+        let mut last_run = Journal::open(dir.path(), &show, false, then).expect("journal");
+        for command in [
+            Command::ShowNextQuestion,
+            Command::OpenBuzzers { settle_us: 0 },
+        ] {
+            let events = last_run.game.apply(&command, then).expect("legal");
+            last_run
+                .journal
+                .append(then, "control", &command, &events)
+                .expect("append");
+        }
+    }
+
+    let server = common::TestServer::start_in(show, Some(dir.path().to_path_buf())).await;
+    let control = server.control().await;
+    let state: Value =
+        serde_json::from_str(control.transcript.last().expect("state on joining")).expect("JSON");
+    assert_eq!(phase(&state), "open", "{state}");
+    let left_ms = state["buzz"]["deadline_ms"].as_i64().expect("deadline")
+        - state["now_ms"].as_i64().expect("now");
+    // The window goes on with at most its own length, not an hour and ten seconds.
+    assert!((1..=10_000).contains(&left_ms), "{left_ms} ms left");
+}
