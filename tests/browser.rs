@@ -1,5 +1,6 @@
-//! Real-browser end-to-end test: a team phone taps the buzzer in headless Chromium and the
-//! projector page, in another Chromium, shows that team on the floor.
+//! Real-browser end-to-end tests in headless Chromium: a team phone taps the buzzer and the
+//! projector page shows that team on the floor; names and questions are text, never markup; a
+//! buzz pressed while the phone's Wi-Fi is gone is sent when it is back.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so loudly and
 //! skips — unless `CI` is set, then it fails.
@@ -159,6 +160,83 @@ async fn wait_for_text(client: &Client, selector: &str, want: &str) {
     }
 }
 
+/// A TCP relay on 127.0.0.1 in front of the server that can be cut, like a phone's Wi-Fi going
+/// away: while cut it drops the connections it carries and every new one.
+struct Relay {
+    addr: std::net::SocketAddr,
+    up: tokio::sync::watch::Sender<bool>,
+}
+
+impl Relay {
+    async fn start(server: std::net::SocketAddr) -> Relay {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind relay");
+        let addr = listener.local_addr().expect("relay address");
+        let (up, is_up) = tokio::sync::watch::channel(true);
+        tokio::spawn(async move {
+            while let Ok((mut phone_side, _)) = listener.accept().await {
+                let mut is_up = is_up.clone();
+                if !*is_up.borrow() {
+                    continue; // dropped at once: the network is gone
+                }
+                let Ok(mut server_side) = tokio::net::TcpStream::connect(server).await else {
+                    continue;
+                };
+                tokio::spawn(async move {
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut phone_side, &mut server_side) => {}
+                        _ = is_up.wait_for(|up| !*up) => {}
+                    }
+                });
+            }
+        });
+        Relay { addr, up }
+    }
+
+    fn cut(&self) {
+        self.up.send_replace(false);
+    }
+
+    fn restore(&self) {
+        self.up.send_replace(true);
+    }
+}
+
+/// Opens the join page at `base` on `phone`, picks `team` and types its `code`.
+async fn join_team(phone: &Client, base: &str, team: &str, code: &str) {
+    phone
+        .goto(&format!("{base}/"))
+        .await
+        .expect("open join page");
+    phone
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .for_element(Locator::Css(&format!(r#"#team-list [data-team="{team}"]"#)))
+        .await
+        .expect("the team list shows the team")
+        .click()
+        .await
+        .expect("pick team");
+    let code_field = phone
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .for_element(Locator::Css("#join-code"))
+        .await
+        .expect("code field");
+    code_field
+        .send_keys(&code.to_lowercase())
+        .await
+        .expect("type code");
+    phone
+        .find(Locator::Css("#join-submit"))
+        .await
+        .expect("join button")
+        .click()
+        .await
+        .expect("join");
+}
+
 /// Waits until `selector` has attribute `name` equal to `want`.
 async fn wait_for_attribute(client: &Client, selector: &str, name: &str, want: &str) {
     let script = r#"
@@ -204,36 +282,7 @@ async fn team_taps_buzzer_and_projector_shows_the_floor() {
 
     // The phone picks its team, types the team's code, and waits until its page knows the
     // buzzers are open.
-    phone
-        .goto(&format!("{base}/"))
-        .await
-        .expect("open join page");
-    phone
-        .wait()
-        .at_most(BROWSER_WAIT)
-        .for_element(Locator::Css(r#"#team-list [data-team="bravo"]"#))
-        .await
-        .expect("team list shows bravo")
-        .click()
-        .await
-        .expect("pick team");
-    let code_field = phone
-        .wait()
-        .at_most(BROWSER_WAIT)
-        .for_element(Locator::Css("#join-code"))
-        .await
-        .expect("code field");
-    code_field
-        .send_keys(&server.code("bravo").to_lowercase())
-        .await
-        .expect("type code");
-    phone
-        .find(Locator::Css("#join-submit"))
-        .await
-        .expect("join button")
-        .click()
-        .await
-        .expect("join");
+    join_team(&phone, &base, "bravo", &server.code("bravo")).await;
     wait_for_attribute(&phone, "#buzz-state", "data-state", "open").await;
 
     phone
@@ -361,4 +410,107 @@ async fn names_and_questions_are_text_never_markup() {
         );
     }
     browser.close().await.expect("close");
+}
+
+/// The state as a control page opened now sees it (the state of the last acknowledged command).
+async fn current_state(server: &TestServer) -> Value {
+    let control = server.control().await;
+    let joined = control.transcript.last().expect("a state on joining");
+    serde_json::from_str(joined).expect("JSON")
+}
+
+/// A buzz pressed while the phone has no connection is sent, with its press time, once the phone
+/// is back, and the phone says what became of it: the floor when nobody else buzzed meanwhile,
+/// "too late" when another team did.
+#[tokio::test]
+async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let relay = Relay::start(server.addr()).await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let phone = driver.browser(profile.path(), "390,844").await;
+    let mut control = server.control().await;
+    let mut alpha = server.team("alpha").await;
+
+    join_team(
+        &phone,
+        &format!("http://{}", relay.addr),
+        "bravo",
+        &server.code("bravo"),
+    )
+    .await;
+    wait_for_attribute(&phone, "#conn", "data-status", "connected").await;
+
+    // Question 1: the Wi-Fi goes while the buzzers are open, and the team presses.
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    wait_for_attribute(&phone, "#buzz-state", "data-state", "open").await;
+    relay.cut();
+    wait_for_attribute(&phone, "#conn", "data-status", "disconnected").await;
+    phone
+        .find(Locator::Css("#buzz"))
+        .await
+        .expect("buzz button")
+        .click()
+        .await
+        .expect("tap buzzer");
+    wait_for_attribute(&phone, "#held-buzz", "data-held", "waiting").await;
+    let state = current_state(&server).await;
+    assert_eq!(phase(&state), "open");
+    assert_eq!(state["buzz"]["buzzes"], json!([]), "nothing arrived yet");
+
+    // Back: the held press goes out and, nobody else having buzzed, wins the floor.
+    relay.restore();
+    wait_for_attribute(&phone, "#held-buzz", "data-held", "accepted").await;
+    wait_for_attribute(&phone, "#buzz-state", "data-state", "first").await;
+    let state = control.state_where(|s| phase(s) == "floor").await;
+    assert_eq!(state["buzz"]["floor"], "bravo");
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+
+    // Question 2: offline again; this time another team buzzes before the phone is back.
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    wait_for_attribute(&phone, "#buzz-state", "data-state", "open").await;
+    relay.cut();
+    wait_for_attribute(&phone, "#conn", "data-status", "disconnected").await;
+    phone
+        .find(Locator::Css("#buzz"))
+        .await
+        .expect("buzz button")
+        .click()
+        .await
+        .expect("tap buzzer");
+    wait_for_attribute(&phone, "#held-buzz", "data-held", "waiting").await;
+    alpha.state_where(|s| phase(s) == "open").await;
+    alpha.ok(json!({"type": "buzz"})).await;
+    control.state_where(|s| phase(s) == "floor").await;
+    relay.restore();
+    wait_for_attribute(&phone, "#held-buzz", "data-held", "refused").await;
+    let said: Value = phone
+        .execute(
+            "return document.querySelector('#held-buzz').textContent;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        said.as_str().is_some_and(|text| text.contains("Đội alpha")),
+        "the phone names who was faster: {said}"
+    );
+    let state = current_state(&server).await;
+    assert_eq!(
+        state["buzz"]["floor"], "alpha",
+        "a late press takes nothing away"
+    );
+    assert_eq!(
+        state["buzz"]["buzzes"].as_array().map(Vec::len),
+        Some(1),
+        "only alpha's buzz entered the race: {state}"
+    );
+
+    phone.close().await.expect("close phone");
 }
