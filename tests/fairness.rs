@@ -217,3 +217,28 @@ async fn a_phone_that_joins_between_questions_is_measured_at_once_then_pinged_sl
     assert!(gaps[..9].iter().all(|gap| *gap < 500.0), "{gaps:?}");
     assert!(gaps[9..].iter().all(|gap| *gap >= 900.0), "{gaps:?}");
 }
+
+#[tokio::test]
+async fn a_phone_that_stops_answering_pings_shows_offline_to_the_mc() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let mut control = server.control().await;
+    // A phone whose page froze: its socket stays open, but it never answers a ping.
+    let (mut frozen, _) = tokio_tungstenite::connect_async(format!("ws://{}/ws", server.addr()))
+        .await
+        .expect("connects");
+    let hello =
+        json!({"type": "hello", "role": "team", "team": "delta", "code": server.code("delta")});
+    frozen
+        .send(Message::text(hello.to_string()))
+        .await
+        .expect("hello");
+
+    let seen = control
+        .state_where(|s| s["teams"][3]["devices"] == 1 && s["teams"][3]["online"] == 0)
+        .await;
+    assert_eq!(seen["teams"][3]["links"][0]["online"], false, "{seen}");
+    drop(frozen);
+}
