@@ -294,9 +294,13 @@ function devicesCell(team) {
     rtts.length ? h('span', { className: 'rtt', text: ` · ${t('control.rtt', { ms: Math.round(Math.max(...rtts)) })}` }) : null);
 }
 
+/** Clock exchanges after which a link's estimate counts as settled (a second of fast pings). */
+const SETTLED_SAMPLES = 10;
+
 /**
  * The line under a team's row: each phone's link. "Máy 1 · lệch −41,2 ms · khứ hồi 6,2 ms ·
- * lên p95 9,8 ms · 2 s trước", or a red "MẤT KẾT NỐI" when it stopped answering pings.
+ * lên chậm nhất 9,8 ms · 2 s trước", with "đang đo…" while the estimate is fresh, or a red
+ * "MẤT KẾT NỐI" when it stopped answering pings.
  */
 function linkRow(team) {
   const links = team.links || [];
@@ -305,6 +309,8 @@ function linkRow(team) {
     h('td'),
     h('td', { colspan: '5' }, links.map((link, i) => {
       const measured = typeof link.round_trip_ms === 'number';
+      // A fresh link's first exchanges (a phone that just joined) are the least trustworthy.
+      const settling = measured && typeof link.samples === 'number' && link.samples < SETTLED_SAMPLES;
       return h('div', { className: `link ${link.online ? 'on' : 'off'}`, dataset: { device: link.device } },
         h('span', { className: 'link-name', title: t('link.device_title', { id: link.device }), text: t('link.device', { n: link.phone ?? i + 1 }) }),
         link.online ? null : h('span', { className: 'link-offline', text: t('link.offline') }),
@@ -312,6 +318,7 @@ function linkRow(team) {
           h('span', { title: t('link.offset_title'), text: t('link.offset', { ms: formatMs(link.offset_ms) }) }),
           h('span', { title: t('link.rtt_title'), text: t('link.rtt', { ms: formatMs(link.round_trip_ms) }) }),
           h('span', { title: t('link.uplink_title'), text: t('link.uplink', { ms: formatMs(link.uplink_ms) }) }),
+          settling ? h('span', { className: 'link-measuring', title: t('link.settling_title', { n: link.samples }), text: t('link.measuring') }) : null,
         ] : link.online ? h('span', { className: 'link-measuring', text: t('link.measuring') }) : null,
         h('span', { className: 'link-seen', title: t('link.seen_title'), dataset: { seen: link.last_seen_ms ?? '' } }));
     })));
