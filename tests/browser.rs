@@ -421,7 +421,8 @@ async fn current_state(server: &TestServer) -> Value {
 
 /// A buzz pressed while the phone has no connection is sent, with its press time, once the phone
 /// is back, and the phone says what became of it: the floor when nobody else buzzed meanwhile,
-/// "too late" when another team did.
+/// "too late" when another team did. A projector that lost its connection meanwhile comes back
+/// showing what happened while it was away.
 #[tokio::test]
 async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
     let Some(driver) = Driver::start() else {
@@ -429,8 +430,16 @@ async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
     };
     let server = TestServer::start(contest(BuzzInRules::default())).await;
     let relay = Relay::start(server.addr()).await;
-    let profile = tempfile::tempdir().expect("profile dir");
-    let phone = driver.browser(profile.path(), "390,844").await;
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
+    let phone = driver.browser(profiles[0].path(), "390,844").await;
+    let screen = driver.browser(profiles[1].path(), "1280,720").await;
+    screen
+        .goto(&format!("http://{}/screen", relay.addr))
+        .await
+        .expect("open screen");
     let mut control = server.control().await;
     let mut alpha = server.team("alpha").await;
 
@@ -485,11 +494,14 @@ async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
         .await
         .expect("tap buzzer");
     wait_for_attribute(&phone, "#held-buzz", "data-held", "waiting").await;
+    wait_for_attribute(&screen, "#conn", "data-status", "disconnected").await;
     alpha.state_where(|s| phase(s) == "open").await;
     alpha.ok(json!({"type": "buzz"})).await;
     control.state_where(|s| phase(s) == "floor").await;
     relay.restore();
     wait_for_attribute(&phone, "#held-buzz", "data-held", "refused").await;
+    wait_for_text(&screen, "#floor-team", "Đội alpha").await;
+    wait_for_attribute(&screen, "#conn", "data-status", "connected").await;
     let said: Value = phone
         .execute(
             "return document.querySelector('#held-buzz').textContent;",
@@ -513,4 +525,5 @@ async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
     );
 
     phone.close().await.expect("close phone");
+    screen.close().await.expect("close screen");
 }
