@@ -412,6 +412,24 @@ async fn names_and_questions_are_text_never_markup() {
     browser.close().await.expect("close");
 }
 
+/// The MC shows the next question and opens the buzzers; once the phone shows them open, its
+/// network is cut and the team presses: the page holds the buzz.
+async fn press_while_offline(phone: &Client, relay: &Relay, control: &mut common::Client) {
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    wait_for_attribute(phone, "#buzz-state", "data-state", "open").await;
+    relay.cut();
+    wait_for_attribute(phone, "#conn", "data-status", "disconnected").await;
+    phone
+        .find(Locator::Css("#buzz"))
+        .await
+        .expect("buzz button")
+        .click()
+        .await
+        .expect("tap buzzer");
+    wait_for_attribute(phone, "#held-buzz", "data-held", "waiting").await;
+}
+
 /// The state as a control page opened now sees it (the state of the last acknowledged command).
 async fn current_state(server: &TestServer) -> Value {
     let control = server.control().await;
@@ -453,19 +471,7 @@ async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
     wait_for_attribute(&phone, "#conn", "data-status", "connected").await;
 
     // Question 1: the Wi-Fi goes while the buzzers are open, and the team presses.
-    control.ok(json!({"type": "show_next_question"})).await;
-    control.ok(json!({"type": "open_buzzers"})).await;
-    wait_for_attribute(&phone, "#buzz-state", "data-state", "open").await;
-    relay.cut();
-    wait_for_attribute(&phone, "#conn", "data-status", "disconnected").await;
-    phone
-        .find(Locator::Css("#buzz"))
-        .await
-        .expect("buzz button")
-        .click()
-        .await
-        .expect("tap buzzer");
-    wait_for_attribute(&phone, "#held-buzz", "data-held", "waiting").await;
+    press_while_offline(&phone, &relay, &mut control).await;
     let state = current_state(&server).await;
     assert_eq!(phase(&state), "open");
     assert_eq!(state["buzz"]["buzzes"], json!([]), "nothing arrived yet");
@@ -481,19 +487,7 @@ async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
         .await;
 
     // Question 2: offline again; this time another team buzzes before the phone is back.
-    control.ok(json!({"type": "show_next_question"})).await;
-    control.ok(json!({"type": "open_buzzers"})).await;
-    wait_for_attribute(&phone, "#buzz-state", "data-state", "open").await;
-    relay.cut();
-    wait_for_attribute(&phone, "#conn", "data-status", "disconnected").await;
-    phone
-        .find(Locator::Css("#buzz"))
-        .await
-        .expect("buzz button")
-        .click()
-        .await
-        .expect("tap buzzer");
-    wait_for_attribute(&phone, "#held-buzz", "data-held", "waiting").await;
+    press_while_offline(&phone, &relay, &mut control).await;
     wait_for_attribute(&screen, "#conn", "data-status", "disconnected").await;
     alpha.state_where(|s| phase(s) == "open").await;
     alpha.ok(json!({"type": "buzz"})).await;
