@@ -110,16 +110,20 @@ pub enum JournalError {
         /// The data directory.
         dir: PathBuf,
     },
-    /// The journal is of a different contest than the one asked for.
+    /// The journal is of a different contest than the one asked for (more than its wording
+    /// changed).
     #[error(
-        "{path} holds the contest \"{found}\", not the one being started. Start with --new to \
-         archive it and begin the new contest, or start with the same contest file to resume"
+        "{path} holds the contest \"{found}\", not the one being started ({why}). Start with \
+         --new to archive it and begin the new contest, or start with the same contest file to \
+         resume (changing only the wording of questions, answers, notes or names is fine)"
     )]
     OtherContest {
         /// The journal file.
         path: PathBuf,
         /// Title of the contest in the journal.
         found: String,
+        /// What differs beyond wording.
+        why: String,
     },
 }
 
@@ -231,27 +235,44 @@ impl Journal {
             });
         }
         let Replayed {
-            game,
+            mut game,
             snapshot_seq,
             last_seq,
             replayed,
             last_at,
         } = replay(&path, &mut warnings)?;
-        if game.contest() != contest {
-            return Err(JournalError::OtherContest {
-                path,
-                found: game.contest().title.clone(),
-            });
+        let amended = game.contest() != contest;
+        if amended {
+            let found = game.contest().title.clone();
+            game.amend(contest.clone())
+                .map_err(|why| JournalError::OtherContest {
+                    path: path.clone(),
+                    found,
+                    why,
+                })?;
         }
         let file = open_append(&path)?;
+        let mut journal = Journal {
+            dir: dir.to_path_buf(),
+            file,
+            _lock: lock,
+            last_seq,
+            snapshot_seq,
+        };
+        if amended {
+            // A fresh snapshot carries the new wording, so the next start needs no amending and
+            // the audit log keeps the old wording in the segment before it.
+            journal
+                .compact(&game, now.max(last_at))
+                .map_err(io_error(&path))?;
+            warnings.push(format!(
+                "the contest file changed only in wording (questions, answers, notes or names); \
+                 the contest in {} goes on with the new wording",
+                dir.display()
+            ));
+        }
         Ok(Recovered {
-            journal: Journal {
-                dir: dir.to_path_buf(),
-                file,
-                _lock: lock,
-                last_seq,
-                snapshot_seq,
-            },
+            journal,
             game,
             replayed,
             last_at,
@@ -521,7 +542,7 @@ fn sync_dir(dir: &Path) -> io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::game::{TeamId, Verdict};
+    use crate::game::{Round, TeamId, Verdict};
 
     const T0: Time = Time::from_millis(1_800_000_000_000);
 
@@ -593,6 +614,52 @@ mod tests {
         // Once the running server is gone, the next one resumes its contest.
         drop(running);
         assert_eq!(reopen(dir.path()).expect("reopen").game, game);
+    }
+
+    #[test]
+    fn a_contest_file_with_only_its_wording_fixed_resumes_the_show() {
+        let (dir, game) = journal_after(2);
+        let before = fs::read(dir.path().join(JOURNAL)).expect("read");
+        // On stage, a wrong answer key and a misspelt team name are found; the file is fixed.
+        let mut fixed = contest();
+        let Round::BuzzIn(round) = &mut fixed.rounds[0];
+        round.questions[1].answer = "Đáp án đã sửa".into();
+        round.questions[2].text = "Câu hỏi đã sửa?".into();
+        fixed.teams[3].name = "Đội xã Vĩnh Hải (sửa)".into();
+
+        let resumed = Journal::open(dir.path(), &fixed, false, T0.after(10_000)).expect("resume");
+        assert_eq!(resumed.game.scores(), game.scores(), "scores untouched");
+        assert_eq!(
+            resumed.game.stage(),
+            game.stage(),
+            "same question, same floor"
+        );
+        assert_eq!(resumed.game.contest(), &fixed);
+        assert_eq!(resumed.warnings.len(), 1, "{:?}", resumed.warnings);
+        // The old wording stays in the audit log; the next start needs no amending.
+        assert_eq!(resumed.journal.audit_lines().expect("audit").len(), 8);
+        drop(resumed);
+        let segment = fs::read_dir(dir.path().join(SEGMENTS))
+            .expect("segments")
+            .next()
+            .expect("a segment")
+            .expect("entry");
+        assert_eq!(fs::read(segment.path()).expect("read"), before);
+        let again = Journal::open(dir.path(), &fixed, false, T0.after(20_000)).expect("again");
+        assert!(again.warnings.is_empty(), "{:?}", again.warnings);
+        assert_eq!(again.game.scores(), game.scores());
+        drop(again);
+
+        // Anything beyond wording still needs --new.
+        let mut more_points = fixed.clone();
+        let Round::BuzzIn(round) = &mut more_points.rounds[0];
+        round.rules.points = 20;
+        let error = Journal::open(dir.path(), &more_points, false, T0.after(30_000))
+            .expect_err("rules changed");
+        assert!(
+            matches!(&error, JournalError::OtherContest { why, .. } if why == "the rules of round 1 changed"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -678,9 +745,10 @@ mod tests {
         let (dir, _) = journal_after(1);
         let mut other = contest();
         other.title = "Another contest".into();
+        other.teams[0].id = "another-team".into();
         let error = Journal::open(dir.path(), &other, false, T0).expect_err("other contest");
         assert!(
-            matches!(error, JournalError::OtherContest { .. }),
+            matches!(&error, JournalError::OtherContest { why, .. } if why == "the teams are not the same"),
             "{error}"
         );
 

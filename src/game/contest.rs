@@ -188,6 +188,34 @@ const MAX_WINDOW_MS: u64 = 10 * 60 * 1000;
 const MAX_POINTS: i64 = 1_000_000;
 
 impl Contest {
+    /// Whether `amended` is this contest with only its wording changed — the title, team names,
+    /// round titles, questions, answers and notes — so that a show in progress can take it (a
+    /// typo found on stage) without any recorded command meaning something else. Says what else
+    /// changed otherwise.
+    pub fn amendable_to(&self, amended: &Contest) -> Result<(), String> {
+        let ids = |c: &Contest| c.teams.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
+        if ids(self) != ids(amended) {
+            return Err("the teams are not the same".into());
+        }
+        if self.rounds.len() != amended.rounds.len() {
+            return Err("the number of rounds changed".into());
+        }
+        for (i, (was, now)) in self.rounds.iter().zip(&amended.rounds).enumerate() {
+            let place = format!("round {}", i + 1);
+            match (was, now) {
+                (Round::BuzzIn(was), Round::BuzzIn(now)) => {
+                    if was.rules != now.rules {
+                        return Err(format!("the rules of {place} changed"));
+                    }
+                    if was.questions.len() != now.questions.len() {
+                        return Err(format!("the number of questions in {place} changed"));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Parses and validates a contest from JSON text.
     pub fn from_json(text: &str) -> Result<Contest, ContestError> {
         let contest: Contest =

@@ -395,6 +395,15 @@ impl Game {
         Ok(())
     }
 
+    /// Takes `amended` in place of the contest being played when only its wording differs (see
+    /// [`Contest::amendable_to`]); scores, stage and undo history stay as they are.
+    pub fn amend(&mut self, amended: Contest) -> Result<(), String> {
+        self.contest.amendable_to(&amended)?;
+        amended.validate().map_err(|e| e.to_string())?;
+        self.contest = Arc::new(amended);
+        Ok(())
+    }
+
     /// The contest being played.
     pub fn contest(&self) -> &Contest {
         &self.contest

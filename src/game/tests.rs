@@ -2808,3 +2808,63 @@ fn false_start_rules_parse_from_the_contest_file() {
     json["rounds"][0]["rules"]["false_start"] = "lose-question".into();
     assert!(matches!(parse(&json), Err(ContestError::Parse(_))));
 }
+
+/// A contest file fixed on stage: wording may change under a running show, nothing else may.
+#[test]
+fn only_wording_can_be_amended_in_a_running_show() {
+    let contest = Contest::demo();
+    let mut game = Game::new(contest.clone());
+    game.apply(&Command::ShowNextQuestion, Time(1_000))
+        .expect("show");
+    game.apply(
+        &Command::AdjustScore {
+            team: TeamId(2),
+            delta: 7,
+            reason: "chào hỏi".into(),
+        },
+        Time(2_000),
+    )
+    .expect("adjust");
+
+    let mut reworded = contest.clone();
+    reworded.title = "Hội thi (đã sửa)".into();
+    reworded.teams[0].name = "Đội xã Phước Hải mới".into();
+    let Round::BuzzIn(round) = &mut reworded.rounds[0];
+    round.title = "Vòng 1".into();
+    round.questions[0].text = "Câu hỏi đã sửa?".into();
+    let before = game.clone();
+    game.amend(reworded.clone()).expect("wording only");
+    assert_eq!(game.scores(), before.scores());
+    assert_eq!(game.stage(), before.stage());
+    assert_eq!(
+        game.current_question().map(|q| q.text.as_str()),
+        Some("Câu hỏi đã sửa?")
+    );
+
+    let refused = |change: &dyn Fn(&mut Contest), why: &str| {
+        let mut other = contest.clone();
+        change(&mut other);
+        let mut attempt = before.clone();
+        assert_eq!(attempt.amend(other), Err(why.to_string()));
+        assert_eq!(attempt, before, "a refused amendment changes nothing");
+    };
+    refused(&|c| c.teams.swap(0, 1), "the teams are not the same");
+    refused(
+        &|c| c.rounds.push(c.rounds[0].clone()),
+        "the number of rounds changed",
+    );
+    refused(
+        &|c| {
+            let Round::BuzzIn(round) = &mut c.rounds[0];
+            round.questions.pop();
+        },
+        "the number of questions in round 1 changed",
+    );
+    refused(
+        &|c| {
+            let Round::BuzzIn(round) = &mut c.rounds[0];
+            round.rules.penalty = 5;
+        },
+        "the rules of round 1 changed",
+    );
+}
