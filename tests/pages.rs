@@ -1,4 +1,5 @@
-//! The pages are served from the binary, as UTF-8, and load nothing from outside the server.
+//! The pages are served from the binary, as UTF-8, load nothing from outside the server, and every
+//! text they show exists in Vietnamese and English.
 
 mod common;
 
@@ -34,15 +35,22 @@ fn external_references(text: &str) -> Vec<String> {
     found
 }
 
-/// `/assets/...` paths referenced by `src=` or `href=` in a page, or by `import … from` in a script.
+/// `/assets/...` paths referenced by `src=` or `href=` in a page, or by `import … from` in a
+/// script (`'./common.js'` in an asset is `/assets/common.js`).
 fn asset_paths(text: &str) -> Vec<String> {
     let mut paths = Vec::new();
     for quote in ['"', '\''] {
-        let needle = format!("{quote}/assets/");
-        for (at, _) in text.match_indices(&needle) {
-            let rest = &text[at + 1..];
-            if let Some(end) = rest.find(quote) {
-                paths.push(rest[..end].to_string());
+        for (prefix, base) in [("/assets/", ""), ("./", "/assets/")] {
+            let needle = format!("{quote}{prefix}");
+            for (at, _) in text.match_indices(&needle) {
+                let rest = &text[at + 1..];
+                if let Some(end) = rest.find(quote) {
+                    let found = &rest[..end];
+                    paths.push(match base {
+                        "" => found.to_string(),
+                        _ => format!("{base}{}", &found[prefix.len()..]),
+                    });
+                }
             }
         }
     }
@@ -51,16 +59,26 @@ fn asset_paths(text: &str) -> Vec<String> {
     paths
 }
 
-#[tokio::test]
-async fn pages_and_assets_are_utf8_and_local_only() {
-    let server = TestServer::start(contest(BuzzInRules::default())).await;
+/// Every page and everything it loads from `/assets`, as (path, response head, body).
+async fn crawl(server: &TestServer) -> Vec<(String, String, String)> {
     let mut to_visit: Vec<String> = vec!["/".into(), "/control".into(), "/screen".into()];
-    let mut visited = Vec::new();
+    let mut served: Vec<(String, String, String)> = Vec::new();
     while let Some(path) = to_visit.pop() {
-        if visited.contains(&path) {
+        if served.iter().any(|(seen, _, _)| *seen == path) {
             continue;
         }
         let (head, body) = http_get(server.addr(), &path).await;
+        to_visit.extend(asset_paths(&body));
+        served.push((path, head, body));
+    }
+    served
+}
+
+#[tokio::test]
+async fn pages_and_assets_are_utf8_and_local_only() {
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let served = crawl(&server).await;
+    for (path, head, body) in &served {
         assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
         assert!(
             head.contains("charset=utf-8"),
@@ -74,7 +92,7 @@ async fn pages_and_assets_are_utf8_and_local_only() {
             head.contains("x-content-type-options: nosniff"),
             "{path}: {head}"
         );
-        let external = external_references(&body);
+        let external = external_references(body);
         assert!(
             external.is_empty(),
             "{path} refers outside the server: {external:?}"
@@ -85,13 +103,85 @@ async fn pages_and_assets_are_utf8_and_local_only() {
                 "{path} lacks <meta charset>"
             );
         }
-        to_visit.extend(asset_paths(&body));
-        visited.push(path);
     }
     assert!(
-        visited.iter().filter(|p| p.starts_with("/assets/")).count() >= 4,
-        "pages load their scripts and styles from /assets: {visited:?}"
+        served
+            .iter()
+            .filter(|(p, _, _)| p.starts_with("/assets/"))
+            .count()
+            >= 4,
+        "pages load their scripts and styles from /assets: {:?}",
+        served.iter().map(|(p, _, _)| p).collect::<Vec<_>>()
     );
+}
+
+/// The keys of one language's table in `common.js`: lines like `    'conn.connected': '…',`.
+fn dictionary_keys(block: &str) -> std::collections::BTreeSet<String> {
+    block
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix('\''))
+        .filter_map(|rest| rest.split_once("':").map(|(key, _)| key.to_string()))
+        .collect()
+}
+
+/// Text keys a page or script asks for by name: `t('key'…`, `data-i18n="key"`,
+/// `data-i18n-title="key"`, `data-i18n-aria-label="key"`. Keys built at run time are not seen.
+fn used_keys(text: &str) -> Vec<String> {
+    let mut keys = Vec::new();
+    for (marker, close) in [
+        ("t('", '\''),
+        ("data-i18n=\"", '"'),
+        ("data-i18n-title=\"", '"'),
+        ("data-i18n-aria-label=\"", '"'),
+    ] {
+        for (at, _) in text.match_indices(marker) {
+            // `t(` the function, not the end of `get(` or `select(`.
+            let joined = text[..at]
+                .chars()
+                .last()
+                .is_some_and(|c| c.is_alphanumeric() || "_.$".contains(c));
+            if joined {
+                continue;
+            }
+            let rest = &text[at + marker.len()..];
+            if let Some(end) = rest.find(close) {
+                keys.push(rest[..end].to_string());
+            }
+        }
+    }
+    keys
+}
+
+#[tokio::test]
+async fn every_text_a_page_shows_exists_in_vietnamese_and_english() {
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let served = crawl(&server).await;
+    let common = &served
+        .iter()
+        .find(|(path, _, _)| path == "/assets/common.js")
+        .expect("common.js is served")
+        .2;
+    let vi_at = common.find("\n  vi: {").expect("the Vietnamese table");
+    let en_at = common.find("\n  en: {").expect("the English table");
+    let vi = dictionary_keys(&common[vi_at..en_at]);
+    let en = dictionary_keys(&common[en_at..]);
+    assert!(vi.len() > 100, "found {} Vietnamese texts", vi.len());
+    let only_vi: Vec<_> = vi.difference(&en).collect();
+    let only_en: Vec<_> = en.difference(&vi).collect();
+    assert!(
+        only_vi.is_empty() && only_en.is_empty(),
+        "only in Vietnamese: {only_vi:?}; only in English: {only_en:?}"
+    );
+    for (path, _, body) in &served {
+        let missing: Vec<_> = used_keys(body)
+            .into_iter()
+            .filter(|key| !vi.contains(key))
+            .collect();
+        assert!(
+            missing.is_empty(),
+            "{path} shows texts with no translation: {missing:?}"
+        );
+    }
 }
 
 #[tokio::test]
