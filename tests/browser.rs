@@ -24,6 +24,13 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Upper bound for one browser-side wait; the waits themselves are driven by DOM mutations.
 const BROWSER_WAIT: Duration = Duration::from_secs(15);
 
+/// A team phone and a projector, with the profile directories they live in.
+struct Browsers {
+    phone: Client,
+    screen: Client,
+    _profiles: [tempfile::TempDir; 2],
+}
+
 /// A chromedriver process on loopback, killed on drop.
 struct Driver {
     process: Child,
@@ -69,6 +76,23 @@ impl Driver {
         // Keep draining its output so it never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Some(Driver { process, port })
+    }
+
+    /// A phone-sized Chromium and a projector-sized one showing `screen_url`, each with a fresh
+    /// profile.
+    async fn phone_and_screen(&self, screen_url: &str) -> Browsers {
+        let profiles = [
+            tempfile::tempdir().expect("profile dir"),
+            tempfile::tempdir().expect("profile dir"),
+        ];
+        let phone = self.browser(profiles[0].path(), "390,844").await;
+        let screen = self.browser(profiles[1].path(), "1280,720").await;
+        screen.goto(screen_url).await.expect("open screen");
+        Browsers {
+            phone,
+            screen,
+            _profiles: profiles,
+        }
     }
 
     /// A new headless Chromium with a fresh profile.
@@ -262,17 +286,12 @@ async fn team_taps_buzzer_and_projector_shows_the_floor() {
     };
     let server = TestServer::start(contest(BuzzInRules::default())).await;
     let base = format!("http://{}", server.addr());
-    let profiles = [
-        tempfile::tempdir().expect("profile dir"),
-        tempfile::tempdir().expect("profile dir"),
-    ];
-
-    let screen = driver.browser(profiles[0].path(), "1280,720").await;
-    let phone = driver.browser(profiles[1].path(), "390,844").await;
-    screen
-        .goto(&format!("{base}/screen"))
-        .await
-        .expect("open screen");
+    // `_profiles` (not `_`) keeps the profile directories until the end of the test.
+    let Browsers {
+        phone,
+        screen,
+        _profiles,
+    } = driver.phone_and_screen(&format!("{base}/screen")).await;
 
     // The MC shows a question and opens the buzzers.
     let mut control = server.control().await;
@@ -448,16 +467,13 @@ async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
     };
     let server = TestServer::start(contest(BuzzInRules::default())).await;
     let relay = Relay::start(server.addr()).await;
-    let profiles = [
-        tempfile::tempdir().expect("profile dir"),
-        tempfile::tempdir().expect("profile dir"),
-    ];
-    let phone = driver.browser(profiles[0].path(), "390,844").await;
-    let screen = driver.browser(profiles[1].path(), "1280,720").await;
-    screen
-        .goto(&format!("http://{}/screen", relay.addr))
-        .await
-        .expect("open screen");
+    let Browsers {
+        phone,
+        screen,
+        _profiles,
+    } = driver
+        .phone_and_screen(&format!("http://{}/screen", relay.addr))
+        .await;
     let mut control = server.control().await;
     let mut alpha = server.team("alpha").await;
 

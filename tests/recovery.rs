@@ -5,7 +5,7 @@ mod common;
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use common::{Client, TEAMS, contest, phase, raw_client};
@@ -109,12 +109,27 @@ fn scores(state: &Value) -> Vec<i64> {
         .collect()
 }
 
-/// Writes the test contest with `rules` to a file the binary can load.
-fn contest_file(dir: &Path, rules: BuzzInRules) -> std::path::PathBuf {
-    let path = dir.join("contest.json");
-    let text = serde_json::to_string_pretty(&contest(rules)).expect("contest JSON");
-    std::fs::write(&path, text).expect("write contest");
-    path
+/// The test contest with some rules in a file the binary can load, and a data directory beside
+/// it; both go when dropped.
+struct OnDisk {
+    _dir: tempfile::TempDir,
+    file: PathBuf,
+    data: PathBuf,
+}
+
+impl OnDisk {
+    fn new(rules: BuzzInRules) -> OnDisk {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("contest.json");
+        let text = serde_json::to_string_pretty(&contest(rules)).expect("contest JSON");
+        std::fs::write(&file, text).expect("write contest");
+        let data = dir.path().join("data");
+        OnDisk {
+            _dir: dir,
+            file,
+            data,
+        }
+    }
 }
 
 /// Shows the next question, opens the buzzers, lets `team` take the floor.
@@ -128,10 +143,8 @@ async fn to_floor(control: &mut Client, team: &mut Client) {
 
 #[tokio::test]
 async fn scores_survive_a_kill_right_after_an_acknowledged_judgement() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = contest_file(dir.path(), BuzzInRules::default());
-    let data = dir.path().join("data");
-    let server = Binary::start(&data, &file);
+    let disk = OnDisk::new(BuzzInRules::default());
+    let server = Binary::start(&disk.data, &disk.file);
     let (mut control, _) = server.control().await;
     let mut alpha = server.team(TEAMS[0]).await;
     let mut charlie = server.team(TEAMS[2]).await;
@@ -150,7 +163,7 @@ async fn scores_survive_a_kill_right_after_an_acknowledged_judgement() {
     // Killed the instant the MC saw the acknowledgement.
     server.kill();
 
-    let server = Binary::start(&data, &file);
+    let server = Binary::start(&disk.data, &disk.file);
     let (_control, state) = server.control().await;
     assert_eq!(scores(&state), vec![10, -5, 10, 0]);
     assert_eq!(state["question"]["number"], 2);
@@ -161,17 +174,15 @@ async fn scores_survive_a_kill_right_after_an_acknowledged_judgement() {
 
 #[tokio::test]
 async fn an_open_buzz_window_resumes_with_its_original_deadline() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = contest_file(dir.path(), BuzzInRules::default());
-    let data = dir.path().join("data");
-    let server = Binary::start(&data, &file);
+    let disk = OnDisk::new(BuzzInRules::default());
+    let server = Binary::start(&disk.data, &disk.file);
     let (mut control, _) = server.control().await;
     control.ok(json!({"type": "show_next_question"})).await;
     control.ok(json!({"type": "open_buzzers"})).await;
     let open = control.state_where(|s| phase(s) == "open").await;
     server.kill();
 
-    let server = Binary::start(&data, &file);
+    let server = Binary::start(&disk.data, &disk.file);
     let (_control, state) = server.control().await;
     assert_eq!(phase(&state), "open", "{state}");
     assert_eq!(state["buzz"]["deadline_ms"], open["buzz"]["deadline_ms"]);
@@ -188,17 +199,15 @@ async fn an_answer_countdown_resumes_and_expires_as_if_never_interrupted() {
         answer_window_ms: 1_500,
         ..BuzzInRules::default()
     };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = contest_file(dir.path(), rules);
-    let data = dir.path().join("data");
-    let server = Binary::start(&data, &file);
+    let disk = OnDisk::new(rules);
+    let server = Binary::start(&disk.data, &disk.file);
     let (mut control, _) = server.control().await;
     let mut bravo = server.team(TEAMS[1]).await;
     to_floor(&mut control, &mut bravo).await;
     let floor = control.state_where(|s| phase(s) == "floor").await;
     server.kill();
 
-    let server = Binary::start(&data, &file);
+    let server = Binary::start(&disk.data, &disk.file);
     let (mut control, state) = server.control().await;
     assert_eq!(state["buzz"]["floor"], "bravo", "{state}");
     assert_eq!(state["buzz"]["deadline_ms"], floor["buzz"]["deadline_ms"]);
@@ -218,10 +227,8 @@ async fn an_answer_countdown_resumes_and_expires_as_if_never_interrupted() {
 
 #[tokio::test]
 async fn a_second_server_on_the_same_data_directory_is_refused_and_the_show_goes_on() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let file = contest_file(dir.path(), BuzzInRules::default());
-    let data = dir.path().join("data");
-    let server = Binary::start(&data, &file);
+    let disk = OnDisk::new(BuzzInRules::default());
+    let server = Binary::start(&disk.data, &disk.file);
     let (mut control, _) = server.control().await;
     let mut alpha = server.team(TEAMS[0]).await;
     to_floor(&mut control, &mut alpha).await;
@@ -236,9 +243,9 @@ async fn a_second_server_on_the_same_data_directory_is_refused_and_the_show_goes
     let second = Command::new(env!("CARGO_BIN_EXE_stagebuzz"))
         .args(["--bind", "127.0.0.1", "--port", &port, "--new"])
         .arg("--data-dir")
-        .arg(&data)
+        .arg(&disk.data)
         .arg("--contest")
-        .arg(&file)
+        .arg(&disk.file)
         .env("RUST_LOG", "stagebuzz=warn")
         .output()
         .expect("the second binary runs");
@@ -250,7 +257,7 @@ async fn a_second_server_on_the_same_data_directory_is_refused_and_the_show_goes
     let (_, state) = server.control().await;
     assert_eq!(scores(&state), vec![10, 0, 0, 0]);
     server.kill();
-    let server = Binary::start(&data, &file);
+    let server = Binary::start(&disk.data, &disk.file);
     let (_control, state) = server.control().await;
     assert_eq!(scores(&state), vec![10, 0, 0, 0]);
     assert_eq!(state["buzz"]["closed_reason"], "correct");
