@@ -56,6 +56,8 @@ pub(super) async fn ws_upgrade(
         "socket",
         %peer,
         role = tracing::field::Empty,
+        team = tracing::field::Empty,
+        phone = tracing::field::Empty,
         device = tracing::field::Empty
     );
     let tracker = state.tracker.clone();
@@ -72,7 +74,7 @@ pub(super) async fn ws_upgrade(
         .on_upgrade(move |socket| {
             tracker.track_future(
                 async move {
-                    run_socket(socket, state).await;
+                    run_socket(socket, state, peer.ip()).await;
                     drop(slot);
                 }
                 .instrument(span),
@@ -172,8 +174,8 @@ pub(super) struct TeamPhone {
     pub(super) token: String,
 }
 
-async fn run_socket(mut socket: WebSocket, state: AppState) {
-    let Some(peer) = accept_hello(&mut socket, &state).await else {
+async fn run_socket(mut socket: WebSocket, state: AppState, ip: IpAddr) {
+    let Some(peer) = accept_hello(&mut socket, &state, ip).await else {
         return;
     };
     let stage = match peer {
@@ -223,7 +225,7 @@ async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: &Peer) {
     tracing::info!("socket closed");
 }
 /// Waits for a valid `hello`; answers `welcome`, or an error and a close.
-async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> {
+async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> Option<Peer> {
     let first = tokio::select! {
         message = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()) => message,
         () = state.cancel.cancelled() => return None,
@@ -285,7 +287,22 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState) -> Option<Peer> 
             }
         },
     };
-    tracing::Span::current().record("role", tracing::field::debug(&peer));
+    // Never the device token: whoever reads the log (a terminal mirrored on the projector, a
+    // shared log file) could become that phone. Team and phone number say who it is.
+    let span = tracing::Span::current();
+    match &peer {
+        Peer::Team(phone) => {
+            span.record("role", "team");
+            span.record("team", state.contest.teams[phone.team.0].id.as_str());
+            span.record("phone", phone.number);
+        }
+        Peer::Control => {
+            span.record("role", "control");
+        }
+        Peer::Screen => {
+            span.record("role", "screen");
+        }
+    }
     let welcome = ServerMessage::Welcome {
         role,
         team: match &peer {

@@ -152,6 +152,29 @@ pub async fn raw_client(addr: SocketAddr) -> Client {
     Client::spawn(socket)
 }
 
+/// A WebSocket client of the server at `addr` whose connection comes from `source` (another
+/// loopback address such as 127.0.0.37: a different phone or laptop to the server's limits).
+pub async fn raw_client_from(addr: SocketAddr, source: IpAddr) -> Client {
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(SocketAddr::new(source, 0))
+        .expect("bind to the source address");
+    let stream = tokio::time::timeout(STEP_TIMEOUT, socket.connect(addr))
+        .await
+        .expect("connect in time")
+        .expect("tcp connects");
+    stream.set_nodelay(true).expect("nodelay");
+    let url = format!("ws://{addr}/ws");
+    let (socket, _) = tokio::time::timeout(
+        STEP_TIMEOUT,
+        tokio_tungstenite::client_async(url, MaybeTlsStream::Plain(stream)),
+    )
+    .await
+    .expect("handshake in time")
+    .expect("websocket connects");
+    Client::spawn(socket)
+}
+
 impl Drop for TestServer {
     fn drop(&mut self) {
         if let Some(server) = self.server.take() {
