@@ -45,7 +45,6 @@ use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 
-use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
@@ -55,7 +54,8 @@ use crate::access::Access;
 use crate::game::{Contest, Game};
 use crate::journal::Journal;
 use crate::owner::{Clock, Owner};
-use crate::server::AppState;
+use crate::server::listener::Connections;
+use crate::server::{AllowedHosts, AppState, Limits};
 
 /// How to run a server.
 #[derive(Clone, Debug)]
@@ -74,8 +74,11 @@ pub struct Config {
     pub fresh: bool,
     /// How many phones of one team may be connected at once.
     pub phones_per_team: u32,
-    /// Connection caps.
+    /// Connection caps and timeouts.
     pub limits: server::Limits,
+    /// Host names, besides IP literals, `localhost` and this machine's name, that pages may be
+    /// opened by (`--public-host`).
+    pub public_hosts: Vec<String>,
 }
 
 /// Why the server could not start.
@@ -147,6 +150,7 @@ impl Server {
             }
         };
         let listener = TcpListener::bind(wanted).await.map_err(bind_error)?;
+        let limits = within_open_files_limit(config.limits);
         let addr = listener.local_addr().map_err(bind_error)?;
         let control_token =
             access::control_token(config.data_dir.as_deref(), config.control_token.clone())
@@ -180,30 +184,19 @@ impl Server {
             next_device: Arc::new(AtomicU64::new(1)),
             access: access.clone(),
             access_view: Arc::new(watch::channel(access_text.into()).0),
-            per_ip: Arc::default(),
-            open_connections: Arc::default(),
-            limits: config.limits,
+            allowed_hosts: Arc::new(AllowedHosts::for_this_machine(&config.public_hosts)),
             connected: Arc::new(connected),
             phones_per_team: config.phones_per_team,
         };
-        let app = server::router(state).into_make_service_with_connect_info::<SocketAddr>();
-        let shutdown = cancel.clone();
-        tracker.spawn(async move {
-            // Small messages (clock pings, buzz acknowledgements) must leave at once: Nagle's
-            // algorithm would hold one behind an unacknowledged state for up to a delayed-ACK
-            // period on one direction only, skewing the clock estimate.
-            let listener = listener.tap_io(|tcp| {
-                if let Err(error) = tcp.set_nodelay(true) {
-                    tracing::warn!(%error, "could not disable Nagle's algorithm on a connection");
-                }
-            });
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(shutdown.cancelled_owned())
-                .await;
-            if let Err(error) = served {
-                tracing::error!(%error, "HTTP server stopped");
-            }
-        });
+        let app = server::router(state);
+        let connections = Connections::new(limits);
+        tracker.spawn(server::listener::serve(
+            listener,
+            app,
+            connections,
+            cancel.clone(),
+            tracker.clone(),
+        ));
         tracing::info!(%addr, "listening");
         Ok(Server {
             _stage: stage,
@@ -248,6 +241,31 @@ impl Server {
         self.cancel.cancel();
         self.stopped().await;
     }
+}
+
+/// File descriptors kept for everything but client connections: the journal, the listener,
+/// the runtime's own, a browser test's pipes.
+const FILES_KEPT_FOR_THE_SERVER: u64 = 64;
+
+/// `limits` with `max_connections` lowered to what the process's open-files limit allows: past
+/// it `accept` fails and every new phone hangs, where the cap refuses cleanly and keeps the reserve.
+fn within_open_files_limit(mut limits: Limits) -> Limits {
+    #[cfg(unix)]
+    if let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) {
+        let room = usize::try_from(soft.saturating_sub(FILES_KEPT_FOR_THE_SERVER))
+            .unwrap_or(usize::MAX)
+            .max(1);
+        if limits.max_connections > room {
+            tracing::warn!(
+                asked = limits.max_connections,
+                allowed = room,
+                open_files_limit = soft,
+                "--max-connections lowered to fit the open-files limit (ulimit -n)"
+            );
+            limits.max_connections = room;
+        }
+    }
+    limits
 }
 
 /// A runtime of its own (one worker thread) for what must never wait behind the audience: the

@@ -38,25 +38,49 @@ struct Cli {
     /// Archive the contest in the data directory and start a fresh one.
     #[arg(long)]
     new: bool,
-    /// Most WebSocket connections at once (teams, screens and audience together).
-    #[arg(long, default_value_t = 20_000)]
+    /// Most connections at once (teams, screens and audience together, pages and live sockets).
+    #[arg(long, default_value_t = Limits::DEFAULT.max_connections)]
     max_connections: usize,
-    /// Most WebSocket connections at once from one address (this laptop itself is exempt).
-    #[arg(long, default_value_t = 16)]
+    /// Most connections at once from one address (127.0.0.1, this laptop itself, is exempt).
+    /// Raise it when phones reach the server through one NAT router, which gives them all one
+    /// address: about 2 per phone.
+    #[arg(long, default_value_t = Limits::DEFAULT.max_connections_per_ip)]
     max_connections_per_ip: u32,
+    /// A host name the pages may be opened by, besides IP addresses, localhost and this machine's
+    /// name (e.g. a name the venue's router gives the laptop). Repeat for several.
+    #[arg(long = "public-host", value_name = "NAME")]
+    public_hosts: Vec<String>,
+    /// Apply the per-address limits to loopback too (tests: other 127.x addresses stand for
+    /// other devices).
+    #[arg(long, hide = true)]
+    limit_loopback: bool,
     /// How many phones of one team may be connected at the same time.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
     phones_per_team: u32,
 }
 
+/// Libraries whose detailed logs carry message contents; held at `info`.
+const WIRE_DUMPS: [&str; 5] = [
+    "tungstenite=info",
+    "tokio_tungstenite=info",
+    "hyper=info",
+    "hyper_util=info",
+    "axum=info",
+];
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "stagebuzz=info".into()),
-        )
-        .init();
+    let mut filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "stagebuzz=info".into());
+    // The WebSocket and HTTP libraries dump whole messages and requests at their detailed levels:
+    // hellos with join codes and tokens, export addresses with the control token. Whoever sees the
+    // terminal (often mirrored on the projector) must not see those, whatever RUST_LOG asks for.
+    for wire_dump in WIRE_DUMPS {
+        if let Ok(directive) = wire_dump.parse() {
+            filter = filter.add_directive(directive);
+        }
+    }
+    tracing_subscriber::fmt().with_env_filter(filter).init();
     // One file descriptor per socket: a hall of ~19k audience phones needs far more than the
     // usual soft limit (often 1024), and the hard limit is ours to take.
     if let Err(error) = rlimit::increase_nofile_limit(u64::MAX) {
@@ -87,7 +111,10 @@ async fn main() -> ExitCode {
         limits: Limits {
             max_connections: cli.max_connections,
             max_connections_per_ip: cli.max_connections_per_ip,
+            exempt_loopback: !cli.limit_loopback,
+            ..Limits::DEFAULT
         },
+        public_hosts: cli.public_hosts,
     };
     let server = match Server::start(config).await {
         Ok(server) => server,

@@ -209,3 +209,272 @@ async fn invalid_utf8_closes_only_that_socket() {
     }
     control.ok(json!({"type": "show_next_question"})).await;
 }
+
+/// DNS rebinding: a site on the internet points its own name at the laptop. Its pages and
+/// sockets carry that name in `Host` (and `Origin`): both are refused, naming the flag that would
+/// let a real name in; the server's own names pass.
+#[tokio::test]
+async fn a_foreign_host_name_is_refused_for_pages_and_sockets() {
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let port = server.addr().port();
+    let evil = format!("rebind.evil.example:{port}");
+    let (head, body) = http_get_with_host(server.addr(), "/", &evil).await;
+    assert!(head.starts_with("http/1.1 421"), "{head}");
+    assert!(body.contains("--public-host"), "{body}");
+    assert!(!body.contains("<html"), "no page: {body}");
+    for path in ["/control", "/assets/join.js", "/api/state"] {
+        let (head, _) = http_get_with_host(server.addr(), path, &evil).await;
+        assert!(head.starts_with("http/1.1 421"), "{path}: {head}");
+    }
+
+    let url = format!("ws://{}/ws", server.addr());
+    let mut request = url.as_str().into_client_request().expect("request");
+    request
+        .headers_mut()
+        .insert("host", evil.parse().expect("header"));
+    request
+        .headers_mut()
+        .insert("origin", format!("http://{evil}").parse().expect("header"));
+    match connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 421)
+        }
+        other => panic!("expected an HTTP refusal, got {other:?}"),
+    }
+
+    for own in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let (head, _) = http_get_with_host(server.addr(), "/", &own).await;
+        assert!(head.starts_with("http/1.1 200"), "{own}: {head}");
+    }
+}
+
+/// The MC's page and the token-guarded exports are never stored by a browser or proxy.
+#[tokio::test]
+async fn the_control_page_and_the_exports_are_not_stored() {
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let server = TestServer::start_in(
+        contest(BuzzInRules::default()),
+        Some(data_dir.path().to_path_buf()),
+    )
+    .await;
+    let token = server.token();
+    for path in [
+        "/control".to_string(),
+        format!("/api/results.json?token={token}"),
+        format!("/api/results.csv?token={token}"),
+        format!("/api/audit.jsonl?token={token}"),
+        format!("/api/join-qr/alpha?token={token}"),
+    ] {
+        let (head, _) = common::http_get(server.addr(), &path).await;
+        assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
+        assert!(head.contains("cache-control: no-store"), "{path}: {head}");
+    }
+}
+
+/// A first message that breaks the WebSocket rules gets the documented close code, as a later one
+/// would: too big (1009), text that is not UTF-8 (1007).
+#[tokio::test]
+async fn a_bad_first_message_gets_a_close_frame_with_its_code() {
+    use tokio_tungstenite::tungstenite::protocol::frame::Frame;
+    use tokio_tungstenite::tungstenite::protocol::frame::coding::{Data, OpCode};
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let oversized = Message::text(format!(
+        r#"{{"type":"hello","role":"screen","pad":"{}"}}"#,
+        "x".repeat(17 * 1024)
+    ));
+    let not_utf8 = Message::Frame(Frame::message(
+        vec![0xC3, 0x28, 0xFF],
+        OpCode::Data(Data::Text),
+        true,
+    ));
+    for (first, code) in [(oversized, CloseCode::Size), (not_utf8, CloseCode::Invalid)] {
+        let mut socket = server.raw().await;
+        socket.send_frame(first).await;
+        match socket.next_frame().await {
+            Some(Message::Close(Some(frame))) => assert_eq!(frame.code, code, "{frame:?}"),
+            other => panic!("expected a close frame with {code:?}, got {other:?}"),
+        }
+    }
+}
+
+/// A GET with a chosen `Host` header: (lower-cased head, body).
+async fn http_get_with_host(
+    addr: std::net::SocketAddr,
+    path: &str,
+    host: &str,
+) -> (String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(common::STEP_TIMEOUT, stream.read_to_end(&mut response))
+        .await
+        .expect("response in time")
+        .expect("read");
+    let response = String::from_utf8_lossy(&response).to_string();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    (head.to_ascii_lowercase(), body.to_string())
+}
+
+/// Whoever sees the server's terminal (often mirrored on the projector) or its log file must not
+/// learn a secret: after the start banner, which prints the MC's address, neither the control
+/// token, nor a phone's device token, nor any join code appears, even at the most detailed log
+/// level; phones are named by team and number instead.
+#[tokio::test]
+async fn no_secret_reaches_the_log() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    use std::sync::{Arc, Mutex};
+
+    let data_dir = tempfile::tempdir().expect("data dir");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_stagebuzz"))
+        .args(["--bind", "127.0.0.1", "--port", "0"])
+        .arg("--data-dir")
+        .arg(data_dir.path())
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("binary starts");
+    let output = Arc::new(Mutex::new(String::new()));
+    let (banner_tx, banner_rx) = std::sync::mpsc::channel::<String>();
+    let mut readers = Vec::new();
+    for (pipe, banner) in [
+        (
+            Box::new(child.stdout.take().expect("stdout")) as Box<dyn Read + Send>,
+            Some(banner_tx),
+        ),
+        (Box::new(child.stderr.take().expect("stderr")), None),
+    ] {
+        let output = output.clone();
+        readers.push(std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(pipe).lines().map_while(Result::ok) {
+                if let Some(banner) = &banner
+                    && line.contains("/control#token=")
+                {
+                    let _ = banner.send(line.clone());
+                }
+                let mut output = output.lock().expect("output");
+                output.push_str(&line);
+                output.push('\n');
+            }
+        }));
+    }
+    let mc_line = banner_rx
+        .recv_timeout(common::STEP_TIMEOUT)
+        .expect("the banner prints the MC's address");
+    let url = mc_line.split("http://").nth(1).expect("an address");
+    let (host_port, token) = url.split_once("/control#token=").expect("a token");
+    let addr: std::net::SocketAddr = host_port.parse().expect("address");
+    let token = token.trim().to_string();
+
+    // The MC, a phone joining with its code and rejoining with its device token, a wrong code,
+    // a wrong control token, and a rotated code.
+    let mut control = common::raw_client(addr).await;
+    control
+        .send(json!({"type": "hello", "role": "control", "token": token}))
+        .await;
+    assert_eq!(control.recv().await["type"], "welcome");
+    let access = loop {
+        let message = control.recv().await;
+        if message["type"] == "access" {
+            break message;
+        }
+    };
+    let team = access["teams"][0]["id"].as_str().expect("team").to_string();
+    let code = access["teams"][0]["code"]
+        .as_str()
+        .expect("code")
+        .to_string();
+    let mut secrets: Vec<String> = access["teams"]
+        .as_array()
+        .expect("teams")
+        .iter()
+        .map(|t| t["code"].as_str().expect("code").to_string())
+        .collect();
+    let mut phone = common::raw_client(addr).await;
+    phone
+        .send(json!({"type": "hello", "role": "team", "team": team, "code": code}))
+        .await;
+    let welcome = phone.recv().await;
+    let device = welcome["device"]
+        .as_str()
+        .expect("device token")
+        .to_string();
+    drop(phone);
+    let mut again = common::raw_client(addr).await;
+    again
+        .send(json!({"type": "hello", "role": "team", "device": device}))
+        .await;
+    assert_eq!(again.recv().await["type"], "welcome");
+    let near_miss = format!("{}x", &token[..token.len() - 1]);
+    for hello in [
+        json!({"type": "hello", "role": "team", "team": team, "code": "WRONG77"}),
+        json!({"type": "hello", "role": "control", "token": near_miss}),
+    ] {
+        let mut intruder = common::raw_client(addr).await;
+        intruder.send(hello).await;
+        assert_eq!(intruder.recv().await["type"], "error");
+    }
+    assert_eq!(
+        control
+            .command(json!({"type": "rotate_code", "team": team}), 7)
+            .await["type"],
+        "ack"
+    );
+    let rotated = loop {
+        let message = control.recv().await;
+        if message["type"] == "access" {
+            break message;
+        }
+    };
+    secrets.push(
+        rotated["teams"][0]["code"]
+            .as_str()
+            .expect("code")
+            .to_string(),
+    );
+    secrets.extend([token.clone(), device, near_miss, "WRONG77".to_string()]);
+
+    let (head, _) = common::http_get(addr, &format!("/api/results.json?token={token}")).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+
+    // Everything the binary printed up to now, then stopped.
+    again.send(json!({"type": "buzz"})).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    for reader in readers {
+        reader.join().expect("reader");
+    }
+    let output = output.lock().expect("output").clone();
+    let log: String = output
+        .lines()
+        .filter(|line| !line.contains("/control#token="))
+        .map(|line| format!("{}\n", without_colours(line)))
+        .collect();
+    for secret in &secrets {
+        assert!(
+            !log.contains(secret.as_str()),
+            "a secret ({secret}) is in the log:\n{log}"
+        );
+    }
+    assert!(
+        log.contains(&format!("team=\"{team}\" phone=1")),
+        "phones are named by team and number in the log:\n{log}"
+    );
+}
+
+/// A terminal log line without its colour codes (`ESC [ … m`).
+fn without_colours(line: &str) -> String {
+    let mut plain = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(start) = rest.find('\u{1b}') {
+        plain.push_str(&rest[..start]);
+        rest = &rest[start..];
+        rest = rest.find('m').map_or("", |end| &rest[end + 1..]);
+    }
+    plain.push_str(rest);
+    plain
+}

@@ -27,11 +27,13 @@ fn unavailable() -> Response {
     (StatusCode::SERVICE_UNAVAILABLE, "shutting down").into_response()
 }
 
-/// A download with a file name made of the contest's export kind.
+/// A download with a file name made of the contest's export kind. Never stored by the browser or
+/// a proxy: it came through the control token, and a shared laptop's cache would keep it.
 fn download(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CACHE_CONTROL, "no-store".to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{file_name}\""),

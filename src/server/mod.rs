@@ -9,14 +9,16 @@
 
 mod commands;
 mod exports;
+mod hosts;
 mod joining;
+pub mod listener;
 mod socket;
 
+pub use hosts::AllowedHosts;
 pub use joining::access_message;
 
-use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize};
+use std::sync::atomic::{AtomicU32, AtomicU64};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -45,21 +47,48 @@ pub const MAX_MESSAGE_BYTES: usize = 16 * 1024;
 /// How long a new socket may take to say `hello`.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Caps that keep one device or a crowd from exhausting the laptop.
+/// Caps that keep one device or a crowd from exhausting the laptop. They count TCP connections
+/// from the moment they are accepted, pages and WebSockets alike (see `docs/SECURITY.md`).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// WebSocket connections at once, all roles together (a hall of ~19k audience phones).
+    /// Connections at once, all roles together (a hall of ~19k audience phones); clamped at start
+    /// to what the open-files limit allows.
     pub max_connections: usize,
-    /// WebSocket connections at once from one address (loopback is exempt: the MC's own laptop).
+    /// Connections at once from one address: a phone holds its WebSocket and, for a few seconds
+    /// after loading a page, the browser's few page connections.
     pub max_connections_per_ip: u32,
+    /// Loopback (this laptop: the MC's and the projector's pages, a USB bridge) is exempt from the
+    /// per-address cap and the reserve. Tests turn it off to test the limits over loopback.
+    pub exempt_loopback: bool,
+    /// Time a client has to send a complete request head, from connecting or from the end of the
+    /// previous response on a kept-alive connection; then it is disconnected.
+    pub request_head_timeout: Duration,
+}
+
+impl Limits {
+    /// The defaults, also the command line's.
+    pub const DEFAULT: Limits = Limits {
+        max_connections: 20_000,
+        max_connections_per_ip: 32,
+        exempt_loopback: true,
+        request_head_timeout: Duration::from_secs(10),
+    };
+
+    /// The last connections of `max_connections`, kept for addresses that hold fewer than a few:
+    /// a new phone still gets in when hoarding addresses have filled the rest.
+    pub fn reserve(&self) -> usize {
+        (self.max_connections / 20).max(1)
+    }
+
+    /// Whether `ip` is exempt from the per-address cap and the reserve.
+    pub fn is_exempt(&self, ip: IpAddr) -> bool {
+        self.exempt_loopback && ip.is_loopback()
+    }
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits {
-            max_connections: 20_000,
-            max_connections_per_ip: 16,
-        }
+        Limits::DEFAULT
     }
 }
 
@@ -90,28 +119,24 @@ pub struct AppState {
     pub clock: Clock,
     /// Numbers team connections.
     pub next_device: Arc<AtomicU64>,
-    /// WebSocket connections open now.
-    pub open_connections: Arc<AtomicUsize>,
     /// Join codes and registered team phones.
     pub access: Arc<Mutex<Access>>,
     /// The MC's view of `access`, re-sent to control sockets when it changes; its changes also
     /// make team sockets check whether their phone was revoked.
     pub access_view: Arc<watch::Sender<Utf8Bytes>>,
-    /// Connections per client address, for the per-address cap.
-    pub per_ip: Arc<Mutex<HashMap<IpAddr, u32>>>,
-    /// Limits on connections.
-    pub limits: Limits,
     /// Phones connected now, per team.
     pub connected: Arc<Vec<AtomicU32>>,
     /// How many phones of one team may be connected at once.
     pub phones_per_team: u32,
+    /// The host names pages and sockets answer to.
+    pub allowed_hosts: Arc<AllowedHosts>,
 }
 
 /// Builds the router: pages, assets, the public state and the WebSocket.
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(|| async { page("join.html") }))
-        .route("/control", get(|| async { page("control.html") }))
+        .route("/control", get(|| async { control_page() }))
         .route("/screen", get(|| async { page("screen.html") }))
         .route("/assets/{*path}", get(asset))
         .route("/api/state", get(public_state))
@@ -120,6 +145,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/audit.jsonl", get(exports::audit_jsonl))
         .route("/api/join-qr/{team}", get(exports::join_qr))
         .route("/ws", get(socket::ws_upgrade))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            hosts::check_host,
+        ))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
 }
@@ -146,6 +175,16 @@ async fn security_headers(mut response: Response) -> Response {
 
 fn page(name: &str) -> Response {
     embedded(name)
+}
+
+/// The MC's page is not stored at all: it is opened with the control token in its address, and a
+/// shared or borrowed laptop's cache should keep nothing of it.
+fn control_page() -> Response {
+    let mut response = embedded("control.html");
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 async fn asset(Path(path): Path<String>) -> Response {

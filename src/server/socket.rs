@@ -1,4 +1,4 @@
-//! One task per WebSocket: the upgrade checks (origin, connection caps, buffer sizes), `hello`,
+//! One task per WebSocket: the upgrade checks (origin, buffer sizes), `hello`,
 //! and the loop that sends states and pings and receives messages within the rate limit.
 
 use std::net::{IpAddr, SocketAddr};
@@ -32,26 +32,6 @@ pub(super) async fn ws_upgrade(
         tracing::warn!(%peer, origin = ?headers.get(header::ORIGIN), "WebSocket from a foreign origin refused");
         return (StatusCode::FORBIDDEN, "foreign origin").into_response();
     }
-    let slot = match ConnectionSlot::take(&state, peer.ip()) {
-        Ok(slot) => slot,
-        Err(Crowded::Server) => {
-            tracing::warn!(%peer, limit = state.limits.max_connections,
-                "connection refused: the server is full (--max-connections)");
-            return (StatusCode::TOO_MANY_REQUESTS, "too many connections").into_response();
-        }
-        Err(Crowded::Address) => {
-            // Phones behind a router that does NAT (a repeater in router mode) all share one
-            // address; the operator needs to know which flag lets them in.
-            tracing::warn!(%peer, limit = state.limits.max_connections_per_ip,
-                "connection refused: too many connections from this address \
-                 (--max-connections-per-ip; phones behind one NAT router share an address)");
-            return (
-                StatusCode::TOO_MANY_REQUESTS,
-                "too many connections from this address",
-            )
-                .into_response();
-        }
-    };
     let span = tracing::info_span!(
         "socket",
         %peer,
@@ -75,7 +55,6 @@ pub(super) async fn ws_upgrade(
             tracker.track_future(
                 async move {
                     run_socket(socket, state, peer.ip()).await;
-                    drop(slot);
                 }
                 .instrument(span),
             )
@@ -99,60 +78,6 @@ fn origin_allowed(headers: &HeaderMap) -> bool {
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"));
     origin_host.is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host))
-}
-
-/// One counted connection; released when dropped.
-struct ConnectionSlot {
-    state: AppState,
-    ip: IpAddr,
-}
-
-/// Which connection limit refused a socket.
-enum Crowded {
-    /// `Limits::max_connections`.
-    Server,
-    /// `Limits::max_connections_per_ip`.
-    Address,
-}
-
-impl ConnectionSlot {
-    fn take(state: &AppState, ip: IpAddr) -> Result<ConnectionSlot, Crowded> {
-        let total = state.open_connections.fetch_add(1, Ordering::AcqRel);
-        let release_total = || state.open_connections.fetch_sub(1, Ordering::AcqRel);
-        if total >= state.limits.max_connections {
-            release_total();
-            return Err(Crowded::Server);
-        }
-        let Ok(mut per_ip) = state.per_ip.lock() else {
-            release_total();
-            return Err(Crowded::Server);
-        };
-        let count = per_ip.entry(ip).or_insert(0);
-        if !ip.is_loopback() && *count >= state.limits.max_connections_per_ip {
-            drop(per_ip);
-            release_total();
-            return Err(Crowded::Address);
-        }
-        *count += 1;
-        Ok(ConnectionSlot {
-            state: state.clone(),
-            ip,
-        })
-    }
-}
-
-impl Drop for ConnectionSlot {
-    fn drop(&mut self) {
-        self.state.open_connections.fetch_sub(1, Ordering::AcqRel);
-        if let Ok(mut per_ip) = self.state.per_ip.lock()
-            && let Some(count) = per_ip.get_mut(&self.ip)
-        {
-            *count -= 1;
-            if *count == 0 {
-                per_ip.remove(&self.ip);
-            }
-        }
-    }
 }
 
 /// Who this socket speaks for, once its `hello` was accepted.
@@ -225,7 +150,7 @@ async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: &Peer) {
     tracing::info!("socket closed");
 }
 /// Waits for a valid `hello`; answers `welcome`, or an error and a close.
-async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> Option<Peer> {
+async fn accept_hello(socket: &mut WebSocket, state: &AppState, _ip: IpAddr) -> Option<Peer> {
     let first = tokio::select! {
         message = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()) => message,
         () = state.cancel.cancelled() => return None,
@@ -244,7 +169,16 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
             refuse(socket, "hello_first", "no hello within 10 seconds").await;
             return None;
         }
-        Ok(None | Some(Err(_))) => return None,
+        Ok(Some(Err(error))) => {
+            // Said in a close frame as for any later message: a client must learn that its
+            // first frame was too big (1009) or not UTF-8 (1007), not see the connection reset.
+            if let Some((code, reason)) = close_for(error) {
+                tracing::warn!(reason, "broken or oversized first frame: closing");
+                close(socket, code, reason).await;
+            }
+            return None;
+        }
+        Ok(None) => return None,
     };
     let (role, team, token, device, code) = match serde_json::from_str::<ClientEnvelope>(&text) {
         Ok(ClientEnvelope {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use stagebuzz::game::{BuzzInRound, BuzzInRules, Contest, Question, Round, Team};
+use stagebuzz::server::Limits;
 use stagebuzz::{Config, Server};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -59,6 +60,20 @@ impl TestServer {
 
     /// Like [`TestServer::start`], journaling to `data_dir` when given.
     pub async fn start_in(contest: Contest, data_dir: Option<std::path::PathBuf>) -> TestServer {
+        TestServer::start_with(contest, data_dir, Limits::default()).await
+    }
+
+    /// Like [`TestServer::start`], with connection `limits` (e.g. loopback not exempt, so that
+    /// other loopback addresses stand for other phones and laptops).
+    pub async fn start_with_limits(contest: Contest, limits: Limits) -> TestServer {
+        TestServer::start_with(contest, None, limits).await
+    }
+
+    async fn start_with(
+        contest: Contest,
+        data_dir: Option<std::path::PathBuf>,
+        limits: Limits,
+    ) -> TestServer {
         let server = Server::start(Config {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
@@ -67,7 +82,8 @@ impl TestServer {
             data_dir,
             fresh: false,
             phones_per_team: 3,
-            limits: Default::default(),
+            limits,
+            public_hosts: Vec::new(),
         })
         .await
         .expect("server starts on 127.0.0.1:0");
@@ -131,6 +147,18 @@ impl TestServer {
     pub async fn team(&self, team: &str) -> Client {
         self.join(json!({"type": "hello", "role": "team", "team": team, "code": self.code(team)}))
             .await
+    }
+
+    /// A team phone joined with its team's code over a connection from `source`.
+    pub async fn team_from(&self, source: IpAddr, team: &str) -> Client {
+        let mut client = raw_client_from(self.addr(), source).await;
+        client
+            .send(json!({"type": "hello", "role": "team", "team": team, "code": self.code(team)}))
+            .await;
+        let welcome = client.recv().await;
+        assert_eq!(welcome["type"], "welcome", "got {welcome}");
+        client.state_where(|_| true).await;
+        client
     }
 
     /// The projector.

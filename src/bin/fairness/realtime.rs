@@ -519,6 +519,7 @@ pub async fn run_cell(cell: RtCell, seed: u64) -> Result<RtResult, String> {
         phones_per_team: 4,
         // Loopback is exempt from the per-address cap; the defaults are fine.
         limits: Default::default(),
+        public_hosts: Vec::new(),
     })
     .await
     .map_err(|e| format!("server start: {e}"))?;
