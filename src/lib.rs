@@ -7,6 +7,8 @@
 //! - [`clocksync`]: NTP-style clock estimation for one phone (pure).
 //! - [`link`]: one team phone's link: pings, online state, press claims (pure).
 //! - [`access`]: the control token, each team's join code, registered phones and revocation.
+//! - [`throttle`]: slowing down join-code guessing per address and per team, never the real
+//!   team (pure).
 //! - [`results`]: per-round results and ranking, as JSON and CSV.
 //! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
@@ -37,6 +39,7 @@ pub mod owner;
 pub mod protocol;
 pub mod results;
 pub mod server;
+pub mod throttle;
 pub mod urls;
 
 use std::net::{IpAddr, SocketAddr};
