@@ -164,7 +164,7 @@ impl Server {
         let contest = Arc::new(game.contest().clone());
         let access =
             Access::load(config.data_dir.as_deref(), &contest).map_err(StartError::Access)?;
-        let access_text = server::access_message(&access, &contest).to_json();
+        let access_text = server::access_message(&access, &contest, Vec::new()).to_json();
         let access = Arc::new(Mutex::new(access));
         let connected = contest.teams.iter().map(|_| AtomicU32::new(0)).collect();
         let (owner, handle) = Owner::new(game, journal, clock);
@@ -187,10 +187,12 @@ impl Server {
             next_device: Arc::new(AtomicU64::new(1)),
             access: access.clone(),
             access_view: Arc::new(watch::channel(access_text.into()).0),
+            join_throttle: Arc::default(),
             allowed_hosts: Arc::new(AllowedHosts::for_this_machine(&config.public_hosts)),
             connected: Arc::new(connected),
             phones_per_team: config.phones_per_team,
         };
+        tracker.spawn(state.clone().report_join_throttle());
         let app = server::router(state);
         let connections = Connections::new(limits);
         tracker.spawn(server::listener::serve(

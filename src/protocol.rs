@@ -160,6 +160,8 @@ pub enum ServerMessage {
     Access {
         /// One entry per team, in contest order.
         teams: Vec<TeamAccess>,
+        /// Wrong join codes per team and address, most recent first.
+        failed_joins: Vec<FailedJoinView>,
     },
     /// The message could not be understood or is not allowed on this socket; nothing changed.
     Error {
@@ -167,6 +169,9 @@ pub enum ServerMessage {
         code: String,
         /// English explanation.
         message: String,
+        /// For `throttled`: how long to wait before the next `hello` with a join code (ms).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
     },
 }
 
@@ -205,6 +210,18 @@ impl ServerMessage {
         ServerMessage::Error {
             code: code.to_string(),
             message: message.into(),
+            retry_after_ms: None,
+        }
+    }
+
+    /// A join code refused unread: this address tried too many wrong ones.
+    pub fn throttled(retry_after: std::time::Duration) -> Self {
+        ServerMessage::Error {
+            code: "throttled".to_string(),
+            message: "too many wrong join codes from this address; wait before trying again"
+                .to_string(),
+            // Rounded up: a page that waits exactly this long is let through.
+            retry_after_ms: Some(retry_after.as_nanos().div_ceil(1_000_000) as u64),
         }
     }
 }
@@ -220,6 +237,21 @@ pub struct TeamAccess {
     pub join_path: String,
     /// Phones registered for the team.
     pub phones: Vec<PhoneView>,
+}
+
+/// Wrong join codes for one team from one address, for the MC.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FailedJoinView {
+    /// Team id the codes were tried for.
+    pub team: String,
+    /// The client address they came from.
+    pub address: String,
+    /// Wrong codes compared.
+    pub wrong: u64,
+    /// Attempts refused as `throttled`, without comparing the code.
+    pub held_back: u64,
+    /// Server time of the last of either (ms, the clock of `state.now_ms`).
+    pub last_ms: u64,
 }
 
 /// A registered team phone.

@@ -1,35 +1,76 @@
 //! Admitting team phones (a join code for a new phone, a device token for a returning one, the
-//! phones-per-team limit) and the MC's view of join codes and phones.
+//! phones-per-team limit, join-code throttling) and the MC's view of join codes and phones.
 
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
+use tokio::time::MissedTickBehavior;
 
 use super::AppState;
-use super::socket::TeamPhone;
+use super::socket::{TeamPhone, refuse, send_json};
 use crate::access::{Access, Refused};
 use crate::game::{Contest, TeamId};
-use crate::protocol::{PhoneView, ServerMessage, TeamAccess};
+use crate::protocol::{FailedJoinView, PhoneView, ServerMessage, TeamAccess};
+use crate::throttle::{JoinThrottle, Throttled};
 
-/// Admits a team phone (by device token, or by the team's join code for a new phone) and counts
-/// it as connected, within the phones-per-team limit.
+/// How often the log gets a summary of refused join codes.
+const LOG_EVERY: Duration = Duration::from_secs(10);
+/// The MC's view is re-sent for new failure counters at most this often: a guesser must not
+/// flood the MC's page either.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
+/// Team–address pairs of failed joins shown to the MC (the most recent ones).
+const FAILED_JOINS_SHOWN: usize = 50;
+
+/// Why a team hello was refused.
+#[derive(Debug)]
+pub(super) enum JoinRefused {
+    /// Refused for a reason of its own (code, English message).
+    Refused(Refused),
+    /// Its join code was held back unread; the address may try again after this long.
+    Throttled(Duration),
+}
+
+impl From<Refused> for JoinRefused {
+    fn from(refused: Refused) -> Self {
+        JoinRefused::Refused(refused)
+    }
+}
+
+/// Admits a team phone from `ip` (by device token, or by the team's join code for a new phone)
+/// and counts it as connected, within the phones-per-team limit. A join code is compared only if
+/// the throttle lets this address try one now.
 pub(super) fn join_team(
     state: &AppState,
+    ip: IpAddr,
     team: Option<&str>,
     code: Option<&str>,
     device: Option<&str>,
-) -> Result<TeamPhone, Refused> {
-    let mut access = state
-        .access
-        .lock()
-        .map_err(|_| ("server_error", "access registry unavailable"))?;
+) -> Result<TeamPhone, JoinRefused> {
+    let unavailable = || JoinRefused::from(("server_error", "access registry unavailable"));
+    let mut access = state.access.lock().map_err(|_| unavailable())?;
     // The team first, so that a full team is refused before a new phone is registered.
-    let index = access.team_for(team, device).and_then(|id| {
-        state
-            .contest
-            .team_index(id)
-            .ok_or(("unknown_team", "no team with that id"))
-    })?;
+    let team_id = access.team_for(team, device)?.to_string();
+    let index = state
+        .contest
+        .team_index(&team_id)
+        .ok_or(("unknown_team", "no team with that id"))?;
+    // Only a join code is a guess worth slowing down; a device token is a 128-bit secret, and a
+    // phone rejoining with one after a Wi-Fi drop must never wait. The access lock held from
+    // here to the comparison keeps parallel sockets of one address from slipping past the check.
+    let mut throttle = match device {
+        Some(_) => None,
+        None => {
+            let mut throttle = state.join_throttle.lock().map_err(|_| unavailable())?;
+            if let Err(Throttled { retry_after }) = throttle.check(ip, &team_id, Instant::now()) {
+                return Err(JoinRefused::Throttled(retry_after));
+            }
+            Some(throttle)
+        }
+    };
     let Some(slot) = state.connected.get(index) else {
-        return Err(("unknown_team", "no team with that id"));
+        return Err(("unknown_team", "no team with that id").into());
     };
     let limit = state.phones_per_team;
     if slot
@@ -41,10 +82,12 @@ pub(super) fn join_team(
         return Err((
             "team_full",
             "this team already has the most phones allowed connected",
-        ));
+        )
+            .into());
     }
     match access.admit(team, code, device) {
         Ok((_, token, number)) => {
+            drop(throttle);
             drop(access);
             if device.is_none() {
                 publish_access(state);
@@ -57,7 +100,72 @@ pub(super) fn join_team(
         }
         Err(refused) => {
             slot.fetch_sub(1, Ordering::AcqRel);
-            Err(refused)
+            if refused.0 == "bad_code"
+                && let Some(throttle) = throttle.as_mut()
+            {
+                throttle.failed(ip, &team_id, Instant::now());
+            }
+            Err(refused.into())
+        }
+    }
+}
+
+/// Answers a refused team hello: an `error` (with `retry_after_ms` when throttled), then the
+/// close every refused hello gets. Wrong and held-back codes are not logged one by one (a guesser
+/// would flood the log): [`AppState::report_join_throttle`] logs them in aggregate.
+pub(super) async fn refuse_join(socket: &mut WebSocket, refused: JoinRefused) {
+    let wait = match refused {
+        JoinRefused::Refused((code, message)) => {
+            if code != "bad_code" {
+                tracing::warn!(code, "team hello refused");
+            }
+            refuse(socket, code, message).await;
+            return;
+        }
+        JoinRefused::Throttled(wait) => wait,
+    };
+    let _ = send_json(socket, &ServerMessage::throttled(wait)).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: close_code::POLICY,
+            reason: "throttled".into(),
+        })))
+        .await;
+}
+
+impl AppState {
+    /// Reports join-code throttling until shutdown: every 10 s a log line summing up the refused
+    /// codes (if any), and the MC's access view re-sent when its failure counters changed, at
+    /// most once a second.
+    pub async fn report_join_throttle(self) {
+        let mut tick = tokio::time::interval(PUBLISH_EVERY);
+        tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
+        let mut last_log = Instant::now();
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = self.cancel.cancelled() => return,
+            }
+            let now = Instant::now();
+            let (summary, changed) = {
+                let Ok(mut throttle) = self.join_throttle.lock() else {
+                    return;
+                };
+                throttle.prune(now);
+                let summary = if now.duration_since(last_log) >= LOG_EVERY {
+                    last_log = now;
+                    throttle.take_log_summary(now)
+                } else {
+                    None
+                };
+                (summary, throttle.take_changed())
+            };
+            if let Some(summary) = summary {
+                tracing::warn!("{summary}");
+            }
+            if changed {
+                publish_access(&self);
+            }
         }
     }
 }
@@ -85,8 +193,12 @@ pub(super) fn access_command(
     }
 }
 
-/// The MC's view of the join codes and phones.
-pub fn access_message(access: &Access, contest: &Contest) -> ServerMessage {
+/// The MC's view of the join codes and phones, and of the wrong codes tried.
+pub fn access_message(
+    access: &Access,
+    contest: &Contest,
+    failed_joins: Vec<FailedJoinView>,
+) -> ServerMessage {
     ServerMessage::Access {
         teams: contest
             .teams
@@ -105,7 +217,29 @@ pub fn access_message(access: &Access, contest: &Contest) -> ServerMessage {
                 }
             })
             .collect(),
+        failed_joins,
     }
+}
+
+/// The throttle's counters for the MC, most recent first, times on the server clock.
+fn failed_join_views(throttle: &JoinThrottle, state: &AppState) -> Vec<FailedJoinView> {
+    let now = Instant::now();
+    let now_ms = state.clock.now().0 / 1000;
+    throttle
+        .failed_joins(now)
+        .into_iter()
+        .take(FAILED_JOINS_SHOWN)
+        .map(|failed| FailedJoinView {
+            team: failed.team,
+            address: failed.address.to_string(),
+            wrong: failed.wrong,
+            held_back: failed.held_back,
+            last_ms: now_ms.saturating_sub(
+                u64::try_from(now.saturating_duration_since(failed.last).as_millis())
+                    .unwrap_or(u64::MAX),
+            ),
+        })
+        .collect()
 }
 
 /// Re-sends the access view to control sockets (and lets team sockets check for revocation).
@@ -113,6 +247,11 @@ pub(super) fn publish_access(state: &AppState) {
     let Ok(access) = state.access.lock() else {
         return;
     };
-    let text = access_message(&access, &state.contest).to_json();
+    // Lock order: access, then the throttle (as in `join_team`).
+    let failed = match state.join_throttle.lock() {
+        Ok(throttle) => failed_join_views(&throttle, state),
+        Err(_) => Vec::new(),
+    };
+    let text = access_message(&access, &state.contest, failed).to_json();
     state.access_view.send_replace(text.into());
 }

@@ -124,6 +124,8 @@ pub struct AppState {
     /// The MC's view of `access`, re-sent to control sockets when it changes; its changes also
     /// make team sockets check whether their phone was revoked.
     pub access_view: Arc<watch::Sender<Utf8Bytes>>,
+    /// Slows down join-code guessing; its counters go to the MC's access view.
+    pub join_throttle: Arc<Mutex<crate::throttle::JoinThrottle>>,
     /// Phones connected now, per team.
     pub connected: Arc<Vec<AtomicU32>>,
     /// How many phones of one team may be connected at once.

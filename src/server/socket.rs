@@ -150,7 +150,7 @@ async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: &Peer) {
     tracing::info!("socket closed");
 }
 /// Waits for a valid `hello`; answers `welcome`, or an error and a close.
-async fn accept_hello(socket: &mut WebSocket, state: &AppState, _ip: IpAddr) -> Option<Peer> {
+async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> Option<Peer> {
     let first = tokio::select! {
         message = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()) => message,
         () = state.cancel.cancelled() => return None,
@@ -212,11 +212,16 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, _ip: IpAddr) -> 
             }
             Peer::Control
         }
-        Role::Team => match join_team(state, team.as_deref(), code.as_deref(), device.as_deref()) {
+        Role::Team => match join_team(
+            state,
+            ip,
+            team.as_deref(),
+            code.as_deref(),
+            device.as_deref(),
+        ) {
             Ok(phone) => Peer::Team(phone),
-            Err((code, message)) => {
-                tracing::warn!(code, "team hello refused");
-                refuse(socket, code, message).await;
+            Err(refused) => {
+                super::joining::refuse_join(socket, refused).await;
                 return None;
             }
         },
