@@ -21,6 +21,7 @@ let nextArmedUntil = 0; // "press again to confirm" window of btn-next, in perfo
 const pending = new Map(); // command id → translation key of the button, for messages
 const doneToasts = new Map(); // command id → () => text to show when it is applied
 let access = null; // teams of the last `access` message: join codes and registered phones
+let failedJoins = []; // wrong join codes per team and address, from the same message
 
 /** Phases in which the question cannot be left: buzzers open, a buzz being settled, a team answering. */
 const BUSY = new Set(['open', 'settling', 'floor']);
@@ -80,7 +81,9 @@ if (token) {
 function onMessage(msg) {
   if (msg.type === 'access') {
     access = Array.isArray(msg.teams) ? msg.teams : [];
+    failedJoins = Array.isArray(msg.failed_joins) ? msg.failed_joins : [];
     renderAccess();
+    if (state) renderJoinAlert();
     return;
   }
   const label = pending.get(msg.id);
@@ -180,6 +183,7 @@ function render() {
 
   $('contest-title').textContent = state.title;
   renderLinkAlert();
+  renderJoinAlert();
   renderQuestion();
   renderStatus();
   renderTeams();
@@ -280,6 +284,29 @@ function renderLinkAlert() {
   $('link-alert').textContent = bad.length ? t('control.offline_alert', { teams: bad.map((x) => x.name).join(', ') }) : '';
 }
 
+/**
+ * Wrong join codes that count for the alert: past the server's three free ones (a team member
+ * mistyping once or twice is no alarm), or tries the server held back unread.
+ */
+const ALERT_WRONG = 3;
+/** Team–address pairs named in the alert; the rest are counted. */
+const ALERT_ITEMS = 3;
+
+/** A banner when someone keeps trying wrong join codes: "12 mã sai cho Đội X từ 192.168.1.37". */
+function renderJoinAlert() {
+  const bad = failedJoins.filter((f) => f.wrong >= ALERT_WRONG || f.held_back > 0);
+  $('join-alert').hidden = !bad.length;
+  if (!bad.length) {
+    $('join-alert').textContent = '';
+    return;
+  }
+  const items = bad.slice(0, ALERT_ITEMS).map((f) =>
+    t('control.failed_item', { n: f.wrong, team: teamName(state, f.team), address: f.address })
+      + (f.held_back > 0 ? t('control.failed_item_held', { n: f.held_back }) : ''));
+  if (bad.length > ALERT_ITEMS) items.push(t('control.failed_more', { n: bad.length - ALERT_ITEMS }));
+  $('join-alert').textContent = t('control.failed_alert', { list: items.join('; ') });
+}
+
 /** "1 máy · 12 ms": phones connected and the worst round trip; red when one stopped answering. */
 function devicesCell(team) {
   if (!team.devices) return h('td', { className: 'dev off', text: t('join.not_joined') });
@@ -331,6 +358,9 @@ function updateSeen() {
   document.querySelectorAll('#teams-body [data-seen]').forEach((el) => {
     const seen = el.dataset.seen;
     el.textContent = seen === '' ? t('link.never_seen') : agoText(now - Number(seen));
+  });
+  document.querySelectorAll('#access-teams [data-failed-at]').forEach((el) => {
+    el.textContent = agoText(now - Number(el.dataset.failedAt));
   });
 }
 setInterval(updateSeen, 1000);
@@ -405,7 +435,7 @@ function loopbackHost() {
 function renderAccess() {
   const live = livePhones();
   const names = state ? state.teams.map((x) => [x.id, x.name]) : [];
-  const key = JSON.stringify([getLang(), access, names, [...live].map(([id, phones]) => [id, [...phones]])]);
+  const key = JSON.stringify([getLang(), access, failedJoins, names, [...live].map(([id, phones]) => [id, [...phones]])]);
   if (key === accessKey) return;
   accessKey = key;
   $('access-explain').textContent = t('access.explain', { join: `${location.origin}/` });
@@ -416,7 +446,25 @@ function renderAccess() {
     return;
   }
   $('access-teams').replaceChildren(...access.map((team) => accessBlock(team, live.get(team.id) || new Map())));
+  updateSeen();
   if (qrTeam) showQr(qrTeam);
+}
+
+/** "12 mã sai từ 192.168.1.37 · 40 lần bị tạm chặn · 2 phút trước", per address, for one team. */
+function failedJoinList(teamId) {
+  const mine = failedJoins.filter((f) => f.team === teamId);
+  if (!mine.length) return null;
+  return [
+    h('div', { className: 'label failed-label', text: t('access.failed') }),
+    h('ul', { className: 'failed-joins' }, mine.map((f) => h('li', {
+      className: f.wrong >= ALERT_WRONG || f.held_back > 0 ? 'failed-join alarming' : 'failed-join',
+      dataset: { failedAddress: f.address },
+    },
+    h('span', { text: t('access.failed_line', { n: f.wrong, address: f.address }) }),
+    f.held_back > 0 ? h('span', { text: ` · ${t('access.failed_held', { n: f.held_back })}` }) : null,
+    ' · ',
+    h('span', { className: 'failed-at', dataset: { failedAt: String(f.last_ms) } })))),
+  ];
 }
 
 /** One team: its code in big letters, its QR code, "Đổi mã", and its phones with "Gỡ". */
@@ -454,7 +502,8 @@ function accessBlock(team, live) {
             'aria-label': t('access.revoke_label', { n: phone.number, team: name }), text: t('access.revoke'),
           }));
       }))
-      : h('p', { className: 'none', text: t('access.no_phones') }));
+      : h('p', { className: 'none', text: t('access.no_phones') }),
+    failedJoinList(team.id));
 }
 
 $('access-teams').addEventListener('click', (ev) => {

@@ -38,6 +38,8 @@ let codeTeam = null; // team whose join code is being asked
 let codeError = null; // () => text of the error under the code field
 let noticeKey = null; // translation key of #notice (e.g. team full)
 let changeArmedUntil = 0; // "tap again to change team" window
+let throttledUntil = 0; // performance.now() until which the server reads no join code from us
+let throttleTimer = null; // ticks the wait down, then lets the team try again
 /**
  * The press not answered yet: `{pressedAt, key, wasOpen, offline, id, resent, timer}`. `offline`
  * when pressed without a working connection (held until the socket is back); `id` once sent.
@@ -170,6 +172,16 @@ function onMessage(msg) {
       showCodeStep(tried.team, { error: tried.fromLink ? 'join.bad_link_code' : 'join.bad_code', keepCode: !tried.fromLink });
       break;
     }
+    case 'throttled': {
+      // Too many wrong codes from this network (maybe not ours: phones behind one router share
+      // an address). The server did not read this code; knocking again before the wait is over
+      // would not be read either, so wait as told, then try again.
+      const tried = joining || { team: codeTeam, fromLink: false };
+      dropConnection();
+      joining = null;
+      waitBeforeJoining(tried, msg.retry_after_ms);
+      break;
+    }
     case 'unknown_team':
       // The team left the contest (a code join keeps the token of this phone's own team).
       dropConnection();
@@ -298,6 +310,7 @@ function showCodeStep(teamId, { error = null, busy = false, keepCode = false } =
   if (!keepCode) $('join-code').value = '';
   setCodeError(error ? () => t(error) : null);
   setCodeBusy(busy);
+  if (!error && !busy && throttleLeft() > 0) setCodeError(() => t('join.throttled', { n: throttleSeconds() }));
   renderCodeTeam();
   if (!pickerTeams) loadTeams();
   if (!busy) {
@@ -321,9 +334,52 @@ function setCodeError(text) {
 
 function setCodeBusy(busy) {
   $('join-code').readOnly = busy;
-  $('join-submit').disabled = busy;
+  $('join-submit').disabled = busy || throttleLeft() > 0;
   $('join-submit').textContent = t(busy ? 'join.joining' : 'join.submit');
   $('code-step').classList.toggle('busy', busy);
+}
+
+/** Milliseconds until the server reads a join code from this phone again. */
+function throttleLeft() {
+  return Math.max(0, throttledUntil - performance.now());
+}
+
+function throttleSeconds() {
+  return Math.max(1, Math.ceil(throttleLeft() / 1000));
+}
+
+/**
+ * The server held `tried` back (too many wrong codes from this network): show the wait counting
+ * down with the submit button off, then let the team press again, or, for a QR link (nothing to
+ * type), try its code again by itself once.
+ */
+function waitBeforeJoining(tried, retryAfterMs) {
+  // An older server without the field: a wait as long as its longest.
+  const wait = Number.isFinite(retryAfterMs) && retryAfterMs > 0 ? retryAfterMs : 30000;
+  throttledUntil = performance.now() + wait;
+  showCodeStep(tried.team, { keepCode: !tried.fromLink });
+  clearTimeout(throttleTimer);
+  const tick = () => {
+    const left = throttleLeft();
+    // Only the code step, when no join is under way, shows the wait.
+    const shown = !$('code-step').hidden && !$('join-code').readOnly;
+    const again = tried.fromLink && tried.code && codeTeam === tried.team;
+    if (left > 0) {
+      // A typing mistake in the field is the more useful message meanwhile.
+      if (shown && !checkJoinCode($('join-code').value, { partial: true })) {
+        setCodeError(() => t(again ? 'join.throttled_link' : 'join.throttled', { n: throttleSeconds() }));
+      }
+      if (shown) $('join-submit').disabled = true;
+      throttleTimer = setTimeout(tick, left % 1000 || 1000);
+      return;
+    }
+    throttleTimer = null;
+    if (!shown) return; // the wait is over: the code step enables its button when shown again
+    if (!checkJoinCode($('join-code').value, { partial: true })) setCodeError(null);
+    setCodeBusy(false);
+    if (again) joinWithCode(tried.team, tried.code, true);
+  };
+  tick();
 }
 
 /** Joins `teamId` with `code` as a new phone; `welcome` brings the buzzer up. */
@@ -346,7 +402,8 @@ $('join-code').addEventListener('input', (ev) => {
     input.setSelectionRange(caret, caret);
   }
   const problem = checkJoinCode(input.value, { partial: true });
-  setCodeError(problem ? () => t(problem.key, problem.params) : null);
+  if (problem) setCodeError(() => t(problem.key, problem.params));
+  else setCodeError(throttleLeft() > 0 ? () => t('join.throttled', { n: throttleSeconds() }) : null);
 });
 
 $('code-step').addEventListener('submit', (ev) => {
@@ -710,7 +767,7 @@ onLangChange(() => {
   renderPickerNote();
   renderTeamList();
   if (codeError) $('join-error').textContent = codeError();
-  setCodeBusy($('join-submit').disabled);
+  setCodeBusy($('join-code').readOnly);
   setNotice(noticeKey);
   renderChangeButton();
   renderHeld();
