@@ -284,7 +284,7 @@ async fn serve_socket(
     access.mark_changed();
     // Team phones get their first ping at once, so a press soon after joining has an estimate.
     let mut next_ping = Instant::now();
-    let mut rate = RateLimit::new();
+    let mut rate = RateLimit::new(Instant::now());
     loop {
         tokio::select! {
             changed = public.changed(), if !is_control => {
@@ -425,6 +425,7 @@ struct RateLimit {
 }
 
 /// What to do with one incoming message.
+#[derive(Debug, PartialEq, Eq)]
 enum Admit {
     Yes,
     Warn,
@@ -433,10 +434,10 @@ enum Admit {
 }
 
 impl RateLimit {
-    fn new() -> Self {
+    fn new(now: Instant) -> Self {
         RateLimit {
             tokens: RATE_BURST,
-            last: Instant::now(),
+            last: now,
             warned: false,
             dropped: 0,
         }
@@ -484,4 +485,77 @@ pub(super) async fn refuse(socket: &mut WebSocket, code: &str, message: impl Int
             reason: code.to_string().into(),
         })))
         .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admit_all(rate: &mut RateLimit, at: Instant, count: usize) -> Vec<Admit> {
+        (0..count).map(|_| rate.admit(at)).collect()
+    }
+
+    #[test]
+    fn a_burst_passes_then_one_warning_then_drops() {
+        let start = Instant::now();
+        let mut rate = RateLimit::new(start);
+        let burst = RATE_BURST as usize;
+        assert!(
+            admit_all(&mut rate, start, burst)
+                .iter()
+                .all(|a| *a == Admit::Yes)
+        );
+        assert_eq!(rate.admit(start), Admit::Warn);
+        assert_eq!(rate.admit(start), Admit::Drop);
+    }
+
+    #[test]
+    fn a_busy_phone_is_never_held_back() {
+        // 10 clock-sync replies and 15 mashed presses a second, for ten minutes.
+        let start = Instant::now();
+        let mut rate = RateLimit::new(start);
+        for tick in 0..(600 * 25) {
+            let at = start + Duration::from_millis(tick * 40);
+            assert_eq!(rate.admit(at), Admit::Yes, "message {tick}");
+        }
+    }
+
+    #[test]
+    fn a_sustained_flood_is_disconnected_after_the_tolerance() {
+        let start = Instant::now();
+        let mut rate = RateLimit::new(start);
+        let burst = RATE_BURST as usize;
+        admit_all(&mut rate, start, burst);
+        let outcomes = admit_all(&mut rate, start, FLOOD_TOLERANCE as usize + 1);
+        assert_eq!(outcomes[0], Admit::Warn);
+        assert!(
+            outcomes[1..FLOOD_TOLERANCE as usize]
+                .iter()
+                .all(|a| *a == Admit::Drop)
+        );
+        assert_eq!(outcomes[FLOOD_TOLERANCE as usize], Admit::Disconnect);
+    }
+
+    #[test]
+    fn a_socket_that_calms_down_is_forgiven() {
+        let start = Instant::now();
+        let mut rate = RateLimit::new(start);
+        let burst = RATE_BURST as usize;
+        admit_all(&mut rate, start, burst);
+        assert_eq!(rate.admit(start), Admit::Warn);
+        admit_all(&mut rate, start, 150);
+        // Two quiet seconds refill the bucket: the next flood starts over with a warning.
+        let later = start + Duration::from_secs(2);
+        assert!(
+            admit_all(&mut rate, later, burst)
+                .iter()
+                .all(|a| *a == Admit::Yes)
+        );
+        assert_eq!(rate.admit(later), Admit::Warn);
+        let outcomes = admit_all(&mut rate, later, FLOOD_TOLERANCE as usize - 1);
+        assert!(
+            outcomes.iter().all(|a| *a == Admit::Drop),
+            "not disconnected early"
+        );
+    }
 }
