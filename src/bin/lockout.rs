@@ -16,7 +16,8 @@
 //!    held connection;
 //! 3. one address guesses join codes as fast as it can, on one socket after another, then on 16
 //!    at once: how many guesses the server compares (`bad_code`) per second and how many it holds
-//!    back unread (`throttled`).
+//!    back unread (`throttled`); during the second, four phones join, a page loads and a buzz is
+//!    decided.
 //!
 //! A human summary goes to stderr and one JSON line to stdout. Loopback only.
 
@@ -377,7 +378,7 @@ async fn until_closed(mut stream: TcpStream, since: Instant, drip: bool) -> Opti
 
 /// Wrong-code `hello`s from one address for `seconds`, on `parallel` sockets at a time:
 /// (compared per second, held back per second, other outcomes).
-async fn guess(server: SocketAddr, team: &str, parallel: usize, seconds: u64) -> (f64, f64, u64) {
+async fn guess(server: SocketAddr, team: String, parallel: usize, seconds: u64) -> (f64, f64, u64) {
     let compared = Arc::new(AtomicU64::new(0));
     let held_back = Arc::new(AtomicU64::new(0));
     let other = Arc::new(AtomicU64::new(0));
@@ -386,7 +387,7 @@ async fn guess(server: SocketAddr, team: &str, parallel: usize, seconds: u64) ->
     let tasks: Vec<_> = (0..parallel)
         .map(|n| {
             let (compared, held_back, other) = (compared.clone(), held_back.clone(), other.clone());
-            let team = team.to_string();
+            let team = team.clone();
             tokio::spawn(async move {
                 let mut guess = n as u64;
                 while Instant::now() < deadline {
@@ -498,13 +499,23 @@ async fn run(cli: Cli) -> Result<String, String> {
         .first()
         .map(|(team, _)| team.clone())
         .unwrap_or_default();
-    let (compared_1, held_back_1, other_1) = guess(addr, &team, 1, cli.guess_seconds).await;
+    let (compared_1, held_back_1, other_1) = guess(addr, team.clone(), 1, cli.guess_seconds).await;
     eprintln!(
         "guessing on 1 socket at a time: {compared_1:.2} compared/s, {held_back_1:.1} held back/s ({other_1} other)"
     );
-    let (compared_16, held_back_16, other_16) = guess(addr, &team, 16, cli.guess_seconds).await;
+    // The hall meanwhile: new phones join, a page loads, a buzz is decided.
+    let guessing = tokio::spawn(guess(addr, team, 16, cli.guess_seconds));
+    tokio::time::sleep(Duration::from_secs(cli.guess_seconds) / 2).await;
+    drop(phones);
+    let (mut phones, join_guessing) = join_phones(addr, &codes, 60).await?;
+    let (_, page_guessing) = page_load(addr, loopback(0, 0, 32)).await?;
+    let buzz_guessing = buzz_round(&mut mc, &mut phones).await?;
+    let (compared_16, held_back_16, other_16) = guessing.await.map_err(|e| e.to_string())?;
     eprintln!(
         "guessing on 16 sockets: {compared_16:.2} compared/s, {held_back_16:.1} held back/s ({other_16} other)"
+    );
+    eprintln!(
+        "while guessing: join {join_guessing} ms, page {page_guessing} ms, buzz to floor {buzz_guessing} ms"
     );
 
     Ok(json!({
@@ -517,6 +528,7 @@ async fn run(cli: Cli) -> Result<String, String> {
             "one_socket": {"compared": compared_1, "held_back": held_back_1},
             "sixteen_sockets": {"compared": compared_16, "held_back": held_back_16},
         },
+        "while_guessing": {"join_ms": join_guessing, "buzz_to_floor_ms": buzz_guessing, "page_ms": page_guessing},
     })
     .to_string())
 }
