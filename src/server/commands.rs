@@ -3,7 +3,7 @@
 
 use super::AppState;
 use super::joining::access_command;
-use super::socket::Peer;
+use super::wire::Peer;
 use crate::game::{Command, Rejection, TeamId};
 use crate::link::TeamLink;
 use crate::owner::{Refusal, Request};

@@ -9,7 +9,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use tokio::time::MissedTickBehavior;
 
 use super::AppState;
-use super::socket::{TeamPhone, refuse, send_json};
+use super::wire::{TeamPhone, refuse, send_json};
 use crate::access::{Access, Refused};
 use crate::game::{Contest, TeamId};
 use crate::protocol::{FailedJoinView, PhoneView, ServerMessage, TeamAccess};

@@ -3,7 +3,11 @@
 //!
 //! - this module: shared state, the router, pages and assets, security headers;
 //! - [`exports`]: results, audit log and join QR codes for the MC;
-//! - [`socket`]: one task per WebSocket — upgrade checks, `hello`, the send/receive loop, limits;
+//! - [`listener`]: accepting connections — caps per address and in total, the request-head timeout;
+//! - [`hosts`]: the host names pages and sockets answer to;
+//! - [`socket`]: one task per WebSocket — upgrade checks, `hello`, the send/receive loop;
+//! - [`rate`]: the per-socket message limit;
+//! - [`wire`]: who a socket speaks for, and sending JSON, refusals and close frames;
 //! - [`joining`]: admitting team phones (join codes, device tokens) and the MC's access view;
 //! - [`commands`]: turning a client message into a game or access command and its answer.
 
@@ -12,7 +16,9 @@ mod exports;
 mod hosts;
 mod joining;
 pub mod listener;
+mod rate;
 mod socket;
+mod wire;
 
 pub use hosts::AllowedHosts;
 pub use joining::access_message;
@@ -91,14 +97,6 @@ impl Default for Limits {
         Limits::DEFAULT
     }
 }
-
-/// Messages a socket may send per second on average; a phone answers 10 pings a second and a
-/// mashed buzzer rarely passes 15 presses.
-const RATE_PER_SECOND: f64 = 40.0;
-/// Messages a socket may send in one burst.
-const RATE_BURST: f64 = 80.0;
-/// Messages dropped over the limit before the socket is closed.
-const FLOOD_TOLERANCE: u32 = 200;
 
 /// What every request handler shares.
 #[derive(Clone)]

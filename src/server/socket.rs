@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade, close_code};
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_code};
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -14,10 +14,9 @@ use tracing::Instrument;
 
 use super::commands::{handle_text, report_link};
 use super::joining::join_team;
-use super::{
-    AppState, FLOOD_TOLERANCE, HELLO_TIMEOUT, MAX_MESSAGE_BYTES, RATE_BURST, RATE_PER_SECOND,
-};
-use crate::game::TeamId;
+use super::rate::{Admit, RateLimit};
+use super::wire::{Peer, close, close_for, refuse, send_json};
+use super::{AppState, HELLO_TIMEOUT, MAX_MESSAGE_BYTES};
 use crate::link::TeamLink;
 use crate::owner::Request;
 use crate::protocol::{ClientEnvelope, ClientMessage, Role, ServerMessage};
@@ -78,25 +77,6 @@ fn origin_allowed(headers: &HeaderMap) -> bool {
         .strip_prefix("http://")
         .or_else(|| origin.strip_prefix("https://"));
     origin_host.is_some_and(|origin_host| origin_host.eq_ignore_ascii_case(host))
-}
-
-/// Who this socket speaks for, once its `hello` was accepted.
-#[derive(Clone, Debug)]
-pub(super) enum Peer {
-    Team(TeamPhone),
-    Control,
-    Screen,
-}
-
-/// A team phone that joined.
-#[derive(Clone, Debug)]
-pub(super) struct TeamPhone {
-    /// Its team.
-    pub(super) team: TeamId,
-    /// Its number for the MC.
-    pub(super) number: u32,
-    /// Its device token, to notice a revocation.
-    pub(super) token: String,
 }
 
 async fn run_socket(mut socket: WebSocket, state: AppState, ip: IpAddr) {
@@ -263,6 +243,19 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
     Some(peer)
 }
 
+/// Whether the socket's loop goes on after one event.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+impl From<bool> for Flow {
+    /// `true` (it went well) continues.
+    fn from(ok: bool) -> Flow {
+        if ok { Flow::Continue } else { Flow::Stop }
+    }
+}
+
 /// After `hello`: forwards commands, answers them, sends every new state, and keeps a team
 /// phone's clock in sync.
 async fn serve_socket(
@@ -286,276 +279,142 @@ async fn serve_socket(
     let mut next_ping = Instant::now();
     let mut rate = RateLimit::new(Instant::now());
     loop {
-        tokio::select! {
-            changed = public.changed(), if !is_control => {
-                if changed.is_err() {
-                    break;
+        let flow = tokio::select! {
+            changed = public.changed(), if !is_control => match changed {
+                Ok(()) => {
+                    let bytes = public.borrow_and_update().bytes.clone();
+                    socket.send(Message::Text(bytes)).await.is_ok().into()
                 }
-                let bytes = public.borrow_and_update().bytes.clone();
-                if socket.send(Message::Text(bytes)).await.is_err() {
-                    break;
+                Err(_) => Flow::Stop,
+            },
+            changed = control.changed(), if is_control => match changed {
+                Ok(()) => {
+                    let bytes = control.borrow_and_update().clone();
+                    socket.send(Message::Text(bytes)).await.is_ok().into()
                 }
-            }
-            changed = control.changed(), if is_control => {
-                if changed.is_err() {
-                    break;
+                Err(_) => Flow::Stop,
+            },
+            changed = access.changed(), if !matches!(peer, Peer::Screen) => match changed {
+                Ok(()) => {
+                    let bytes = access.borrow_and_update().clone();
+                    on_access_changed(socket, state, peer, bytes).await
                 }
-                let bytes = control.borrow_and_update().clone();
-                if socket.send(Message::Text(bytes)).await.is_err() {
-                    break;
-                }
-            }
-            changed = access.changed(), if !matches!(peer, Peer::Screen) => {
-                if changed.is_err() {
-                    break;
-                }
-                let bytes = access.borrow_and_update().clone();
-                match peer {
-                    Peer::Control => {
-                        if socket.send(Message::Text(bytes)).await.is_err() {
-                            break;
-                        }
-                    }
-                    Peer::Team(phone) => {
-                        let revoked = state.access.lock().map_or(true, |a| a.is_revoked(&phone.token));
-                        if revoked {
-                            tracing::info!("phone revoked by the MC");
-                            close(socket, close_code::POLICY, "device_revoked").await;
-                            break;
-                        }
-                    }
-                    Peer::Screen => {}
-                }
-            }
+                Err(_) => Flow::Stop,
+            },
             () = tokio::time::sleep_until(next_ping), if link.is_some() => {
-                let Some((device, team_link)) = link.as_mut() else { break };
-                let now = state.clock.now();
-                let t0 = team_link.ping(now);
-                if team_link.check_online(now) {
-                    report_link(state, *device, team_link).await;
-                }
-                let period = team_link.ping_period_ms(public.borrow().sync_fast);
-                next_ping = Instant::now() + Duration::from_millis(period);
-                if send_json(socket, &ServerMessage::Sync { t0 }).await.is_err() {
-                    break;
+                let sync_fast = public.borrow().sync_fast;
+                match link.as_mut() {
+                    Some(link) => ping(socket, state, link, sync_fast, &mut next_ping).await,
+                    None => Flow::Stop,
                 }
             }
             incoming = socket.recv() => {
-                if matches!(incoming, Some(Ok(Message::Text(_) | Message::Binary(_)))) {
-                    match rate.admit(Instant::now()) {
-                        Admit::Yes => {}
-                        Admit::Warn => {
-                            tracing::warn!("message flood: dropping messages");
-                            let warning = ServerMessage::error(
-                                "rate_limited",
-                                "too many messages; slow down or be disconnected",
-                            );
-                            if send_json(socket, &warning).await.is_err() {
-                                break;
-                            }
-                            continue;
-                        }
-                        Admit::Drop => continue,
-                        Admit::Disconnect => {
-                            tracing::warn!("message flood: disconnected");
-                            close(socket, close_code::POLICY, "rate_limited").await;
-                            break;
-                        }
-                    }
-                }
-                let reply = match incoming {
-                    Some(Ok(Message::Text(text))) => handle_text(&text, state, peer, link).await,
-                    Some(Ok(Message::Binary(_))) => Some(ServerMessage::error(
-                        "binary_not_supported",
-                        "send JSON text frames",
-                    )),
-                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
-                    Some(Ok(Message::Close(_))) | None => break,
-                    Some(Err(error)) => {
-                        if let Some((code, reason)) = close_for(error) {
-                            tracing::warn!(reason, "broken or oversized frame: closing");
-                            close(socket, code, reason).await;
-                        }
-                        break;
-                    }
-                };
-                if let Some(reply) = reply
-                    && send_json(socket, &reply).await.is_err()
-                {
-                    break;
-                }
+                on_incoming(socket, state, peer, link, &mut rate, incoming).await
             }
             () = state.cancel.cancelled() => {
                 close(socket, close_code::AWAY, "server shutting down").await;
-                break;
+                Flow::Stop
             }
+        };
+        if let Flow::Stop = flow {
+            break;
         }
     }
 }
 
-/// The close code that tells a client why its frame was refused: over the size limit (1009),
-/// text that is not UTF-8 (1007), or another protocol violation (1002). `None` when the
-/// connection is simply gone.
-fn close_for(error: axum::Error) -> Option<(u16, &'static str)> {
-    use tokio_tungstenite::tungstenite::Error;
-    match error.into_inner().downcast_ref::<Error>()? {
-        Error::Capacity(_) => Some((close_code::SIZE, "message too big")),
-        Error::Utf8(_) => Some((close_code::INVALID, "text is not UTF-8")),
-        Error::Protocol(_) => Some((close_code::PROTOCOL, "protocol error")),
-        _ => None,
-    }
-}
-
-pub(super) async fn close(socket: &mut WebSocket, code: u16, reason: &'static str) {
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code,
-            reason: reason.into(),
-        })))
-        .await;
-}
-
-/// A token bucket per socket: bursts are fine, a sustained flood is warned once, then dropped,
-/// then disconnected.
-struct RateLimit {
-    tokens: f64,
-    last: Instant,
-    warned: bool,
-    dropped: u32,
-}
-
-/// What to do with one incoming message.
-#[derive(Debug, PartialEq, Eq)]
-enum Admit {
-    Yes,
-    Warn,
-    Drop,
-    Disconnect,
-}
-
-impl RateLimit {
-    fn new(now: Instant) -> Self {
-        RateLimit {
-            tokens: RATE_BURST,
-            last: now,
-            warned: false,
-            dropped: 0,
-        }
-    }
-
-    fn admit(&mut self, now: Instant) -> Admit {
-        let refill = now.duration_since(self.last).as_secs_f64() * RATE_PER_SECOND;
-        self.tokens = (self.tokens + refill).min(RATE_BURST);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            if self.tokens >= RATE_BURST / 2.0 {
-                // Calm again: a later flood gets a fresh warning.
-                self.warned = false;
-                self.dropped = 0;
-            }
-            return Admit::Yes;
-        }
-        self.dropped += 1;
-        if self.dropped > FLOOD_TOLERANCE {
-            Admit::Disconnect
-        } else if !self.warned {
-            self.warned = true;
-            Admit::Warn
-        } else {
-            Admit::Drop
-        }
-    }
-}
-
-pub(super) async fn send_json(
+/// The join codes or phones changed: the MC gets the new view; a team phone checks whether it
+/// was the one revoked.
+async fn on_access_changed(
     socket: &mut WebSocket,
-    message: &ServerMessage,
-) -> Result<(), axum::Error> {
-    socket.send(Message::Text(message.to_json().into())).await
+    state: &AppState,
+    peer: &Peer,
+    bytes: Utf8Bytes,
+) -> Flow {
+    match peer {
+        Peer::Control => socket.send(Message::Text(bytes)).await.is_ok().into(),
+        Peer::Team(phone) => {
+            let revoked = state
+                .access
+                .lock()
+                .map_or(true, |a| a.is_revoked(&phone.token));
+            if revoked {
+                tracing::info!("phone revoked by the MC");
+                close(socket, close_code::POLICY, "device_revoked").await;
+                return Flow::Stop;
+            }
+            Flow::Continue
+        }
+        Peer::Screen => Flow::Continue,
+    }
 }
 
-/// Sends an error and closes the socket with a policy-violation code.
-pub(super) async fn refuse(socket: &mut WebSocket, code: &str, message: impl Into<String>) {
-    let message = message.into();
-    let _ = send_json(socket, &ServerMessage::error(code, message.clone())).await;
-    let _ = socket
-        .send(Message::Close(Some(CloseFrame {
-            code: close_code::POLICY,
-            reason: code.to_string().into(),
-        })))
-        .await;
+/// Sends a team phone its next clock-sync ping and schedules the one after.
+async fn ping(
+    socket: &mut WebSocket,
+    state: &AppState,
+    (device, team_link): &mut (u64, TeamLink),
+    sync_fast: bool,
+    next_ping: &mut Instant,
+) -> Flow {
+    let now = state.clock.now();
+    let t0 = team_link.ping(now);
+    if team_link.check_online(now) {
+        report_link(state, *device, team_link).await;
+    }
+    let period = team_link.ping_period_ms(sync_fast);
+    *next_ping = Instant::now() + Duration::from_millis(period);
+    send_json(socket, &ServerMessage::Sync { t0 })
+        .await
+        .is_ok()
+        .into()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn admit_all(rate: &mut RateLimit, at: Instant, count: usize) -> Vec<Admit> {
-        (0..count).map(|_| rate.admit(at)).collect()
-    }
-
-    #[test]
-    fn a_burst_passes_then_one_warning_then_drops() {
-        let start = Instant::now();
-        let mut rate = RateLimit::new(start);
-        let burst = RATE_BURST as usize;
-        assert!(
-            admit_all(&mut rate, start, burst)
-                .iter()
-                .all(|a| *a == Admit::Yes)
-        );
-        assert_eq!(rate.admit(start), Admit::Warn);
-        assert_eq!(rate.admit(start), Admit::Drop);
-    }
-
-    #[test]
-    fn a_busy_phone_is_never_held_back() {
-        // 10 clock-sync replies and 15 mashed presses a second, for ten minutes.
-        let start = Instant::now();
-        let mut rate = RateLimit::new(start);
-        for tick in 0..(600 * 25) {
-            let at = start + Duration::from_millis(tick * 40);
-            assert_eq!(rate.admit(at), Admit::Yes, "message {tick}");
+/// One frame from the client, within the rate limit: a command answered, a broken frame closed.
+async fn on_incoming(
+    socket: &mut WebSocket,
+    state: &AppState,
+    peer: &Peer,
+    link: &mut Option<(u64, TeamLink)>,
+    rate: &mut RateLimit,
+    incoming: Option<Result<Message, axum::Error>>,
+) -> Flow {
+    if matches!(incoming, Some(Ok(Message::Text(_) | Message::Binary(_)))) {
+        match rate.admit(Instant::now()) {
+            Admit::Yes => {}
+            Admit::Warn => {
+                tracing::warn!("message flood: dropping messages");
+                let warning = ServerMessage::error(
+                    "rate_limited",
+                    "too many messages; slow down or be disconnected",
+                );
+                return send_json(socket, &warning).await.is_ok().into();
+            }
+            Admit::Drop => return Flow::Continue,
+            Admit::Disconnect => {
+                tracing::warn!("message flood: disconnected");
+                close(socket, close_code::POLICY, "rate_limited").await;
+                return Flow::Stop;
+            }
         }
     }
-
-    #[test]
-    fn a_sustained_flood_is_disconnected_after_the_tolerance() {
-        let start = Instant::now();
-        let mut rate = RateLimit::new(start);
-        let burst = RATE_BURST as usize;
-        admit_all(&mut rate, start, burst);
-        let outcomes = admit_all(&mut rate, start, FLOOD_TOLERANCE as usize + 1);
-        assert_eq!(outcomes[0], Admit::Warn);
-        assert!(
-            outcomes[1..FLOOD_TOLERANCE as usize]
-                .iter()
-                .all(|a| *a == Admit::Drop)
-        );
-        assert_eq!(outcomes[FLOOD_TOLERANCE as usize], Admit::Disconnect);
-    }
-
-    #[test]
-    fn a_socket_that_calms_down_is_forgiven() {
-        let start = Instant::now();
-        let mut rate = RateLimit::new(start);
-        let burst = RATE_BURST as usize;
-        admit_all(&mut rate, start, burst);
-        assert_eq!(rate.admit(start), Admit::Warn);
-        admit_all(&mut rate, start, 150);
-        // Two quiet seconds refill the bucket: the next flood starts over with a warning.
-        let later = start + Duration::from_secs(2);
-        assert!(
-            admit_all(&mut rate, later, burst)
-                .iter()
-                .all(|a| *a == Admit::Yes)
-        );
-        assert_eq!(rate.admit(later), Admit::Warn);
-        let outcomes = admit_all(&mut rate, later, FLOOD_TOLERANCE as usize - 1);
-        assert!(
-            outcomes.iter().all(|a| *a == Admit::Drop),
-            "not disconnected early"
-        );
+    let reply = match incoming {
+        Some(Ok(Message::Text(text))) => handle_text(&text, state, peer, link).await,
+        Some(Ok(Message::Binary(_))) => Some(ServerMessage::error(
+            "binary_not_supported",
+            "send JSON text frames",
+        )),
+        Some(Ok(Message::Ping(_) | Message::Pong(_))) => None,
+        Some(Ok(Message::Close(_))) | None => return Flow::Stop,
+        Some(Err(error)) => {
+            if let Some((code, reason)) = close_for(error) {
+                tracing::warn!(reason, "broken or oversized frame: closing");
+                close(socket, code, reason).await;
+            }
+            return Flow::Stop;
+        }
+    };
+    match reply {
+        Some(reply) => send_json(socket, &reply).await.is_ok().into(),
+        None => Flow::Continue,
     }
 }
