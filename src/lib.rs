@@ -125,33 +125,7 @@ impl Server {
             addr: wanted,
             source,
         };
-        let mut clock = Clock::start();
-        let (game, journal) = match &config.data_dir {
-            None => (Game::new(config.contest.clone()), None),
-            Some(dir) => {
-                let recovered = Journal::open(dir, &config.contest, config.fresh, clock.now())?;
-                for warning in &recovered.warnings {
-                    tracing::warn!("{warning}");
-                }
-                let behind_ms = recovered.last_at.0.saturating_sub(clock.now().0) / 1000;
-                if behind_ms > 0 {
-                    // The wall clock was set back since the journal was written (a laptop with
-                    // no network to set its time): deadlines would stretch by that much.
-                    tracing::warn!(
-                        behind_ms,
-                        "this computer's clock is behind the contest journal; the contest's \
-                         clock carries on from the journal instead"
-                    );
-                    clock = clock.at_least(recovered.last_at);
-                }
-                tracing::info!(
-                    dir = %dir.display(),
-                    replayed = recovered.replayed,
-                    "contest journal open"
-                );
-                (recovered.game, Some(recovered.journal))
-            }
-        };
+        let (game, journal, clock) = recover(&config)?;
         let listener = TcpListener::bind(wanted).await.map_err(bind_error)?;
         let limits = within_open_files_limit(config.limits);
         let addr = listener.local_addr().map_err(bind_error)?;
@@ -246,6 +220,39 @@ impl Server {
         self.cancel.cancel();
         self.stopped().await;
     }
+}
+
+/// The game to serve: the contest found in the data directory (replayed from its journal) or a
+/// fresh one; the journal to append to; and the contest's clock, which never runs behind the
+/// journal.
+fn recover(config: &Config) -> Result<(Game, Option<Journal>, Clock), StartError> {
+    let clock = Clock::start();
+    let Some(dir) = &config.data_dir else {
+        return Ok((Game::new(config.contest.clone()), None, clock));
+    };
+    let recovered = Journal::open(dir, &config.contest, config.fresh, clock.now())?;
+    for warning in &recovered.warnings {
+        tracing::warn!("{warning}");
+    }
+    let behind_ms = recovered.last_at.0.saturating_sub(clock.now().0) / 1000;
+    let clock = if behind_ms > 0 {
+        // The wall clock was set back since the journal was written (a laptop with no network
+        // to set its time): deadlines would stretch by that much.
+        tracing::warn!(
+            behind_ms,
+            "this computer's clock is behind the contest journal; the contest's clock carries \
+             on from the journal instead"
+        );
+        clock.at_least(recovered.last_at)
+    } else {
+        clock
+    };
+    tracing::info!(
+        dir = %dir.display(),
+        replayed = recovered.replayed,
+        "contest journal open"
+    );
+    Ok((recovered.game, Some(recovered.journal), clock))
 }
 
 /// File descriptors kept for everything but client connections: the journal, the listener,
