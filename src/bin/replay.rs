@@ -11,8 +11,8 @@ use std::time::Instant;
 
 use clap::Parser;
 use stagebuzz::game::{
-    BuzzInRound, BuzzInRules, Command, Contest, Game, PressClaim, Question, Round, Team, TeamId,
-    Time, Verdict,
+    BuzzInRules, Command, Contest, ContestBuilder, Game, PressClaim, Question, TeamId, Time,
+    Verdict,
 };
 use stagebuzz::journal::Journal;
 
@@ -25,26 +25,20 @@ struct Cli {
 }
 
 fn contest(questions: usize) -> Contest {
-    Contest {
-        title: "Replay benchmark".into(),
-        teams: (0..8)
-            .map(|i| Team {
-                id: format!("team-{i}"),
-                name: format!("Đội số {i}"),
-            })
-            .collect(),
-        rounds: vec![Round::BuzzIn(BuzzInRound {
-            title: "Giành quyền trả lời".into(),
-            rules: BuzzInRules::default(),
-            questions: (0..questions)
-                .map(|i| Question {
-                    text: format!("Câu hỏi {i}: nội dung câu hỏi dài vừa phải để giống thật?"),
-                    answer: format!("Đáp án {i}"),
-                    notes: String::new(),
-                })
-                .collect(),
-        })],
-    }
+    ContestBuilder::new("Replay benchmark")
+        .teams(8, |i| (format!("team-{i}"), format!("Đội số {i}")))
+        .buzz_in(
+            "Giành quyền trả lời",
+            BuzzInRules::default(),
+            questions,
+            |i| {
+                Question::new(
+                    format!("Câu hỏi {i}: nội dung câu hỏi dài vừa phải để giống thật?"),
+                    format!("Đáp án {i}"),
+                )
+            },
+        )
+        .build()
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

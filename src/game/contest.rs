@@ -153,6 +153,79 @@ pub struct Question {
     pub notes: String,
 }
 
+/// Builds a contest in code — tests, benchmarks, the demo's fallback — so that they say what they
+/// need (teams, rounds, questions) and not how a contest is laid out.
+#[derive(Clone, Debug)]
+pub struct ContestBuilder {
+    contest: Contest,
+}
+
+impl ContestBuilder {
+    /// A contest titled `title`, without teams or rounds yet.
+    pub fn new(title: impl Into<String>) -> ContestBuilder {
+        ContestBuilder {
+            contest: Contest {
+                title: title.into(),
+                teams: Vec::new(),
+                rounds: Vec::new(),
+            },
+        }
+    }
+
+    /// Adds a team.
+    pub fn team(mut self, id: impl Into<String>, name: impl Into<String>) -> ContestBuilder {
+        self.contest.teams.push(Team {
+            id: id.into(),
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Adds `count` teams; `id_and_name` makes the `i`th (from 0).
+    pub fn teams(
+        self,
+        count: usize,
+        id_and_name: impl Fn(usize) -> (String, String),
+    ) -> ContestBuilder {
+        (0..count).fold(self, |builder, i| {
+            let (id, name) = id_and_name(i);
+            builder.team(id, name)
+        })
+    }
+
+    /// Adds a buzz-in round of `count` questions; `question` makes the `i`th (from 0).
+    pub fn buzz_in(
+        mut self,
+        title: impl Into<String>,
+        rules: BuzzInRules,
+        count: usize,
+        question: impl Fn(usize) -> Question,
+    ) -> ContestBuilder {
+        self.contest.rounds.push(Round::BuzzIn(BuzzInRound {
+            title: title.into(),
+            rules,
+            questions: (0..count).map(question).collect(),
+        }));
+        self
+    }
+
+    /// The contest (not validated: tests build broken ones on purpose).
+    pub fn build(self) -> Contest {
+        self.contest
+    }
+}
+
+impl Question {
+    /// A question with its answer and no notes.
+    pub fn new(text: impl Into<String>, answer: impl Into<String>) -> Question {
+        Question {
+            text: text.into(),
+            answer: answer.into(),
+            notes: String::new(),
+        }
+    }
+}
+
 /// Why a contest file cannot be used; names the place in the file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ContestError {
@@ -228,21 +301,13 @@ impl Contest {
     pub fn demo() -> Contest {
         // The demo file is part of the source tree and covered by a unit test, so this cannot fail
         // in a released binary; fall back to a minimal contest rather than panic regardless.
-        Contest::from_json(include_str!("../demo_contest.json")).unwrap_or_else(|_| Contest {
-            title: "stagebuzz".into(),
-            teams: vec![Team {
-                id: "team-1".into(),
-                name: "Team 1".into(),
-            }],
-            rounds: vec![Round::BuzzIn(BuzzInRound {
-                title: "Buzz-in".into(),
-                rules: BuzzInRules::default(),
-                questions: vec![Question {
-                    text: "?".into(),
-                    answer: "?".into(),
-                    notes: String::new(),
-                }],
-            })],
+        Contest::from_json(include_str!("../demo_contest.json")).unwrap_or_else(|_| {
+            ContestBuilder::new("stagebuzz")
+                .team("team-1", "Team 1")
+                .buzz_in("Buzz-in", BuzzInRules::default(), 1, |_| {
+                    Question::new("?", "?")
+                })
+                .build()
         })
     }
 

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use buzz_in::Setting;
 pub use buzz_in::{BuzzInQuestion, Clamp, CloseReason, Phase, PressClaim};
 pub use contest::{
-    BuzzInRound, BuzzInRules, Contest, ContestError, FalseStartRule, Question, Round, Team,
+    BuzzInRound, BuzzInRules, Contest, ContestBuilder, ContestError, FalseStartRule, Question,
+    Round, Team,
 };
 
 /// A moment in time: microseconds since the Unix epoch, as supplied by the caller.

@@ -20,21 +20,13 @@ fn t(ms: u64) -> Time {
     T0.after(ms)
 }
 
-fn questions(count: usize) -> Vec<Question> {
-    (0..count)
-        .map(|i| Question {
-            text: format!("Question {i}?"),
-            answer: format!("Answer {i}"),
-            notes: String::new(),
-        })
-        .collect()
-}
-
 fn buzz_in_round(title: &str, rules: BuzzInRules, question_count: usize) -> Round {
     Round::BuzzIn(BuzzInRound {
         title: title.into(),
         rules,
-        questions: questions(question_count),
+        questions: (0..question_count)
+            .map(|i| Question::new(format!("Question {i}?"), format!("Answer {i}")))
+            .collect(),
     })
 }
 

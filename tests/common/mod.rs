@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use stagebuzz::game::{BuzzInRound, BuzzInRules, Contest, Question, Round, Team};
+use stagebuzz::game::{BuzzInRules, Contest, ContestBuilder, Question};
 use stagebuzz::server::Limits;
 use stagebuzz::{Config, Server};
 use tokio::net::TcpStream;
@@ -24,27 +24,16 @@ pub const TEAMS: [&str; 4] = ["alpha", "bravo", "charlie", "delta"];
 
 /// A contest with four teams and one buzz-in round of three questions with `rules`.
 pub fn contest(rules: BuzzInRules) -> Contest {
-    Contest {
-        title: "Hội thi thử".into(),
-        teams: TEAMS
-            .iter()
-            .map(|id| Team {
-                id: (*id).into(),
-                name: format!("Đội {id}"),
-            })
-            .collect(),
-        rounds: vec![Round::BuzzIn(BuzzInRound {
-            title: "Giành quyền trả lời".into(),
-            rules,
-            questions: (1..=3)
-                .map(|n| Question {
-                    text: format!("Câu hỏi số {n}?"),
-                    answer: format!("Đáp án {n}"),
-                    notes: format!("Ghi chú {n}"),
-                })
-                .collect(),
-        })],
-    }
+    ContestBuilder::new("Hội thi thử")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .buzz_in("Giành quyền trả lời", rules, 3, |i| Question {
+            text: format!("Câu hỏi số {}?", i + 1),
+            answer: format!("Đáp án {}", i + 1),
+            notes: format!("Ghi chú {}", i + 1),
+        })
+        .build()
 }
 
 /// A real server on loopback; stopped when dropped.

@@ -19,8 +19,8 @@ use rand::{Rng, SeedableRng};
 use stagebuzz::clocksync::SyncEstimate;
 use stagebuzz::game::buzz_in::Buzz;
 use stagebuzz::game::{
-    BuzzInRound, BuzzInRules, Clamp, Command, Contest, Event, Game, Phase, Play, Question,
-    QuestionStage, Round, Stage, Team, TeamId, Time, Verdict,
+    BuzzInRules, Clamp, Command, Contest, ContestBuilder, Event, Game, Phase, Play, Question,
+    QuestionStage, Stage, TeamId, Time, Verdict,
 };
 use stagebuzz::link::{TeamLink, settle_window_us};
 
@@ -100,26 +100,14 @@ pub struct RaceOutcome {
 
 /// A contest of `teams` teams and one buzz-in round of `questions` questions.
 pub fn contest(teams: usize, questions: usize, rules: &BuzzInRules) -> Contest {
-    Contest {
-        title: "Fairness benchmark".into(),
-        teams: (1..=teams)
-            .map(|n| Team {
-                id: format!("team-{n}"),
-                name: format!("Team {n}"),
-            })
-            .collect(),
-        rounds: vec![Round::BuzzIn(BuzzInRound {
-            title: "Buzz-in".into(),
-            rules: rules.clone(),
-            questions: (1..=questions)
-                .map(|n| Question {
-                    text: format!("Question {n}?"),
-                    answer: format!("Answer {n}"),
-                    notes: String::new(),
-                })
-                .collect(),
-        })],
-    }
+    ContestBuilder::new("Fairness benchmark")
+        .teams(teams, |i| {
+            (format!("team-{}", i + 1), format!("Team {}", i + 1))
+        })
+        .buzz_in("Buzz-in", rules.clone(), questions, |i| {
+            Question::new(format!("Question {}?", i + 1), format!("Answer {}", i + 1))
+        })
+        .build()
 }
 
 /// Messages a page sends.
