@@ -10,6 +10,7 @@
 //! - [`throttle`]: slowing down join-code guessing per address and per team, never the real
 //!   team (pure).
 //! - [`results`]: per-round results and ranking, as JSON and CSV.
+//! - [`sheets`]: a round's questions from an organiser's `.xlsx` or `.csv` sheet, checked.
 //! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
 //! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`).
@@ -39,6 +40,7 @@ pub mod owner;
 pub mod protocol;
 pub mod results;
 pub mod server;
+pub mod sheets;
 pub mod throttle;
 pub mod urls;
 
