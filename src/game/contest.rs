@@ -232,20 +232,44 @@ pub enum ContestError {
     /// The file is not valid JSON or does not have the expected shape.
     #[error("contest file is not valid: {0}")]
     Parse(String),
-    /// The file parses but breaks a rule; `at` is a path such as `rounds[0].questions[3].text`.
-    #[error("{at}: {problem}")]
-    Invalid {
-        /// Where in the file.
-        at: String,
-        /// What is wrong there.
-        problem: String,
-    },
+    /// The file parses but breaks rules: every problem found, each with its place.
+    #[error("{}", list(.0))]
+    Invalid(Vec<Problem>),
 }
 
-fn invalid(at: impl Into<String>, problem: impl Into<String>) -> ContestError {
-    ContestError::Invalid {
-        at: at.into(),
-        problem: problem.into(),
+/// One broken rule of a contest, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// A path such as `rounds[0].questions[3].text`.
+    pub at: String,
+    /// What is wrong there.
+    pub problem: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.at, self.problem)
+    }
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(Problem::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Problems found so far while checking a contest.
+#[derive(Debug, Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn add(&mut self, at: impl Into<String>, problem: impl Into<String>) {
+        self.0.push(Problem {
+            at: at.into(),
+            problem: problem.into(),
+        });
     }
 }
 
@@ -311,19 +335,29 @@ impl Contest {
         })
     }
 
-    /// Checks every rule the core relies on and names the first broken one.
+    /// Checks every rule the core relies on and names every broken one.
     pub fn validate(&self) -> Result<(), ContestError> {
+        let mut problems = Problems::default();
+        self.check(&mut problems);
+        if problems.0.is_empty() {
+            Ok(())
+        } else {
+            Err(ContestError::Invalid(problems.0))
+        }
+    }
+
+    fn check(&self, problems: &mut Problems) {
         if self.title.trim().is_empty() {
-            return Err(invalid("title", "must not be empty"));
+            problems.add("title", "must not be empty");
         }
         if self.teams.is_empty() {
-            return Err(invalid("teams", "a contest needs at least one team"));
+            problems.add("teams", "a contest needs at least one team");
         }
         if self.teams.len() > MAX_TEAMS {
-            return Err(invalid(
+            problems.add(
                 "teams",
                 format!("at most {MAX_TEAMS} teams, found {}", self.teams.len()),
-            ));
+            );
         }
         for (i, team) in self.teams.iter().enumerate() {
             let at = format!("teams[{i}]");
@@ -334,58 +368,60 @@ impl Contest {
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
             if !id_ok {
-                return Err(invalid(
+                problems.add(
                     format!("{at}.id"),
                     "use 1-40 lowercase letters, digits or '-'",
-                ));
+                );
             }
             if self.teams[..i].iter().any(|other| other.id == team.id) {
-                return Err(invalid(
+                problems.add(
                     format!("{at}.id"),
                     format!("duplicate team id {:?}", team.id),
-                ));
+                );
+            }
+            if self.teams[..i]
+                .iter()
+                .any(|other| other.name.trim() == team.name.trim())
+            {
+                problems.add(
+                    format!("{at}.name"),
+                    format!("duplicate team name {:?}", team.name.trim()),
+                );
             }
             let name_chars = team.name.trim().chars().count();
             if name_chars == 0 || name_chars > MAX_TEAM_NAME_CHARS {
-                return Err(invalid(
+                problems.add(
                     format!("{at}.name"),
                     format!("must be 1-{MAX_TEAM_NAME_CHARS} characters"),
-                ));
+                );
             }
         }
         if self.rounds.is_empty() {
-            return Err(invalid("rounds", "a contest needs at least one round"));
+            problems.add("rounds", "a contest needs at least one round");
         }
         for (r, round) in self.rounds.iter().enumerate() {
             let at = format!("rounds[{r}]");
             if round.title().trim().is_empty() {
-                return Err(invalid(format!("{at}.title"), "must not be empty"));
+                problems.add(format!("{at}.title"), "must not be empty");
             }
             if round.questions().is_empty() {
-                return Err(invalid(
+                problems.add(
                     format!("{at}.questions"),
                     "a round needs at least one question",
-                ));
+                );
             }
             for (q, question) in round.questions().iter().enumerate() {
                 if question.text.trim().is_empty() {
-                    return Err(invalid(
-                        format!("{at}.questions[{q}].text"),
-                        "must not be empty",
-                    ));
+                    problems.add(format!("{at}.questions[{q}].text"), "must not be empty");
                 }
                 if question.answer.trim().is_empty() {
-                    return Err(invalid(
-                        format!("{at}.questions[{q}].answer"),
-                        "must not be empty",
-                    ));
+                    problems.add(format!("{at}.questions[{q}].answer"), "must not be empty");
                 }
             }
             match round {
-                Round::BuzzIn(buzz_in) => validate_buzz_in_rules(&buzz_in.rules, &at)?,
+                Round::BuzzIn(buzz_in) => check_buzz_in_rules(&buzz_in.rules, &at, problems),
             }
         }
-        Ok(())
     }
 
     /// The index of the team with this id.
@@ -394,16 +430,16 @@ impl Contest {
     }
 }
 
-fn validate_buzz_in_rules(rules: &BuzzInRules, at: &str) -> Result<(), ContestError> {
+fn check_buzz_in_rules(rules: &BuzzInRules, at: &str, problems: &mut Problems) {
     for (name, value) in [
         ("buzz_window_ms", rules.buzz_window_ms),
         ("answer_window_ms", rules.answer_window_ms),
     ] {
         if value == 0 || value > MAX_WINDOW_MS {
-            return Err(invalid(
+            problems.add(
                 format!("{at}.rules.{name}"),
                 format!("must be 1..={MAX_WINDOW_MS} ms"),
-            ));
+            );
         }
     }
     for (name, value) in [
@@ -411,25 +447,24 @@ fn validate_buzz_in_rules(rules: &BuzzInRules, at: &str) -> Result<(), ContestEr
         ("settle_max_ms", rules.settle_max_ms),
     ] {
         if value > MAX_FAIRNESS_MS {
-            return Err(invalid(
+            problems.add(
                 format!("{at}.rules.{name}"),
                 format!("must be 0..={MAX_FAIRNESS_MS} ms"),
-            ));
+            );
         }
     }
     if rules.false_start_lockout_ms > MAX_WINDOW_MS {
-        return Err(invalid(
+        problems.add(
             format!("{at}.rules.false_start_lockout_ms"),
             format!("must be 0..={MAX_WINDOW_MS} ms"),
-        ));
+        );
     }
     for (name, value) in [("points", rules.points), ("penalty", rules.penalty)] {
         if !(0..=MAX_POINTS).contains(&value) {
-            return Err(invalid(
+            problems.add(
                 format!("{at}.rules.{name}"),
                 format!("must be 0..={MAX_POINTS}"),
-            ));
+            );
         }
     }
-    Ok(())
 }

@@ -1593,6 +1593,33 @@ fn contest_file_errors_name_the_place() {
     invalid_at(&json, "rounds[0].rules.buzz_window_ms");
 }
 
+/// A file with several mistakes gets all of them at once, each with its place, so the organiser
+/// fixes the file in one go; a team name used twice is one of them.
+#[test]
+fn contest_file_errors_are_all_listed_together() {
+    let mut json = contest_json();
+    json["title"] = " ".into();
+    json["teams"][1]["name"] = json["teams"][0]["name"].clone();
+    json["rounds"][0]["questions"][0]["text"] = "".into();
+    json["rounds"][0]["rules"]["points"] = (-1).into();
+    let Err(ContestError::Invalid(problems)) = parse(&json) else {
+        panic!("expected problems");
+    };
+    let places: Vec<&str> = problems.iter().map(|p| p.at.as_str()).collect();
+    assert_eq!(
+        places,
+        [
+            "title",
+            "teams[1].name",
+            "rounds[0].questions[0].text",
+            "rounds[0].rules.points"
+        ]
+    );
+    let message = ContestError::Invalid(problems).to_string();
+    assert_eq!(message.lines().count(), 4, "{message}");
+    assert!(message.contains("duplicate team name"), "{message}");
+}
+
 /// Unknown fields (typos) anywhere in the file are parse errors, not silently ignored.
 #[test]
 fn contest_file_with_unknown_field_is_a_parse_error() {
