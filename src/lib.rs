@@ -4,6 +4,7 @@
 //! - [`game`]: the pure game core. Every rule of the contest, deterministic, time passed in.
 //!   - [`game::contest`]: the contest data (teams, rounds, questions, rules) and its validation.
 //!   - [`game::buzz_in`]: the buzz-in round kind.
+//! - [`contest_file`]: reading a contest file and the spreadsheets its rounds take questions from.
 //! - [`clocksync`]: NTP-style clock estimation for one phone (pure).
 //! - [`link`]: one team phone's link: pings, online state, press claims (pure).
 //! - [`access`]: the control token, each team's join code, registered phones and revocation.
@@ -33,6 +34,7 @@
 
 pub mod access;
 pub mod clocksync;
+pub mod contest_file;
 pub mod game;
 pub mod journal;
 pub mod link;

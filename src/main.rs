@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use stagebuzz::game::Contest;
 use stagebuzz::server::Limits;
-use stagebuzz::{Config, Server, urls};
+use stagebuzz::{Config, Server, contest_file, urls};
 
 /// Run a live quiz contest from this laptop: teams buzz from their phones, the MC drives the show
 /// from a control page, the projector shows the scoreboard.
@@ -89,13 +89,10 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let contest = match &cli.contest {
         None => Contest::demo(),
-        Some(path) => match std::fs::read_to_string(path)
-            .map_err(|e| e.to_string())
-            .and_then(|text| Contest::from_json(&text).map_err(|e| e.to_string()))
-        {
+        Some(path) => match contest_file::load(path) {
             Ok(contest) => contest,
             Err(error) => {
-                eprintln!("stagebuzz: cannot use {}: {error}", path.display());
+                eprintln!("stagebuzz: {error}");
                 return ExitCode::FAILURE;
             }
         },

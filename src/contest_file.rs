@@ -1,0 +1,366 @@
+//! Reading a contest file from disk: the JSON, and the spreadsheets its rounds take their
+//! questions from (`questions_from`), all checked before anything is used. A broken file or sheet
+//! is refused with every problem found, each naming its file and place; nothing is half-loaded.
+//!
+//! The game core never sees a spreadsheet: the questions read here are put into the round as if
+//! they had been written in the file, so the journal keeps the whole contest and a restart does
+//! not need the sheets.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::game::{Contest, ContestError};
+use crate::sheets::{self, QuestionShape, SheetQuestion};
+
+/// Why a contest file cannot be used.
+#[derive(Debug)]
+pub enum ContestFileError {
+    /// The file cannot be read.
+    Read {
+        /// The contest file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not a contest: not JSON, or not the expected shape (serde's message says
+    /// where).
+    Parse {
+        /// The contest file.
+        path: PathBuf,
+        /// What is wrong, and where.
+        message: String,
+    },
+    /// Every problem found in the file and its sheets, one per entry, each naming its place.
+    Problems {
+        /// The contest file.
+        path: PathBuf,
+        /// The problems, in the order of the file.
+        problems: Vec<String>,
+    },
+}
+
+impl fmt::Display for ContestFileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ContestFileError::Read { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+            ContestFileError::Parse { path, message } => {
+                write!(
+                    f,
+                    "{} is not a valid contest file: {message}",
+                    path.display()
+                )
+            }
+            ContestFileError::Problems { path, problems } => {
+                let count = problems.len();
+                let noun = if count == 1 { "problem" } else { "problems" };
+                write!(f, "{} has {count} {noun}:", path.display())?;
+                for problem in problems {
+                    write!(f, "\n  - {problem}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ContestFileError {}
+
+/// Where a round's questions come from instead of its `questions` list.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct QuestionSource {
+    /// An `.xlsx` or `.csv` file, relative to the contest file.
+    file: String,
+    /// The worksheet of an `.xlsx`; the first when absent.
+    #[serde(default)]
+    sheet: Option<String>,
+}
+
+/// Reads, completes and checks the contest file at `path`.
+pub fn load(path: &Path) -> Result<Contest, ContestFileError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ContestFileError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let parse_error = |message: String| ContestFileError::Parse {
+        path: path.to_path_buf(),
+        message,
+    };
+    let mut value: Value = serde_json::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut problems = Vec::new();
+    // Rounds whose sheet could not be read: their empty question list is no news.
+    let mut unread = Vec::new();
+    if let Some(rounds) = value.get_mut("rounds").and_then(Value::as_array_mut) {
+        for (index, round) in rounds.iter_mut().enumerate() {
+            let Some(round) = round.as_object_mut() else {
+                continue;
+            };
+            if !fill_from_sheet(round, index, base, &mut problems) {
+                // Still check the rest of the file, without a second message for this round.
+                round.entry("questions").or_insert_with(|| json!([]));
+                unread.push(format!("rounds[{index}].questions"));
+            }
+        }
+    }
+    let contest: Contest = serde_json::from_value(value).map_err(|e| parse_error(e.to_string()))?;
+    match contest.validate() {
+        Ok(()) => {}
+        Err(ContestError::Invalid(found)) => problems.extend(
+            found
+                .into_iter()
+                .filter(|problem| !unread.contains(&problem.at))
+                .map(|problem| problem.to_string()),
+        ),
+        Err(ContestError::Parse(message)) => return Err(parse_error(message)),
+    }
+    if problems.is_empty() {
+        Ok(contest)
+    } else {
+        Err(ContestFileError::Problems {
+            path: path.to_path_buf(),
+            problems,
+        })
+    }
+}
+
+/// Replaces a round's `questions_from` with the questions of its sheet. Returns `false` when the
+/// sheet could not be used (its problems are added).
+fn fill_from_sheet(
+    round: &mut Map<String, Value>,
+    index: usize,
+    base: &Path,
+    problems: &mut Vec<String>,
+) -> bool {
+    let Some(source) = round.remove("questions_from") else {
+        return true;
+    };
+    let at = format!("rounds[{index}].questions_from");
+    let source: QuestionSource = match serde_json::from_value(source) {
+        Ok(source) => source,
+        Err(error) => {
+            problems.push(format!("{at}: {error}"));
+            return false;
+        }
+    };
+    if round
+        .get("questions")
+        .and_then(Value::as_array)
+        .is_some_and(|questions| !questions.is_empty())
+    {
+        problems.push(format!(
+            "{at}: the round also lists questions; give either questions or questions_from"
+        ));
+        return false;
+    }
+    let shape = match round.get("kind").and_then(Value::as_str) {
+        Some("buzz_in") => QuestionShape::OpenAnswer,
+        // serde names the unknown kind when the contest is read.
+        _ => return true,
+    };
+    let file = base.join(&source.file);
+    let questions = match sheets::load_questions(&file, source.sheet.as_deref(), shape) {
+        Ok(questions) => questions,
+        Err(errors) => {
+            problems.extend(errors.problems.iter().map(|p| format!("{at}: {p}")));
+            return false;
+        }
+    };
+    let mut usable = true;
+    for question in &questions {
+        for unused in unused_columns(question) {
+            usable = false;
+            problems.push(format!(
+                "{at}: {}, row {}: {unused}",
+                source.file, question.row
+            ));
+        }
+    }
+    if !usable {
+        return false;
+    }
+    let questions = questions
+        .into_iter()
+        .map(|q| json!({"text": q.text, "answer": q.answer, "notes": q.notes}))
+        .collect();
+    round.insert("questions".into(), Value::Array(questions));
+    true
+}
+
+/// What a buzz-in round cannot take from a sheet's row yet; refused rather than dropped, so that
+/// nobody believes a question is worth 20 points or shows a picture when it does not.
+fn unused_columns(question: &SheetQuestion) -> Vec<&'static str> {
+    let mut unused = Vec::new();
+    if question.points.is_some() {
+        unused.push("a buzz-in round takes its points from its rules, not per question (leave the points column empty)");
+    }
+    if question.time_ms.is_some() {
+        unused.push("a buzz-in round takes its times from its rules, not per question (leave the time column empty)");
+    }
+    if question.image.is_some() {
+        unused.push("question images are not shown yet (leave the image column empty)");
+    }
+    unused
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let path = dir.join(name);
+        std::fs::write(&path, text).expect("write");
+        path
+    }
+
+    fn contest_json(round: Value) -> String {
+        json!({
+            "title": "Hội thi thử",
+            "teams": [{"id": "a", "name": "Đội A"}, {"id": "b", "name": "Đội B"}],
+            "rounds": [round],
+        })
+        .to_string()
+    }
+
+    #[test]
+    fn a_round_takes_its_questions_from_a_csv_beside_the_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        write(
+            dir.path(),
+            "cau-hoi.csv",
+            "\u{feff}Câu hỏi,Đáp án,Ghi chú\n\"Ngày 15/10/1949, báo Sự Thật đăng bài gì?\",Dân vận,Bút danh X.Y.Z.\nThủ đô của Việt Nam?,Hà Nội,\n",
+        );
+        let path = write(
+            dir.path(),
+            "contest.json",
+            &contest_json(json!({
+                "kind": "buzz_in", "title": "Giành quyền trả lời",
+                "questions_from": {"file": "cau-hoi.csv"}
+            })),
+        );
+        let contest = load(&path).expect("loads");
+        let questions = contest.rounds[0].questions();
+        assert_eq!(questions.len(), 2);
+        assert_eq!(
+            questions[0].text,
+            "Ngày 15/10/1949, báo Sự Thật đăng bài gì?"
+        );
+        assert_eq!(questions[0].answer, "Dân vận");
+        assert_eq!(questions[0].notes, "Bút danh X.Y.Z.");
+        assert_eq!(questions[1].answer, "Hà Nội");
+    }
+
+    #[test]
+    fn every_problem_of_the_file_and_its_sheet_is_listed_with_its_place() {
+        let dir = tempfile::tempdir().expect("dir");
+        write(
+            dir.path(),
+            "cau-hoi.csv",
+            "Câu hỏi,Đáp án,Điểm\nCâu một?,,\nCâu hai?,Hai,20\n",
+        );
+        let mut contest: Value = serde_json::from_str(&contest_json(json!({
+            "kind": "buzz_in", "title": "Giành quyền trả lời",
+            "questions_from": {"file": "cau-hoi.csv"}
+        })))
+        .expect("json");
+        contest["teams"][1]["name"] = "Đội A".into();
+        let path = write(dir.path(), "contest.json", &contest.to_string());
+        let Err(ContestFileError::Problems { problems, .. }) = load(&path) else {
+            panic!("refused");
+        };
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("rounds[0].questions_from: ")
+                && problems[0].contains("cau-hoi.csv")
+                && problems[0].contains("row 2")
+                && problems[0].contains("column B"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].starts_with("teams[1].name: duplicate team name"),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn a_column_a_buzz_in_round_cannot_use_is_refused_not_dropped() {
+        let dir = tempfile::tempdir().expect("dir");
+        write(
+            dir.path(),
+            "cau-hoi.csv",
+            "Câu hỏi,Đáp án,Điểm,Thời gian (giây)\nMột?,Một,,\nHai?,Hai,20,\nBa?,Ba,,15\n",
+        );
+        let path = write(
+            dir.path(),
+            "contest.json",
+            &contest_json(json!({
+                "kind": "buzz_in", "title": "Giành quyền trả lời",
+                "questions_from": {"file": "cau-hoi.csv"}
+            })),
+        );
+        let Err(ContestFileError::Problems { problems, .. }) = load(&path) else {
+            panic!("refused");
+        };
+        assert_eq!(problems.len(), 2, "{problems:#?}");
+        assert!(
+            problems[0].contains("cau-hoi.csv, row 3") && problems[0].contains("points"),
+            "{problems:#?}"
+        );
+        assert!(
+            problems[1].contains("cau-hoi.csv, row 4") && problems[1].contains("time"),
+            "{problems:#?}"
+        );
+    }
+
+    #[test]
+    fn a_missing_sheet_or_both_sources_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = write(
+            dir.path(),
+            "contest.json",
+            &contest_json(json!({
+                "kind": "buzz_in", "title": "Giành quyền trả lời",
+                "questions_from": {"file": "khong-co.xlsx", "sheet": "Vòng 1"}
+            })),
+        );
+        let error = load(&path).expect_err("refused").to_string();
+        assert!(
+            error.contains("rounds[0].questions_from: ") && error.contains("khong-co.xlsx"),
+            "{error}"
+        );
+        assert!(
+            !error.contains("at least one question"),
+            "no echo of the unread sheet: {error}"
+        );
+
+        write(dir.path(), "cau-hoi.csv", "Câu hỏi,Đáp án\nMột?,Một\n");
+        let path = write(
+            dir.path(),
+            "contest.json",
+            &contest_json(json!({
+                "kind": "buzz_in", "title": "Giành quyền trả lời",
+                "questions": [{"text": "Hai?", "answer": "Hai"}],
+                "questions_from": {"file": "cau-hoi.csv", "colour": "red"}
+            })),
+        );
+        let error = load(&path).expect_err("refused").to_string();
+        assert!(error.contains("unknown field `colour`"), "{error}");
+    }
+
+    #[test]
+    fn a_file_that_is_not_json_says_where() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = write(
+            dir.path(),
+            "contest.json",
+            "{\"title\": \"x\",\n  \"teams\": [,]}",
+        );
+        let error = load(&path).expect_err("refused").to_string();
+        assert!(error.contains("line 2"), "{error}");
+    }
+}
