@@ -184,11 +184,71 @@ async fn every_text_a_page_shows_exists_in_vietnamese_and_english() {
     }
 }
 
+/// Requests that would reach files outside `web/` if the server followed `..`, decoded escapes,
+/// backslashes or absolute paths, and text each of those files is recognised by.
+const TRAVERSALS: [&str; 17] = [
+    "/assets/../../Cargo.toml",
+    "/assets/../../src/lib.rs",
+    "/assets/%2e%2e/%2e%2e/Cargo.toml",
+    "/assets/%2E%2E/%2E%2E/src/lib.rs",
+    "/assets/..%2f..%2fCargo.toml",
+    "/assets/..%2F..%2Fsrc%2Flib.rs",
+    "/assets/%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2f%2e%2e%2fetc/passwd",
+    "/assets/../../../../../../../../../../etc/passwd",
+    "/assets/%252e%252e/%252e%252e/Cargo.toml",
+    "/assets/....//....//Cargo.toml",
+    "/assets/..\\..\\Cargo.toml",
+    "/assets/..%5c..%5cCargo.toml",
+    "/assets/..%5C..%5Csrc%5Clib.rs",
+    "/assets//etc/passwd",
+    "/assets/%2fetc%2fpasswd",
+    "/../Cargo.toml",
+    "/%2e%2e/%2e%2e/Cargo.toml",
+];
+
+/// Files a traversal could reach, with a text that is in the file and in no page or asset.
+const SECRETS: [(&str, &str); 3] = [
+    ("Cargo.toml", "[package]"),
+    ("src/lib.rs", "#![forbid"),
+    ("/etc/passwd", "root:x:0:0"),
+];
+
+#[tokio::test]
+async fn paths_outside_the_pages_are_never_served() {
+    // The markers really are in the files, so a leak of any of them would show.
+    let repository = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (file, marker) in SECRETS {
+        match std::fs::read_to_string(repository.join(file)) {
+            Ok(text) => assert!(
+                text.contains(marker),
+                "{file} no longer contains {marker:?}"
+            ),
+            // A system without /etc/passwd has nothing there to leak.
+            Err(_) if file.starts_with('/') => {}
+            Err(error) => panic!("{file}: {error}"),
+        }
+    }
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let mut served = Vec::new();
+    for path in TRAVERSALS {
+        // Sent verbatim in the request line: no client normalises `..` or decodes escapes first.
+        let (head, body) = http_get(server.addr(), path).await;
+        let status = head.lines().next().unwrap_or_default().to_string();
+        if status.starts_with("http/1.1 200") {
+            served.push(format!("{path}: {status}"));
+        }
+        for (file, marker) in SECRETS {
+            if body.contains(marker) {
+                served.push(format!("{path}: {status}, the content of {file}"));
+            }
+        }
+    }
+    assert!(served.is_empty(), "served outside the pages: {served:#?}");
+}
+
 #[tokio::test]
 async fn unknown_paths_are_not_found() {
     let server = TestServer::start(contest(BuzzInRules::default())).await;
-    let (head, _) = http_get(server.addr(), "/assets/../Cargo.toml").await;
-    assert!(!head.starts_with("http/1.1 200"), "{head}");
     let (head, _) = http_get(server.addr(), "/assets/nope.js").await;
     assert!(head.starts_with("http/1.1 404"), "{head}");
 }
