@@ -83,7 +83,54 @@ fn link_samples(state: &Value, team: usize) -> u64 {
 /// Exchanges to wait for before racing: a second of pings while a question is on stage.
 const SETTLED_SAMPLES: u64 = 10;
 
-#[tokio::test]
+/// How much earlier than the fast team the slow team pressed: a close race. The slow buzz
+/// reaches the server this much plus the proxy's 60 ms after its press, inside the default 80 ms
+/// allowance cap.
+const TRUE_GAP_MS: f64 = 5.0;
+
+/// Both clients' page clocks (ms) at one instant, and how long the reading took: the second
+/// reading is at most that much later than the first. Read again in the rare case the thread was
+/// interrupted between the two; no waiting.
+fn read_together(first: &common::Client, second: &common::Client) -> (f64, f64, f64) {
+    let mut best: Option<(f64, f64, f64)> = None;
+    for _ in 0..100 {
+        let started = std::time::Instant::now();
+        let (first_now, second_now) = (first.page_now(), second.page_now());
+        let took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        if best.is_none_or(|(_, _, best_ms)| took_ms < best_ms) {
+            best = Some((first_now, second_now, took_ms));
+        }
+        if took_ms < 0.05 {
+            break;
+        }
+    }
+    best.expect("read at least once")
+}
+
+/// Whether a busy machine, not the server, spoiled a race: a buzz reached the server longer after
+/// its press than its link's allowance (measured from the evidence: arrival minus the claim
+/// converted to server time), so the server rightly placed it later. The test's tasks share two
+/// cores with everything else on a CI machine; a pause of a few tens of milliseconds at the
+/// wrong moment does that.
+fn held_up(evidence: &[Value]) -> bool {
+    evidence.iter().any(|buzz| {
+        let number = |field: &str| buzz[field].as_f64();
+        match (
+            number("claimed_ms"),
+            number("offset_ms"),
+            number("arrived_ms"),
+            number("allowance_ms"),
+        ) {
+            (Some(claimed), Some(offset), Some(arrived), Some(allowance)) => {
+                buzz["clamp"] == "early" && arrived - (claimed - offset) > allowance
+            }
+            _ => false,
+        }
+    })
+}
+
+// Two workers: the proxy and the phones' senders keep running while the test's own task waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_team_that_pressed_first_gets_the_floor() {
     let server = TestServer::start(contest(BuzzInRules::default())).await;
     let proxy = delaying_proxy(server.addr(), ONE_WAY_DELAY).await;
@@ -103,48 +150,86 @@ async fn slow_team_that_pressed_first_gets_the_floor() {
     assert!(link_round_trip(&measured, 0).expect("slow link") >= 110.0);
     assert!(link_round_trip(&measured, 1).expect("fast link") < 20.0);
 
-    control.ok(json!({"type": "open_buzzers"})).await;
-    slow.state_where(|s| phase(s) == "open").await;
-    fast.state_where(|s| phase(s) == "open").await;
+    // One race per question of the contest; a race is run again only when the evidence shows
+    // that the machine held a buzz up beyond what its link allows.
+    let questions = 3;
+    for question in 1..=questions {
+        if question > 1 {
+            control.ok(json!({"type": "show_next_question"})).await;
+        }
+        let open = |s: &Value| s["question"]["number"] == question && phase(s) == "open";
+        control.ok(json!({"type": "open_buzzers"})).await;
+        slow.state_where(open).await;
+        fast.state_where(open).await;
 
-    // The slow team presses first; its buzz spends 60 ms on the wire.
-    let slow_pressed = Instant::now();
-    slow.send(json!({"type": "buzz", "pressed_at": slow.page_now()}))
-        .await;
-    // The fast team presses 10 ms later (a human a little slower), and its buzz arrives first.
-    tokio::time::sleep(Duration::from_millis(10)).await;
-    let fast_pressed = Instant::now();
-    fast.send(json!({"type": "buzz", "pressed_at": fast.page_now()}))
-        .await;
-    let true_gap_ms = (fast_pressed - slow_pressed).as_secs_f64() * 1000.0;
+        // The presses are placed on the pages' own clocks, read at one instant, so the true gap
+        // between them is known exactly, however the machine schedules what follows. The slow
+        // team pressed `TRUE_GAP_MS` ago (its page sends the buzz only now, as a busy page
+        // would); the fast team presses now. The slow buzz then spends 60 ms on the wire, the
+        // fast one arrives at once. No sleep: the order of arrival is the network's doing.
+        let (slow_now, fast_now, reading_ms) = read_together(&slow, &fast);
+        fast.send(json!({"type": "buzz", "pressed_at": fast_now, "id": question}))
+            .await;
+        slow.send(json!({"type": "buzz", "pressed_at": slow_now - TRUE_GAP_MS, "id": question}))
+            .await;
 
-    let decided = control.state_where(|s| phase(s) == "floor").await;
-    assert_eq!(decided["buzz"]["floor"], "alpha", "{decided}");
-    let evidence = decided["buzz"]["buzzes"].as_array().expect("evidence");
-    let slow_buzz = evidence
-        .iter()
-        .find(|b| b["team"] == "alpha")
-        .expect("alpha buzzed");
-    let fast_buzz = evidence
-        .iter()
-        .find(|b| b["team"] == "bravo")
-        .expect("bravo buzzed");
-    // Arrival order was the other way round: arrival-order buzzers would have got it wrong.
-    assert!(
-        slow_buzz["arrived_ms"].as_f64() > fast_buzz["arrived_ms"].as_f64(),
-        "{evidence:?}"
-    );
-    assert_eq!(slow_buzz["rank"], 1);
-    assert_eq!(fast_buzz["rank"], 2);
-    let gap = fast_buzz["gap_ms"].as_f64().expect("gap");
-    assert!(
-        (gap - true_gap_ms).abs() <= 6.0,
-        "measured gap {gap} ms, pressed {true_gap_ms} ms apart"
-    );
-    assert!(
-        slow_buzz["offset_ms"].is_number() && slow_buzz["round_trip_ms"].as_f64() >= Some(110.0)
-    );
-    assert_eq!(slow_buzz["clamp"], Value::Null);
+        let decided = control
+            .state_where(|s| s["question"]["number"] == question && phase(s) == "floor")
+            .await;
+        // Each phone's answer to its buzz, so that only states are left to read.
+        slow.reply().await;
+        fast.reply().await;
+        let evidence = decided["buzz"]["buzzes"]
+            .as_array()
+            .expect("evidence")
+            .clone();
+        if held_up(&evidence) && question < questions {
+            eprintln!("race {question}: the machine held a buzz up; racing again: {evidence:?}");
+            control
+                .ok(json!({"type": "judge", "verdict": "correct"}))
+                .await;
+            continue;
+        }
+
+        assert_eq!(decided["buzz"]["floor"], "alpha", "{decided}");
+        let slow_buzz = evidence
+            .iter()
+            .find(|b| b["team"] == "alpha")
+            .expect("alpha buzzed");
+        let fast_buzz = evidence
+            .iter()
+            .find(|b| b["team"] == "bravo")
+            .expect("bravo buzzed");
+        // Arrival order was the other way round: arrival-order buzzers would have got it wrong.
+        assert!(
+            slow_buzz["arrived_ms"].as_f64() > fast_buzz["arrived_ms"].as_f64(),
+            "{evidence:?}"
+        );
+        assert_eq!(slow_buzz["rank"], 1);
+        assert_eq!(fast_buzz["rank"], 2);
+        // Each clock estimate is off by at most half of what its best round trip spent beyond
+        // the link's true delays (nothing on the fast link, 2 × 60 ms through the proxy); on a
+        // loaded machine the round trips, and so the bound, grow. One more millisecond for the
+        // estimate averaging a few exchanges and the proxy's timer rounding to whole
+        // milliseconds.
+        let round_trip = |buzz: &Value| buzz["round_trip_ms"].as_f64().expect("round trip");
+        let proxy_round_trip_ms = 2.0 * ONE_WAY_DELAY.as_secs_f64() * 1000.0;
+        let tolerance_ms = round_trip(fast_buzz) / 2.0
+            + (round_trip(slow_buzz) - proxy_round_trip_ms).max(0.0) / 2.0
+            + 1.0;
+        let gap = fast_buzz["gap_ms"].as_f64().expect("gap");
+        // The fast clock was read up to `reading_ms` after the slow one.
+        let (true_low, true_high) = (TRUE_GAP_MS, TRUE_GAP_MS + reading_ms);
+        assert!(
+            gap >= true_low - tolerance_ms && gap <= true_high + tolerance_ms,
+            "measured gap {gap} ms, pressed {true_low:.3}-{true_high:.3} ms apart, \
+             tolerance {tolerance_ms:.2} ms: {evidence:?}"
+        );
+        assert!(round_trip(slow_buzz) >= 110.0 && slow_buzz["offset_ms"].is_number());
+        assert_eq!(slow_buzz["clamp"], Value::Null, "{evidence:?}");
+        assert_eq!(fast_buzz["clamp"], Value::Null, "{evidence:?}");
+        return;
+    }
 }
 
 #[tokio::test]
