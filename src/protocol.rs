@@ -96,6 +96,27 @@ pub enum ClientMessage {
     },
     /// Control: revert the last judgement of this question.
     Undo,
+    /// Control: put a round's title on stage; `show_next_question` then shows its first
+    /// unplayed question. Rounds may be played in any order.
+    StartRound {
+        /// The round's 1-based number in the programme.
+        round: usize,
+    },
+    /// Control: put a ranking on the projector between questions.
+    ShowRanking {
+        /// A round's 1-based number for that round's standings; absent or `null` for the
+        /// contest's totals so far.
+        #[serde(default)]
+        round: Option<usize>,
+    },
+    /// Control: put an intermission slide on the projector (a break, a performance).
+    ShowIntermission {
+        /// A caption of at most 120 characters, e.g. "Giải lao 10 phút" (may be empty).
+        #[serde(default)]
+        caption: String,
+    },
+    /// Control: end the contest now and show the final podium.
+    FinishContest,
     /// Control: give a team a new join code (phones already joined stay).
     RotateCode {
         /// Team id.
@@ -275,9 +296,10 @@ pub struct StateView {
     pub title: String,
     /// Every team, in scoreboard order.
     pub teams: Vec<TeamView>,
-    /// `not_started`, `question` or `finished`.
+    /// `not_started`, `round_intro` (a round's title), `question`, `slide` or `finished`.
     pub stage: &'static str,
-    /// The round on stage.
+    /// The round being played: of the title or question on stage, or the last one started while
+    /// a slide is shown.
     pub round: Option<RoundView>,
     /// The question on stage.
     pub question: Option<QuestionView>,
@@ -286,6 +308,53 @@ pub struct StateView {
     /// Control only: whether `undo` would do something.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub can_undo: Option<bool>,
+    /// With stage `slide`: what it shows.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slide: Option<SlideView>,
+    /// Control only: every round of the programme and how far it has been played.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub programme: Option<Vec<ProgrammeRoundView>>,
+}
+
+/// A slide on stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SlideView {
+    /// `ranking` or `intermission`.
+    pub kind: &'static str,
+    /// A ranking of one round: that round (`null`: the whole contest so far).
+    pub round: Option<RoundView>,
+    /// An intermission's caption (may be empty).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
+    /// A ranking's lines, best first; equal points share a rank.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ranking: Option<Vec<RankView>>,
+}
+
+/// One line of a ranking slide.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RankView {
+    /// 1 for the best; equal points share a rank (1, 1, 3).
+    pub rank: usize,
+    /// Team id.
+    pub team: String,
+    /// Points in the round ranked (or in total).
+    pub points: i64,
+}
+
+/// One round of the programme, for the MC's list.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ProgrammeRoundView {
+    /// 1-based number (what `start_round` and `show_ranking` take).
+    pub number: usize,
+    /// Title.
+    pub title: String,
+    /// Round kind, e.g. `buzz_in`.
+    pub kind: &'static str,
+    /// Questions in the round.
+    pub questions: usize,
+    /// Questions shown so far.
+    pub shown: usize,
 }
 
 /// A team on the scoreboard.
@@ -490,18 +559,27 @@ impl StateView {
             })
             .collect();
         let control = audience == Audience::Control;
-        let (stage, round, question, buzz) = match game.stage() {
-            Stage::NotStarted => ("not_started", None, None, None),
-            Stage::Finished => ("finished", None, None, None),
+        let round_view = |index: usize| {
+            contest.rounds.get(index).map(|round| RoundView {
+                number: index + 1,
+                total: contest.rounds.len(),
+                title: round.title().to_string(),
+                kind: round.kind_name(),
+            })
+        };
+        let current_round = game.current_round_index().and_then(round_view);
+        let mut slide = None;
+        let (stage, question, buzz) = match game.stage() {
+            Stage::NotStarted => ("not_started", None, None),
+            Stage::Finished => ("finished", None, None),
+            Stage::RoundIntro { .. } => ("round_intro", None, None),
+            Stage::Slide(shown) => {
+                slide = Some(slide_view(game, shown, &team_id, &round_view));
+                ("slide", None, None)
+            }
             Stage::Question(stage) => {
                 let round = &contest.rounds[stage.round];
                 let question = &round.questions()[stage.question];
-                let round_view = RoundView {
-                    number: stage.round + 1,
-                    total: contest.rounds.len(),
-                    title: round.title().to_string(),
-                    kind: round.kind_name(),
-                };
                 let question_view = QuestionView {
                     number: stage.question + 1,
                     total: round.questions().len(),
@@ -602,30 +680,84 @@ impl StateView {
                         })
                         .collect(),
                 };
-                (
-                    "question",
-                    Some(round_view),
-                    Some(question_view),
-                    Some(buzz_view),
-                )
+                ("question", Some(question_view), Some(buzz_view))
             }
         };
+        let programme = control.then(|| {
+            contest
+                .rounds
+                .iter()
+                .zip(game.shown())
+                .enumerate()
+                .map(|(i, (round, shown))| ProgrammeRoundView {
+                    number: i + 1,
+                    title: round.title().to_string(),
+                    kind: round.kind_name(),
+                    questions: round.questions().len(),
+                    shown: *shown,
+                })
+                .collect()
+        });
         StateView {
             kind: "state",
             now_ms: now.as_millis(),
             title: contest.title.clone(),
             teams,
             stage,
-            round,
+            round: current_round,
             question,
             buzz,
             can_undo: control.then(|| game.can_undo()),
+            slide,
+            programme,
         }
     }
 
     /// Serialises to the JSON text sent on the wire.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+}
+
+/// What a slide shows: a ranking's lines (of one round or of the totals), or a caption.
+fn slide_view(
+    game: &Game,
+    slide: &game::Slide,
+    team_id: &dyn Fn(game::TeamId) -> String,
+    round_view: &dyn Fn(usize) -> Option<RoundView>,
+) -> SlideView {
+    match slide {
+        game::Slide::Intermission { caption } => SlideView {
+            kind: "intermission",
+            round: None,
+            caption: Some(caption.clone()),
+            ranking: None,
+        },
+        game::Slide::Ranking { round } => {
+            let points: Vec<i64> = match round {
+                Some(r) => game.round_scores().get(*r).cloned().unwrap_or_default(),
+                None => game.scores().to_vec(),
+            };
+            let ranks = game::ranks(&points);
+            let mut ranking: Vec<RankView> = points
+                .iter()
+                .zip(ranks)
+                .enumerate()
+                .map(|(i, (points, rank))| RankView {
+                    rank,
+                    team: team_id(game::TeamId(i)),
+                    points: *points,
+                })
+                .collect();
+            // Stable: equal ranks keep the scoreboard's order.
+            ranking.sort_by_key(|line| line.rank);
+            SlideView {
+                kind: "ranking",
+                round: round.and_then(round_view),
+                caption: None,
+                ranking: Some(ranking),
+            }
+        }
     }
 }
 

@@ -101,7 +101,40 @@ pub enum Command {
     },
     /// Revert the last judgement of the current question: score and state.
     Undo,
+    /// Put a round's title on stage; the next question shown is its first unplayed one. Rounds
+    /// may be played in any order the organisers decide on the day.
+    StartRound {
+        /// Index of the round in the programme.
+        round: usize,
+    },
+    /// Put a slide on the projector between questions: a ranking or an intermission.
+    ShowSlide {
+        /// Which slide.
+        slide: Slide,
+    },
+    /// End the contest now (rounds dropped on the day): the final podium.
+    FinishContest,
 }
+
+/// A slide the MC puts on stage between questions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "slide", rename_all = "snake_case")]
+pub enum Slide {
+    /// The standings: of one round (its prize, "giải phần thi chào hỏi"), or of the whole
+    /// contest so far when `round` is `None` ("Kết quả sau phần thi Kiến thức").
+    Ranking {
+        /// Index of the round, or `None` for the totals.
+        round: Option<usize>,
+    },
+    /// A pause (a break, a performance between rounds) with the MC's caption, maybe empty.
+    Intermission {
+        /// Shown under the contest's title, e.g. "Giải lao 10 phút".
+        caption: String,
+    },
+}
+
+/// Longest intermission caption, in characters: one line on the projector.
+pub const MAX_CAPTION_CHARS: usize = 120;
 
 /// Something that happened, for animations, replies and the record.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -194,8 +227,18 @@ pub enum Event {
         /// Points taken back.
         delta: i64,
     },
-    /// The last question is done; final scores stand.
+    /// The last question is done, or the MC ended the contest; final scores stand.
     ContestFinished,
+    /// A round's title is on stage.
+    RoundStarted {
+        /// Index of the round in the programme.
+        round: usize,
+    },
+    /// A slide is on stage.
+    SlideShown {
+        /// Which slide.
+        slide: Slide,
+    },
 }
 
 /// Why a command was refused. The game is unchanged whenever one is returned.
@@ -255,6 +298,15 @@ pub enum Rejection {
     /// A score adjustment that is zero, too large or without a reason.
     #[error("invalid score adjustment: {0}")]
     InvalidAdjustment(&'static str),
+    /// The round does not exist.
+    #[error("there is no such round")]
+    UnknownRound,
+    /// Every question of the round has been shown.
+    #[error("every question of this round has been shown")]
+    RoundPlayed,
+    /// An intermission caption that is too long.
+    #[error("the caption is too long")]
+    CaptionTooLong,
 }
 
 impl Rejection {
@@ -279,6 +331,9 @@ impl Rejection {
             Rejection::AlreadyRevealed => "already_revealed",
             Rejection::UnknownTeam => "unknown_team",
             Rejection::InvalidAdjustment(_) => "invalid_adjustment",
+            Rejection::UnknownRound => "unknown_round",
+            Rejection::RoundPlayed => "round_played",
+            Rejection::CaptionTooLong => "caption_too_long",
         }
     }
 }
@@ -294,9 +349,16 @@ pub const MAX_REASON_CHARS: usize = 200;
 pub enum Stage {
     /// Before the first question.
     NotStarted,
+    /// A round's title, before its first question.
+    RoundIntro {
+        /// Index of the round in the programme.
+        round: usize,
+    },
     /// A question is on stage.
     Question(QuestionStage),
-    /// After the last question.
+    /// A ranking or an intermission, between questions.
+    Slide(Slide),
+    /// After the last question, or ended by the MC.
     Finished,
 }
 
@@ -334,6 +396,7 @@ struct UndoEntry {
 
 /// A whole contest in progress. Serialisable, so the journal can keep snapshots of it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "GameRecord", into = "GameRecord")]
 pub struct Game {
     /// Shared, not copied: the game is cloned for every command (to leave it untouched when the
     /// command is refused), and a contest with hundreds of questions must not be copied each time.
@@ -344,6 +407,75 @@ pub struct Game {
     stage: Stage,
     /// Judgements of the current question that undo can revert, oldest first.
     undo: Vec<UndoEntry>,
+    /// How many questions of each round have been shown: the next one shown is the first after.
+    shown: Vec<usize>,
+    /// The round being played (its title, a question or a slide after it is on stage); points
+    /// scored between questions count for it.
+    round: Option<usize>,
+}
+
+/// A game as the journal stores it. Snapshots written before rounds could be played in any
+/// order have neither `shown` nor `round`: they were played in programme order, so both follow
+/// from the stage.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+struct GameRecord {
+    contest: Arc<Contest>,
+    scores: Vec<i64>,
+    round_scores: Vec<Vec<i64>>,
+    stage: Stage,
+    undo: Vec<UndoEntry>,
+    #[serde(default)]
+    shown: Option<Vec<usize>>,
+    #[serde(default)]
+    round: Option<usize>,
+}
+
+impl From<GameRecord> for Game {
+    fn from(record: GameRecord) -> Game {
+        let rounds = record.contest.rounds.len();
+        let shown = record.shown.unwrap_or_else(|| {
+            let length = |r: usize| record.contest.rounds[r].questions().len();
+            match &record.stage {
+                Stage::Question(stage) => (0..rounds)
+                    .map(|r| match r.cmp(&stage.round) {
+                        std::cmp::Ordering::Less => length(r),
+                        std::cmp::Ordering::Equal => stage.question + 1,
+                        std::cmp::Ordering::Greater => 0,
+                    })
+                    .collect(),
+                Stage::Finished => (0..rounds).map(length).collect(),
+                _ => vec![0; rounds],
+            }
+        });
+        let round = record.round.or(match &record.stage {
+            Stage::Question(stage) => Some(stage.round),
+            Stage::Finished => rounds.checked_sub(1),
+            _ => None,
+        });
+        Game {
+            contest: record.contest,
+            scores: record.scores,
+            round_scores: record.round_scores,
+            stage: record.stage,
+            undo: record.undo,
+            shown,
+            round,
+        }
+    }
+}
+
+impl From<Game> for GameRecord {
+    fn from(game: Game) -> GameRecord {
+        GameRecord {
+            contest: game.contest,
+            scores: game.scores,
+            round_scores: game.round_scores,
+            stage: game.stage,
+            undo: game.undo,
+            shown: Some(game.shown),
+            round: game.round,
+        }
+    }
 }
 
 impl Game {
@@ -351,12 +483,15 @@ impl Game {
     pub fn new(contest: Contest) -> Game {
         let scores = vec![0; contest.teams.len()];
         let round_scores = vec![scores.clone(); contest.rounds.len()];
+        let shown = vec![0; contest.rounds.len()];
         Game {
             contest: Arc::new(contest),
             scores,
             round_scores,
             stage: Stage::NotStarted,
             undo: Vec::new(),
+            shown,
+            round: None,
         }
     }
 
@@ -372,6 +507,29 @@ impl Game {
             || self.round_scores.iter().any(|r| r.len() != teams)
         {
             return Err("per-round scores do not match the contest".into());
+        }
+        let rounds = &self.contest.rounds;
+        if self.shown.len() != rounds.len()
+            || self
+                .shown
+                .iter()
+                .zip(rounds)
+                .any(|(shown, round)| *shown > round.questions().len())
+        {
+            return Err("the questions shown do not match the contest".into());
+        }
+        if self.round.is_some_and(|r| r >= rounds.len()) {
+            return Err("the current round does not exist".into());
+        }
+        let round_exists = |r: &usize| *r < rounds.len();
+        match &self.stage {
+            Stage::RoundIntro { round } if !round_exists(round) => {
+                return Err(format!("round {round} does not exist"));
+            }
+            Stage::Slide(Slide::Ranking { round: Some(round) }) if !round_exists(round) => {
+                return Err(format!("round {round} does not exist"));
+            }
+            _ => {}
         }
         let Stage::Question(stage) = &self.stage else {
             return Ok(());
@@ -425,12 +583,23 @@ impl Game {
         !self.undo.is_empty()
     }
 
-    /// The round of the question on stage.
+    /// The round being played: of the question or title on stage, or the last one started while
+    /// a slide is shown; `None` before the first and after the contest.
     pub fn current_round(&self) -> Option<&Round> {
         match &self.stage {
-            Stage::Question(stage) => self.contest.rounds.get(stage.round),
-            _ => None,
+            Stage::NotStarted | Stage::Finished => None,
+            _ => self.round.and_then(|r| self.contest.rounds.get(r)),
         }
+    }
+
+    /// The index of the round being played, as [`Game::current_round`].
+    pub fn current_round_index(&self) -> Option<usize> {
+        self.current_round().and(self.round)
+    }
+
+    /// How many questions of each round have been shown.
+    pub fn shown(&self) -> &[usize] {
+        &self.shown
     }
 
     /// The question on stage.
@@ -488,6 +657,17 @@ impl Game {
         let team_count = self.contest.teams.len();
         match command {
             Command::ShowNextQuestion => self.show_next_question(events),
+            Command::StartRound { round } => self.start_round(*round, events),
+            Command::ShowSlide { slide } => self.show_slide(slide, events),
+            Command::FinishContest => {
+                if self.stage == Stage::Finished {
+                    return Err(Rejection::ContestFinished);
+                }
+                self.leave()?;
+                self.stage = Stage::Finished;
+                events.push(Event::ContestFinished);
+                Ok(())
+            }
             Command::AdjustScore {
                 team,
                 delta,
@@ -567,11 +747,7 @@ impl Game {
     /// Adds points to a team's total and to the round being played (the first round before the
     /// start, the last one after the end).
     fn add_points(&mut self, team: TeamId, points: i64) {
-        let round = match &self.stage {
-            Stage::NotStarted => 0,
-            Stage::Question(stage) => stage.round,
-            Stage::Finished => self.contest.rounds.len().saturating_sub(1),
-        };
+        let round = self.round.unwrap_or(0);
         self.scores[team.0] += points;
         if let Some(round_scores) = self.round_scores.get_mut(round) {
             round_scores[team.0] += points;
@@ -590,30 +766,41 @@ impl Game {
         }
     }
 
-    fn show_next_question(&mut self, events: &mut Vec<Event>) -> Result<(), Rejection> {
-        let next = match &self.stage {
-            Stage::NotStarted => Some((0, 0)),
-            Stage::Finished => return Err(Rejection::ContestFinished),
-            Stage::Question(stage) => {
-                match &stage.play {
-                    Play::BuzzIn(play) => play.can_leave()?,
-                }
-                let round_len = self.contest.rounds[stage.round].questions().len();
-                if stage.question + 1 < round_len {
-                    Some((stage.round, stage.question + 1))
-                } else if stage.round + 1 < self.contest.rounds.len() {
-                    Some((stage.round + 1, 0))
-                } else {
-                    None
-                }
+    /// Whether the MC may take the question on stage off it now (a judgement pending, buzzers
+    /// open: not yet); then clears its undo history, which belongs to it.
+    fn leave(&mut self) -> Result<(), Rejection> {
+        if let Stage::Question(stage) = &self.stage {
+            match &stage.play {
+                Play::BuzzIn(play) => play.can_leave()?,
             }
-        };
+        }
         self.undo.clear();
-        match next {
+        Ok(())
+    }
+
+    /// The next question to show: the first unshown one of the round being played, else of the
+    /// first round in programme order that has one.
+    fn next_position(&self) -> Option<(usize, usize)> {
+        let unshown = |r: &usize| self.shown[*r] < self.contest.rounds[*r].questions().len();
+        self.round
+            .into_iter()
+            .chain(0..self.contest.rounds.len())
+            .find(unshown)
+            .map(|r| (r, self.shown[r]))
+    }
+
+    fn show_next_question(&mut self, events: &mut Vec<Event>) -> Result<(), Rejection> {
+        if self.stage == Stage::Finished {
+            return Err(Rejection::ContestFinished);
+        }
+        self.leave()?;
+        match self.next_position() {
             Some((round, question)) => {
                 let play = match &self.contest.rounds[round] {
                     Round::BuzzIn(_) => Play::BuzzIn(BuzzInQuestion::new()),
                 };
+                self.shown[round] = question + 1;
+                self.round = Some(round);
                 self.stage = Stage::Question(QuestionStage {
                     round,
                     question,
@@ -627,6 +814,42 @@ impl Game {
                 events.push(Event::ContestFinished);
             }
         }
+        Ok(())
+    }
+
+    fn start_round(&mut self, round: usize, events: &mut Vec<Event>) -> Result<(), Rejection> {
+        let Some(length) = self.contest.rounds.get(round).map(|r| r.questions().len()) else {
+            return Err(Rejection::UnknownRound);
+        };
+        if self.shown[round] >= length {
+            return Err(Rejection::RoundPlayed);
+        }
+        self.leave()?;
+        self.round = Some(round);
+        self.stage = Stage::RoundIntro { round };
+        events.push(Event::RoundStarted { round });
+        Ok(())
+    }
+
+    fn show_slide(&mut self, slide: &Slide, events: &mut Vec<Event>) -> Result<(), Rejection> {
+        match slide {
+            Slide::Ranking { round: Some(round) } if *round >= self.contest.rounds.len() => {
+                return Err(Rejection::UnknownRound);
+            }
+            Slide::Intermission { caption } if caption.chars().count() > MAX_CAPTION_CHARS => {
+                return Err(Rejection::CaptionTooLong);
+            }
+            _ => {}
+        }
+        self.leave()?;
+        let slide = match slide {
+            Slide::Intermission { caption } => Slide::Intermission {
+                caption: caption.trim().to_string(),
+            },
+            ranking => ranking.clone(),
+        };
+        self.stage = Stage::Slide(slide.clone());
+        events.push(Event::SlideShown { slide });
         Ok(())
     }
 
@@ -653,7 +876,10 @@ impl Game {
         if reason.chars().count() > MAX_REASON_CHARS {
             return Err(Rejection::InvalidAdjustment("the reason is too long"));
         }
-        let floor_at_zero = self.current_round().is_some_and(Round::floor_at_zero);
+        let floor_at_zero = self
+            .round
+            .and_then(|r| self.contest.rounds.get(r))
+            .is_some_and(Round::floor_at_zero);
         let applied = clamp_delta(self.scores[team.0], delta, floor_at_zero);
         self.add_points(team, applied);
         events.push(Event::ScoreAdjusted {
@@ -671,7 +897,9 @@ fn buzz_in_parts<'a>(
     contest: &'a Contest,
 ) -> Result<(&'a mut BuzzInQuestion, Setting<'a>), Rejection> {
     match stage {
-        Stage::NotStarted => Err(Rejection::NoQuestion),
+        Stage::NotStarted | Stage::RoundIntro { .. } | Stage::Slide(_) => {
+            Err(Rejection::NoQuestion)
+        }
         Stage::Finished => Err(Rejection::ContestFinished),
         Stage::Question(stage) => {
             let Some(Round::BuzzIn(round)) = contest.rounds.get(stage.round) else {
@@ -685,6 +913,15 @@ fn buzz_in_parts<'a>(
             Ok((play, setting))
         }
     }
+}
+
+/// Standard competition ranks of `points` (highest first; equal points share a rank: 1, 1, 3),
+/// in the same order as `points`.
+pub fn ranks(points: &[i64]) -> Vec<usize> {
+    points
+        .iter()
+        .map(|mine| 1 + points.iter().filter(|other| *other > mine).count())
+        .collect()
 }
 
 /// The part of `delta` that may be applied to `score` when scores stop at zero.

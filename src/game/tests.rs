@@ -2887,3 +2887,221 @@ fn only_wording_can_be_amended_in_a_running_show() {
         "the rules of round 1 changed",
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The programme: rounds in any order, slides, finishing early
+// ---------------------------------------------------------------------------------------------
+
+/// Two buzz-in rounds of two questions each.
+fn two_rounds() -> Game {
+    Game::new(contest_with_rounds(vec![
+        buzz_in_round("Khởi động", default_rules(), 2),
+        buzz_in_round("Về đích", default_rules(), 2),
+    ]))
+}
+
+/// (round, question) on stage.
+fn position(game: &Game) -> (usize, usize) {
+    let stage = question_stage(game);
+    (stage.round, stage.question)
+}
+
+/// Plays the question on stage to a correct answer by `team`.
+fn win(game: &mut Game, team: TeamId, now: Time) {
+    ok(game, Command::OpenBuzzers { settle_us: 0 }, now);
+    ok(game, buzz(team), now);
+    ok(game, judge(Verdict::Correct), now);
+}
+
+#[test]
+fn rounds_are_played_in_the_order_the_mc_chooses() {
+    let mut game = two_rounds();
+    let events = ok(&mut game, Command::StartRound { round: 1 }, t(0));
+    assert_eq!(events, vec![Event::RoundStarted { round: 1 }]);
+    assert_eq!(game.stage(), &Stage::RoundIntro { round: 1 });
+    assert_eq!(game.current_round_index(), Some(1));
+    ok(&mut game, Command::ShowNextQuestion, t(1));
+    assert_eq!(position(&game), (1, 0));
+    ok(&mut game, Command::ShowNextQuestion, t(2));
+    assert_eq!(position(&game), (1, 1));
+    // Round 2 done: the next question is the first unplayed one in programme order.
+    ok(&mut game, Command::ShowNextQuestion, t(3));
+    assert_eq!(position(&game), (0, 0));
+    ok(&mut game, Command::ShowNextQuestion, t(4));
+    assert_eq!(position(&game), (0, 1));
+    let events = ok(&mut game, Command::ShowNextQuestion, t(5));
+    assert_eq!(events, vec![Event::ContestFinished]);
+    assert_eq!(game.shown(), &[2, 2]);
+}
+
+#[test]
+fn a_round_started_in_the_middle_resumes_where_it_stopped() {
+    let mut game = two_rounds();
+    ok(&mut game, Command::ShowNextQuestion, t(0));
+    assert_eq!(position(&game), (0, 0));
+    ok(&mut game, Command::StartRound { round: 1 }, t(1));
+    ok(&mut game, Command::ShowNextQuestion, t(2));
+    assert_eq!(position(&game), (1, 0));
+    // Back to the first round: its second question, not the first again.
+    ok(&mut game, Command::StartRound { round: 0 }, t(3));
+    ok(&mut game, Command::ShowNextQuestion, t(4));
+    assert_eq!(position(&game), (0, 1));
+    // The round being played is finished: on to the rest of round 2.
+    ok(&mut game, Command::ShowNextQuestion, t(5));
+    assert_eq!(position(&game), (1, 1));
+}
+
+#[test]
+fn points_count_for_the_round_being_played_even_between_questions() {
+    let mut game = two_rounds();
+    ok(&mut game, Command::StartRound { round: 1 }, t(0));
+    ok(&mut game, Command::ShowNextQuestion, t(1));
+    win(&mut game, B, t(2));
+    ok(
+        &mut game,
+        Command::ShowSlide {
+            slide: Slide::Ranking { round: Some(1) },
+        },
+        t(3),
+    );
+    // A foul noticed while the ranking is up counts for the round just played.
+    ok(&mut game, adjust(C, -3, "phạm quy"), t(4));
+    assert_eq!(game.round_scores(), &[vec![0, 0, 0, 0], vec![0, 10, -3, 0]]);
+    assert_eq!(game.scores(), &[0, 10, -3, 0]);
+}
+
+#[test]
+fn starting_a_round_is_refused_when_it_cannot_be_played_now() {
+    let mut game = two_rounds();
+    assert_eq!(
+        refused(&mut game, Command::StartRound { round: 2 }, t(0)),
+        Rejection::UnknownRound
+    );
+    ok(&mut game, Command::StartRound { round: 0 }, t(0));
+    ok(&mut game, Command::ShowNextQuestion, t(1));
+    ok(&mut game, Command::OpenBuzzers { settle_us: 0 }, t(2));
+    assert_eq!(
+        refused(&mut game, Command::StartRound { round: 1 }, t(3)),
+        Rejection::BuzzersOpen
+    );
+    ok(&mut game, buzz(A), t(3));
+    for command in [
+        Command::StartRound { round: 1 },
+        Command::ShowSlide {
+            slide: Slide::Intermission {
+                caption: String::new(),
+            },
+        },
+        Command::FinishContest,
+    ] {
+        assert_eq!(
+            refused(&mut game, command, t(4)),
+            Rejection::AwaitingJudgement
+        );
+    }
+    ok(&mut game, judge(Verdict::Correct), t(5));
+    ok(&mut game, Command::ShowNextQuestion, t(6));
+    assert_eq!(
+        refused(&mut game, Command::StartRound { round: 0 }, t(7)),
+        Rejection::RoundPlayed
+    );
+}
+
+#[test]
+fn slides_are_checked_and_the_show_continues_after_them() {
+    let mut game = two_rounds();
+    assert_eq!(
+        refused(
+            &mut game,
+            Command::ShowSlide {
+                slide: Slide::Ranking { round: Some(2) }
+            },
+            t(0)
+        ),
+        Rejection::UnknownRound
+    );
+    assert_eq!(
+        refused(
+            &mut game,
+            Command::ShowSlide {
+                slide: Slide::Intermission {
+                    caption: "x".repeat(MAX_CAPTION_CHARS + 1)
+                }
+            },
+            t(0)
+        ),
+        Rejection::CaptionTooLong
+    );
+    let events = ok(
+        &mut game,
+        Command::ShowSlide {
+            slide: Slide::Intermission {
+                caption: "  Văn nghệ chào mừng  ".into(),
+            },
+        },
+        t(0),
+    );
+    let welcome = Slide::Intermission {
+        caption: "Văn nghệ chào mừng".into(),
+    };
+    assert_eq!(
+        events,
+        vec![Event::SlideShown {
+            slide: welcome.clone()
+        }]
+    );
+    assert_eq!(game.stage(), &Stage::Slide(welcome));
+    // Judging or revealing needs a question.
+    assert_eq!(
+        refused(&mut game, Command::RevealAnswer, t(1)),
+        Rejection::NoQuestion
+    );
+    ok(&mut game, Command::ShowNextQuestion, t(2));
+    assert_eq!(position(&game), (0, 0));
+}
+
+#[test]
+fn the_mc_may_end_the_contest_early_and_take_it_back() {
+    let mut game = two_rounds();
+    ok(&mut game, Command::ShowNextQuestion, t(0));
+    win(&mut game, A, t(1));
+    let events = ok(&mut game, Command::FinishContest, t(2));
+    assert_eq!(events, vec![Event::ContestFinished]);
+    assert_eq!(
+        refused(&mut game, Command::FinishContest, t(3)),
+        Rejection::ContestFinished
+    );
+    assert_eq!(
+        refused(&mut game, Command::ShowNextQuestion, t(3)),
+        Rejection::ContestFinished
+    );
+    // Ended by mistake: the MC starts the round that was left, and the show goes on.
+    ok(&mut game, Command::StartRound { round: 1 }, t(4));
+    ok(&mut game, Command::ShowNextQuestion, t(5));
+    assert_eq!(position(&game), (1, 0));
+    assert_eq!(game.scores(), &[10, 0, 0, 0]);
+}
+
+#[test]
+fn equal_points_share_a_rank() {
+    assert_eq!(ranks(&[10, 20, 10, 5]), vec![2, 1, 2, 4]);
+    assert_eq!(ranks(&[0, 0, 0]), vec![1, 1, 1]);
+    assert_eq!(ranks(&[]), Vec::<usize>::new());
+}
+
+/// A snapshot from before rounds could be played in any order has no record of the questions
+/// shown: it was played in programme order, so they follow from the question on stage.
+#[test]
+fn a_snapshot_without_the_programme_record_reads_as_played_in_order() {
+    let mut game = two_rounds();
+    for i in 0..3 {
+        ok(&mut game, Command::ShowNextQuestion, t(i));
+    }
+    assert_eq!(position(&game), (1, 0));
+    let mut old = serde_json::to_value(&game).expect("serialise");
+    let fields = old.as_object_mut().expect("object");
+    assert!(fields.remove("shown").is_some() && fields.remove("round").is_some());
+    let read: Game = serde_json::from_value(old).expect("reads");
+    assert_eq!(read, game);
+    assert_eq!(read.shown(), &[2, 1]);
+}

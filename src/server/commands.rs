@@ -4,7 +4,7 @@
 use super::AppState;
 use super::joining::access_command;
 use super::wire::Peer;
-use crate::game::{Command, Rejection, TeamId};
+use crate::game::{Command, Rejection, Slide, TeamId};
 use crate::link::TeamLink;
 use crate::owner::{Refusal, Request};
 use crate::protocol::{ClientEnvelope, ClientMessage, ServerMessage};
@@ -107,6 +107,22 @@ pub(super) async fn handle_text(
             },
             None => return Some(ServerMessage::rejected(id, &Rejection::UnknownTeam)),
         },
+        ClientMessage::StartRound { round } => match round.checked_sub(1) {
+            Some(round) => Command::StartRound { round },
+            None => return Some(ServerMessage::rejected(id, &Rejection::UnknownRound)),
+        },
+        ClientMessage::ShowRanking { round } => match round.map(|r| r.checked_sub(1)) {
+            Some(None) => return Some(ServerMessage::rejected(id, &Rejection::UnknownRound)),
+            round => Command::ShowSlide {
+                slide: Slide::Ranking {
+                    round: round.flatten(),
+                },
+            },
+        },
+        ClientMessage::ShowIntermission { caption } => Command::ShowSlide {
+            slide: Slide::Intermission { caption },
+        },
+        ClientMessage::FinishContest => Command::FinishContest,
         ClientMessage::RotateCode { team } => {
             return Some(access_command(state, id, |access| {
                 access.rotate_code(&team)
