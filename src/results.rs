@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::game::Game;
+use crate::game::{Game, ranks};
 
 /// The results of a contest, as far as it has been played.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -27,6 +27,9 @@ pub struct RankedTeam {
     pub name: String,
     /// Points in each round, like `rounds`.
     pub round_points: Vec<i64>,
+    /// The team's place in each round, like `rounds` (prizes are given per round too); equal
+    /// points share a place.
+    pub round_ranks: Vec<usize>,
     /// Total.
     pub total: i64,
 }
@@ -35,6 +38,7 @@ impl Results {
     /// The results of `game` now.
     pub fn of(game: &Game) -> Results {
         let contest = game.contest();
+        let round_ranks: Vec<Vec<usize>> = game.round_scores().iter().map(|r| ranks(r)).collect();
         let mut ranking: Vec<RankedTeam> = contest
             .teams
             .iter()
@@ -45,6 +49,10 @@ impl Results {
                 name: team.name.clone(),
                 round_points: game
                     .round_scores()
+                    .iter()
+                    .map(|round| round.get(i).copied().unwrap_or(0))
+                    .collect(),
+                round_ranks: round_ranks
                     .iter()
                     .map(|round| round.get(i).copied().unwrap_or(0))
                     .collect(),
@@ -77,13 +85,19 @@ impl Results {
         let mut out = "\u{feff}".as_bytes().to_vec();
         let mut writer = csv::Writer::from_writer(&mut out);
         let mut header = vec!["Hạng (Rank)".to_string(), "Đội thi (Team)".to_string()];
-        header.extend(self.rounds.iter().cloned());
+        for round in &self.rounds {
+            header.push(round.clone());
+            header.push(format!("{round} — Hạng (Rank)"));
+        }
         header.push("Tổng điểm (Total)".to_string());
         // Writing to a Vec cannot fail; a failure would only truncate the download.
         let _ = writer.write_record(&header);
         for team in &self.ranking {
             let mut row = vec![team.rank.to_string(), team.name.clone()];
-            row.extend(team.round_points.iter().map(i64::to_string));
+            for (points, rank) in team.round_points.iter().zip(&team.round_ranks) {
+                row.push(points.to_string());
+                row.push(rank.to_string());
+            }
             row.push(team.total.to_string());
             let _ = writer.write_record(&row);
         }
@@ -121,6 +135,49 @@ mod tests {
         let ranks: Vec<(usize, i64)> = results.ranking.iter().map(|t| (t.rank, t.total)).collect();
         assert_eq!(ranks, vec![(1, 30), (2, 10), (2, 10), (4, 5)]);
         assert_eq!(results.ranking[0].round_points, vec![30]);
+        assert_eq!(results.ranking[1].round_ranks, vec![2]);
+    }
+
+    #[test]
+    fn each_round_has_its_own_places_for_its_prizes() {
+        let contest = crate::game::ContestBuilder::new("Hội thi")
+            .teams(3, |i| (format!("t{i}"), format!("Đội {i}")))
+            .buzz_in("Chào hỏi", Default::default(), 1, |_| {
+                crate::game::Question::new("?", "!")
+            })
+            .buzz_in("Kiến thức", Default::default(), 1, |_| {
+                crate::game::Question::new("?", "!")
+            })
+            .build();
+        let mut game = Game::new(contest);
+        let adjust = |game: &mut Game, team: usize, delta: i64| {
+            let command = Command::AdjustScore {
+                team: TeamId(team),
+                delta,
+                reason: "giám khảo".into(),
+            };
+            game.apply(&command, Time(1)).expect("adjust");
+        };
+        adjust(&mut game, 0, 30);
+        adjust(&mut game, 1, 20);
+        game.apply(&Command::StartRound { round: 1 }, Time(2))
+            .expect("start");
+        adjust(&mut game, 1, 15);
+        adjust(&mut game, 2, 40);
+        let results = Results::of(&game);
+        let lines: Vec<(&str, Vec<usize>, usize)> = results
+            .ranking
+            .iter()
+            .map(|t| (t.team.as_str(), t.round_ranks.clone(), t.rank))
+            .collect();
+        assert_eq!(
+            lines,
+            vec![
+                ("t2", vec![3, 1], 1),
+                ("t1", vec![2, 2], 2),
+                ("t0", vec![1, 3], 3)
+            ]
+        );
     }
 
     #[test]
@@ -131,8 +188,11 @@ mod tests {
         let mut lines = text.trim_start_matches('\u{feff}').lines();
         assert_eq!(
             lines.next(),
-            Some("Hạng (Rank),Đội thi (Team),Giành quyền trả lời,Tổng điểm (Total)")
+            Some(
+                "Hạng (Rank),Đội thi (Team),Giành quyền trả lời,\
+                 Giành quyền trả lời — Hạng (Rank),Tổng điểm (Total)"
+            )
         );
-        assert_eq!(lines.next(), Some(r#"1,"Đội ""Nhơn Hải"", xã",20,20"#));
+        assert_eq!(lines.next(), Some(r#"1,"Đội ""Nhơn Hải"", xã",20,1,20"#));
     }
 }

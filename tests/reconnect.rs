@@ -167,15 +167,17 @@ async fn results_and_audit_are_exported_for_the_mc_only() {
     let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(
         lines[0],
-        "Hạng (Rank),Đội thi (Team),Giành quyền trả lời,Tổng điểm (Total)"
+        "Hạng (Rank),Đội thi (Team),Giành quyền trả lời,\
+         Giành quyền trả lời — Hạng (Rank),Tổng điểm (Total)"
     );
-    assert_eq!(lines[1], "1,Đội bravo,10,10");
-    assert_eq!(lines[2], "2,Đội alpha,0,0");
+    assert_eq!(lines[1], "1,Đội bravo,10,1,10");
+    assert_eq!(lines[2], "2,Đội alpha,0,2,0");
 
     let (_, json_body) = http_get(server.addr(), &format!("/api/results.json?token={token}")).await;
     let results: Value = serde_json::from_str(&json_body).expect("results JSON");
     assert_eq!(results["ranking"][0]["team"], "bravo");
     assert_eq!(results["ranking"][0]["round_points"], json!([10]));
+    assert_eq!(results["ranking"][0]["round_ranks"], json!([1]));
 
     let (_, audit) = http_get(server.addr(), &format!("/api/audit.jsonl?token={token}")).await;
     let records: Vec<Value> = audit
