@@ -31,12 +31,26 @@ const LOCK: &str = "lock";
 /// segment stays a convenient size for the audit log.
 pub const COMPACT_AFTER: u64 = 5_000;
 
+/// The journal format this release writes, in every snapshot. 1: snapshots without a
+/// `version` (releases up to November 2026), whose games have no record of the questions shown
+/// per round (they were played in programme order, which is how they are read). 2: the
+/// programme record (rounds in any order, slides). A journal of a later format, written by a
+/// newer stagebuzz, is refused rather than misread.
+pub const FORMAT_VERSION: u32 = 2;
+
+fn first_version() -> u32 {
+    1
+}
+
 /// One line of the journal.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Record {
     /// The whole game after command `seq`.
     Snapshot {
+        /// The journal format ([`FORMAT_VERSION`]); absent in format 1.
+        #[serde(default = "first_version")]
+        version: u32,
         /// Number of the last command included.
         seq: u64,
         /// When it was taken.
@@ -87,6 +101,17 @@ pub enum JournalError {
         path: PathBuf,
         /// What went wrong.
         source: io::Error,
+    },
+    /// The journal was written by a newer stagebuzz, in a format this one does not know.
+    #[error(
+        "{path} was written by a newer stagebuzz (journal format {found}; this one reads up to \
+         {FORMAT_VERSION}). Nothing was changed; run the newer stagebuzz on it"
+    )]
+    NewerFormat {
+        /// The journal file.
+        path: PathBuf,
+        /// The format found.
+        found: u32,
     },
     /// A line other than a torn last one cannot be read or replayed.
     #[error(
@@ -398,6 +423,12 @@ fn replay(path: &Path, warnings: &mut Vec<String>) -> Result<Replayed, JournalEr
         let parsed = std::str::from_utf8(line)
             .map_err(|e| e.to_string())
             .and_then(|text| serde_json::from_str::<Record>(text).map_err(|e| e.to_string()));
+        if let Some(found) = newer_format(line) {
+            return Err(JournalError::NewerFormat {
+                path: path.to_path_buf(),
+                found,
+            });
+        }
         let record = match parsed {
             Ok(record) => record,
             Err(_) if !complete => {
@@ -498,8 +529,29 @@ fn write_snapshot_file(
     sync_dir(dir).map_err(io_error(dir))
 }
 
+/// The format of a snapshot line written by a newer stagebuzz, whatever else it holds.
+fn newer_format(line: &[u8]) -> Option<u32> {
+    #[derive(Deserialize)]
+    struct Header {
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        version: u64,
+    }
+    // Only a snapshot says its format, and this release writes `type` first: a replay of
+    // thousands of commands should not parse each line twice.
+    let head = &line[..line.len().min(64)];
+    if !head.windows(10).any(|w| w == b"\"snapshot\"") {
+        return None;
+    }
+    let header: Header = serde_json::from_slice(line).ok()?;
+    let found = u32::try_from(header.version).unwrap_or(u32::MAX);
+    (header.kind == "snapshot" && found > FORMAT_VERSION).then_some(found)
+}
+
 fn write_snapshot(path: &Path, seq: u64, at: Time, game: &Game) -> io::Result<()> {
     let record = Record::Snapshot {
+        version: FORMAT_VERSION,
         seq,
         at,
         game: game.clone(),
@@ -545,6 +597,35 @@ mod tests {
     use crate::game::{Round, TeamId, Verdict};
 
     const T0: Time = Time::from_millis(1_800_000_000_000);
+
+    #[test]
+    fn a_journal_says_its_format_and_one_from_a_newer_release_is_refused_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let recovered = Journal::open(dir.path(), &contest(), false, T0).expect("open");
+        drop(recovered);
+        let path = dir.path().join(JOURNAL);
+        let text = fs::read_to_string(&path).expect("read");
+        assert!(
+            text.starts_with(&format!(
+                "{{\"type\":\"snapshot\",\"version\":{FORMAT_VERSION},"
+            )),
+            "{text}"
+        );
+        // The same journal as a newer release would write it: refused, and left as it was.
+        let newer = text.replacen(
+            &format!("\"version\":{FORMAT_VERSION}"),
+            "\"version\":99,\"future\":true",
+            1,
+        );
+        fs::write(&path, &newer).expect("write");
+        let error = Journal::open(dir.path(), &contest(), false, T0).expect_err("refused");
+        assert!(
+            matches!(error, JournalError::NewerFormat { found: 99, .. }),
+            "{error}"
+        );
+        assert!(error.to_string().contains("newer stagebuzz"), "{error}");
+        assert_eq!(fs::read_to_string(&path).expect("read"), newer);
+    }
 
     fn contest() -> Contest {
         Contest::demo()
