@@ -703,7 +703,9 @@ mod tests {
         let before = fs::read(dir.path().join(JOURNAL)).expect("read");
         // On stage, a wrong answer key and a misspelt team name are found; the file is fixed.
         let mut fixed = contest();
-        let Round::BuzzIn(round) = &mut fixed.rounds[0];
+        let Round::BuzzIn(round) = &mut fixed.rounds[0] else {
+            panic!("a buzz-in round");
+        };
         round.questions[1].answer = "Đáp án đã sửa".into();
         round.questions[2].text = "Câu hỏi đã sửa?".into();
         fixed.teams[3].name = "Đội xã Vĩnh Hải (sửa)".into();
@@ -733,7 +735,9 @@ mod tests {
 
         // Anything beyond wording still needs --new.
         let mut more_points = fixed.clone();
-        let Round::BuzzIn(round) = &mut more_points.rounds[0];
+        let Round::BuzzIn(round) = &mut more_points.rounds[0] else {
+            panic!("a buzz-in round");
+        };
         round.rules.points = 20;
         let error = Journal::open(dir.path(), &more_points, false, T0.after(30_000))
             .expect_err("rules changed");

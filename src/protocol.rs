@@ -577,7 +577,7 @@ impl StateView {
                 slide = Some(slide_view(game, shown, &team_id, &round_view));
                 ("slide", None, None)
             }
-            Stage::Question(stage) => {
+            Stage::Question(stage) => 'question: {
                 let round = &contest.rounds[stage.round];
                 let question = &round.questions()[stage.question];
                 let question_view = QuestionView {
@@ -589,7 +589,10 @@ impl StateView {
                     notes: control.then(|| question.notes.clone()),
                 };
                 let Play::BuzzIn(play) = &stage.play;
-                let game::Round::BuzzIn(buzz_round) = round;
+                let game::Round::BuzzIn(buzz_round) = round else {
+                    // Only buzz-in rounds have questions on stage.
+                    break 'question ("round_intro", None, None);
+                };
                 let rules = &buzz_round.rules;
                 let (phase, deadline, countdown, floor, time_up, closed_reason) = match &play.phase
                 {

@@ -370,7 +370,9 @@ async fn names_and_questions_are_text_never_markup() {
     const QUESTION: &str = "Câu <script>alert(2)</script> <b>đậm</b>?";
     let mut hostile = contest(BuzzInRules::default());
     hostile.teams[0].name = NAME.into();
-    let stagebuzz::game::Round::BuzzIn(round) = &mut hostile.rounds[0];
+    let stagebuzz::game::Round::BuzzIn(round) = &mut hostile.rounds[0] else {
+        panic!("a buzz-in round");
+    };
     round.questions[0].text = QUESTION.into();
     round.questions[0].answer = "<i onmouseover=alert(3)>x</i>".into();
     let server = TestServer::start(hostile).await;

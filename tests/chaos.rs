@@ -137,7 +137,9 @@ async fn a_show_with_misbehaving_phones_keeps_every_score_exact() {
     };
     let (points, penalty) = (rules.points, rules.penalty);
     let mut show = contest(rules);
-    let Round::BuzzIn(round) = &mut show.rounds[0];
+    let Round::BuzzIn(round) = &mut show.rounds[0] else {
+        panic!("a buzz-in round");
+    };
     round.questions = (1..=QUESTIONS)
         .map(|n| Question {
             text: format!("Câu hỏi số {n}?"),

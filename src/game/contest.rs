@@ -38,13 +38,32 @@ pub struct Team {
 pub enum Round {
     /// "Giành quyền trả lời": the MC opens the buzzers, the first team to buzz answers.
     BuzzIn(BuzzInRound),
+    /// A round the MC scores by hand, e.g. greeting ("chào hỏi"), situation handling ("xử lý
+    /// tình huống") or talent ("năng khiếu"): no questions; while its title is on stage the MC
+    /// enters each team's points with a reason, and they count for this round.
+    Scored(ScoredRound),
 }
+
+/// A round scored by hand: what the teams perform, shown under its title.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScoredRound {
+    /// Title shown on stage, e.g. "Chào hỏi".
+    pub title: String,
+    /// What the teams perform, shown under the title (may be empty).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+}
+
+/// Longest description of a scored round, in characters.
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
 
 impl Round {
     /// The round's title as shown on stage.
     pub fn title(&self) -> &str {
         match self {
             Round::BuzzIn(round) => &round.title,
+            Round::Scored(round) => &round.title,
         }
     }
 
@@ -52,6 +71,7 @@ impl Round {
     pub fn questions(&self) -> &[Question] {
         match self {
             Round::BuzzIn(round) => &round.questions,
+            Round::Scored(_) => &[],
         }
     }
 
@@ -59,6 +79,7 @@ impl Round {
     pub fn floor_at_zero(&self) -> bool {
         match self {
             Round::BuzzIn(round) => round.rules.floor_at_zero,
+            Round::Scored(_) => false,
         }
     }
 
@@ -66,6 +87,7 @@ impl Round {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Round::BuzzIn(_) => "buzz_in",
+            Round::Scored(_) => "scored",
         }
     }
 }
@@ -209,6 +231,15 @@ impl ContestBuilder {
         self
     }
 
+    /// Adds a round the MC scores by hand.
+    pub fn scored(mut self, title: impl Into<String>) -> ContestBuilder {
+        self.contest.rounds.push(Round::Scored(ScoredRound {
+            title: title.into(),
+            description: String::new(),
+        }));
+        self
+    }
+
     /// The contest (not validated: tests build broken ones on purpose).
     pub fn build(self) -> Contest {
         self.contest
@@ -308,6 +339,8 @@ impl Contest {
                         return Err(format!("the number of questions in {place} changed"));
                     }
                 }
+                (Round::Scored(_), Round::Scored(_)) => {}
+                _ => return Err(format!("the kind of {place} changed")),
             }
         }
         Ok(())
@@ -404,7 +437,7 @@ impl Contest {
             if round.title().trim().is_empty() {
                 problems.add(format!("{at}.title"), "must not be empty");
             }
-            if round.questions().is_empty() {
+            if round.questions().is_empty() && !matches!(round, Round::Scored(_)) {
                 problems.add(
                     format!("{at}.questions"),
                     "a round needs at least one question",
@@ -420,6 +453,14 @@ impl Contest {
             }
             match round {
                 Round::BuzzIn(buzz_in) => check_buzz_in_rules(&buzz_in.rules, &at, problems),
+                Round::Scored(scored) => {
+                    if scored.description.chars().count() > MAX_DESCRIPTION_CHARS {
+                        problems.add(
+                            format!("{at}.description"),
+                            format!("at most {MAX_DESCRIPTION_CHARS} characters"),
+                        );
+                    }
+                }
             }
         }
     }

@@ -19,7 +19,7 @@ use buzz_in::Setting;
 pub use buzz_in::{BuzzInQuestion, Clamp, CloseReason, Phase, PressClaim};
 pub use contest::{
     BuzzInRound, BuzzInRules, Contest, ContestBuilder, ContestError, FalseStartRule, Question,
-    Round, Team,
+    Round, ScoredRound, Team,
 };
 
 /// A moment in time: microseconds since the Unix epoch, as supplied by the caller.
@@ -798,6 +798,8 @@ impl Game {
             Some((round, question)) => {
                 let play = match &self.contest.rounds[round] {
                     Round::BuzzIn(_) => Play::BuzzIn(BuzzInQuestion::new()),
+                    // A round without questions is never next.
+                    Round::Scored(_) => return Err(Rejection::NoQuestion),
                 };
                 self.shown[round] = question + 1;
                 self.round = Some(round);
@@ -821,7 +823,8 @@ impl Game {
         let Some(length) = self.contest.rounds.get(round).map(|r| r.questions().len()) else {
             return Err(Rejection::UnknownRound);
         };
-        if self.shown[round] >= length {
+        // A round scored by hand has no questions: the MC may come back to it at any time.
+        if length > 0 && self.shown[round] >= length {
             return Err(Rejection::RoundPlayed);
         }
         self.leave()?;

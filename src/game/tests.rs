@@ -1566,7 +1566,9 @@ fn contest_file_parses_with_default_rules() {
         Err(error) => panic!("{error}"),
     };
     assert_eq!(contest.team_index("b"), Some(1));
-    let Round::BuzzIn(round) = &contest.rounds[0];
+    let Round::BuzzIn(round) = &contest.rounds[0] else {
+        panic!("a buzz-in round");
+    };
     assert_eq!(
         round.rules,
         BuzzInRules {
@@ -2819,7 +2821,9 @@ fn false_start_rules_parse_from_the_contest_file() {
             Ok(contest) => contest,
             Err(error) => panic!("{name}: {error}"),
         };
-        let Round::BuzzIn(round) = &contest.rounds[0];
+        let Round::BuzzIn(round) = &contest.rounds[0] else {
+            panic!("a buzz-in round");
+        };
         assert_eq!(round.rules.false_start, rule);
         assert_eq!(round.rules.false_start_lockout_ms, 400);
     }
@@ -2848,7 +2852,9 @@ fn only_wording_can_be_amended_in_a_running_show() {
     let mut reworded = contest.clone();
     reworded.title = "Hội thi (đã sửa)".into();
     reworded.teams[0].name = "Đội xã Phước Hải mới".into();
-    let Round::BuzzIn(round) = &mut reworded.rounds[0];
+    let Round::BuzzIn(round) = &mut reworded.rounds[0] else {
+        panic!("a buzz-in round");
+    };
     round.title = "Vòng 1".into();
     round.questions[0].text = "Câu hỏi đã sửa?".into();
     let before = game.clone();
@@ -2874,14 +2880,18 @@ fn only_wording_can_be_amended_in_a_running_show() {
     );
     refused(
         &|c| {
-            let Round::BuzzIn(round) = &mut c.rounds[0];
+            let Round::BuzzIn(round) = &mut c.rounds[0] else {
+                panic!("a buzz-in round");
+            };
             round.questions.pop();
         },
         "the number of questions in round 1 changed",
     );
     refused(
         &|c| {
-            let Round::BuzzIn(round) = &mut c.rounds[0];
+            let Round::BuzzIn(round) = &mut c.rounds[0] else {
+                panic!("a buzz-in round");
+            };
             round.rules.penalty = 5;
         },
         "the rules of round 1 changed",
@@ -3104,4 +3114,54 @@ fn a_snapshot_without_the_programme_record_reads_as_played_in_order() {
     let read: Game = serde_json::from_value(old).expect("reads");
     assert_eq!(read, game);
     assert_eq!(read.shown(), &[2, 1]);
+}
+
+/// Greeting, a buzz-in round, talent: the rounds the MC scores by hand have no questions.
+fn with_scored_rounds() -> Game {
+    Game::new(
+        ContestBuilder::new("Hội thi")
+            .teams(4, |i| (["a", "b", "c", "d"][i].into(), format!("Đội {i}")))
+            .scored("Chào hỏi")
+            .buzz_in("Kiến thức", default_rules(), 1, |_| Question::new("?", "!"))
+            .scored("Năng khiếu")
+            .build(),
+    )
+}
+
+#[test]
+fn a_round_scored_by_hand_is_played_at_its_title_and_skipped_by_next_question() {
+    let mut game = with_scored_rounds();
+    assert_eq!(game.contest().validate(), Ok(()));
+    ok(&mut game, Command::StartRound { round: 0 }, t(0));
+    ok(&mut game, adjust(A, 9, "Chào hỏi: 9 điểm"), t(1));
+    ok(&mut game, adjust(B, 8, "Chào hỏi: 8 điểm"), t(2));
+    // Next question: the buzz-in round's, the scored rounds have none.
+    ok(&mut game, Command::ShowNextQuestion, t(3));
+    assert_eq!(position(&game), (1, 0));
+    win(&mut game, C, t(4));
+    ok(&mut game, Command::StartRound { round: 2 }, t(5));
+    ok(&mut game, adjust(D, 7, "Năng khiếu"), t(6));
+    // A score entered wrongly is corrected by coming back to the round.
+    ok(&mut game, Command::StartRound { round: 0 }, t(7));
+    ok(&mut game, adjust(B, 1, "Chào hỏi: sửa 8 thành 9"), t(8));
+    assert_eq!(
+        game.round_scores(),
+        &[vec![9, 9, 0, 0], vec![0, 0, 10, 0], vec![0, 0, 0, 7]]
+    );
+    let events = ok(&mut game, Command::ShowNextQuestion, t(9));
+    assert_eq!(events, vec![Event::ContestFinished]);
+}
+
+#[test]
+fn a_scored_round_needs_no_questions_but_a_buzz_in_round_does() {
+    let contest = ContestBuilder::new("Hội thi")
+        .team("a", "Đội A")
+        .scored("Chào hỏi")
+        .buzz_in("Kiến thức", default_rules(), 0, |_| Question::new("?", "!"))
+        .build();
+    let Err(ContestError::Invalid(problems)) = contest.validate() else {
+        panic!("refused");
+    };
+    let places: Vec<&str> = problems.iter().map(|p| p.at.as_str()).collect();
+    assert_eq!(places, ["rounds[1].questions"]);
 }
