@@ -407,8 +407,11 @@ pub struct RoundView {
     pub total: usize,
     /// Title.
     pub title: String,
-    /// Round kind, e.g. `buzz_in`.
+    /// Round kind: `buzz_in` or `scored`.
     pub kind: &'static str,
+    /// A `scored` round's description: what the teams perform.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
 }
 
 /// The question on stage.
@@ -565,6 +568,12 @@ impl StateView {
                 total: contest.rounds.len(),
                 title: round.title().to_string(),
                 kind: round.kind_name(),
+                description: match round {
+                    game::Round::Scored(scored) if !scored.description.is_empty() => {
+                        Some(scored.description.clone())
+                    }
+                    _ => None,
+                },
             })
         };
         let current_round = game.current_round_index().and_then(round_view);
