@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 
 use common::{Client, TEAMS, contest, phase, raw_client};
 use serde_json::{Value, json};
-use stagebuzz::game::BuzzInRules;
+use stagebuzz::game::{BuzzInRules, Contest, ContestBuilder, Question};
 
 const TOKEN: &str = "recovery-test-control-token-0123456789";
 
@@ -119,9 +119,13 @@ struct OnDisk {
 
 impl OnDisk {
     fn new(rules: BuzzInRules) -> OnDisk {
+        OnDisk::with(contest(rules))
+    }
+
+    fn with(contest: Contest) -> OnDisk {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("contest.json");
-        let text = serde_json::to_string_pretty(&contest(rules)).expect("contest JSON");
+        let text = serde_json::to_string_pretty(&contest).expect("contest JSON");
         std::fs::write(&file, text).expect("write contest");
         let data = dir.path().join("data");
         OnDisk {
@@ -299,4 +303,78 @@ async fn a_clock_set_back_between_runs_does_not_stretch_the_deadlines() {
         - state["now_ms"].as_i64().expect("now");
     // The window goes on with at most its own length, not an hour and ten seconds.
     assert!((1..=10_000).contains(&left_ms), "{left_ms} ms left");
+}
+
+/// A programme with a round the MC scores by hand: killed while a ranking slide is up after it,
+/// the show comes back with the slide, every round's points and the place in the programme.
+#[tokio::test]
+async fn the_programme_survives_a_kill_between_rounds() {
+    let disk = OnDisk::with(
+        ContestBuilder::new("Hội thi")
+            .teams(TEAMS.len(), |i| {
+                (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+            })
+            .scored("Chào hỏi")
+            .buzz_in("Kiến thức", BuzzInRules::default(), 2, |i| {
+                Question::new(format!("Câu {}?", i + 1), "Đáp án")
+            })
+            .build(),
+    );
+    let server = Binary::start(&disk.data, &disk.file);
+    let (mut control, _) = server.control().await;
+    let mut bravo = server.team(TEAMS[1]).await;
+    control.ok(json!({"type": "start_round", "round": 2})).await;
+    to_floor(&mut control, &mut bravo).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    control
+        .ok(json!({"type": "adjust_score", "team": "alpha", "delta": 9, "reason": "Chào hỏi"}))
+        .await;
+    control
+        .ok(json!({"type": "adjust_score", "team": "delta", "delta": 12, "reason": "Chào hỏi"}))
+        .await;
+    control
+        .ok(json!({"type": "show_ranking", "round": 1}))
+        .await;
+    server.kill();
+
+    let server = Binary::start(&disk.data, &disk.file);
+    let (mut control, state) = server.control().await;
+    assert_eq!(state["stage"], "slide");
+    assert_eq!(state["round"]["title"], "Chào hỏi");
+    let ranking: Vec<(String, i64, u64)> = state["slide"]["ranking"]
+        .as_array()
+        .expect("ranking")
+        .iter()
+        .map(|line| {
+            (
+                line["team"].as_str().unwrap_or_default().to_string(),
+                line["points"].as_i64().unwrap_or_default(),
+                line["rank"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        ranking,
+        [
+            ("delta".to_string(), 12, 1),
+            ("alpha".to_string(), 9, 2),
+            ("bravo".to_string(), 0, 3),
+            ("charlie".to_string(), 0, 3)
+        ]
+    );
+    assert_eq!(scores(&state), vec![9, 10, 0, 12]);
+    let shown: Vec<u64> = state["programme"]
+        .as_array()
+        .expect("programme")
+        .iter()
+        .map(|round| round["shown"].as_u64().unwrap_or_default())
+        .collect();
+    assert_eq!(shown, [0, 1]);
+    // The show goes on: the knowledge round's second question.
+    control.ok(json!({"type": "show_next_question"})).await;
+    let next = control.state_where(|s| s["stage"] == "question").await;
+    assert_eq!(next["question"]["text"], "Câu 2?");
 }
