@@ -231,7 +231,7 @@ mod tests {
         let estimate = sync.estimate().expect("estimate");
         assert!(
             estimate.uplink_high_ms >= 50.0,
-            "p95 uplink {}",
+            "slowest uplink {}",
             estimate.uplink_high_ms
         );
     }

@@ -41,7 +41,8 @@ struct Cli {
     /// Most connections at once (teams, screens and audience together, pages and live sockets).
     #[arg(long, default_value_t = Limits::DEFAULT.max_connections)]
     max_connections: usize,
-    /// Most connections at once from one address (127.0.0.1, this laptop itself, is exempt).
+    /// Most connections at once from one address (loopback, i.e. pages opened at 127.0.0.1 on
+    /// this laptop, is exempt; a page opened through the laptop's LAN address counts).
     /// Raise it when phones reach the server through one NAT router, which gives them all one
     /// address: about 2 per phone.
     #[arg(long, default_value_t = Limits::DEFAULT.max_connections_per_ip)]

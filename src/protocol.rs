@@ -389,7 +389,8 @@ pub struct LinkView {
     pub offset_ms: Option<f64>,
     /// Best round trip.
     pub round_trip_ms: Option<f64>,
-    /// High percentile of the phone-to-server delay.
+    /// The slowest phone-to-server delay of the recent exchanges (the press allowance is built
+    /// from it).
     pub uplink_ms: Option<f64>,
     /// Clock exchanges the estimate rests on (the window holds at most 32); a fresh link's first
     /// few are the least trustworthy.

@@ -284,6 +284,7 @@ pub async fn serve(
             }
             () = cancel.cancelled() => break,
         };
+        let remote = device_address(remote);
         let slot = match connections.take(remote.ip()) {
             Ok(slot) => slot,
             Err(crowded) => {
@@ -327,6 +328,12 @@ pub async fn serve(
         });
     }
     refusals.flush(&limits);
+}
+
+/// The client's address as one device: listening on `::`, an IPv4 client arrives as
+/// `::ffff:a.b.c.d`, which must count as `a.b.c.d` (the same share; loopback still loopback).
+fn device_address(remote: SocketAddr) -> SocketAddr {
+    SocketAddr::new(remote.ip().to_canonical(), remote.port())
 }
 
 /// Tells a refused client why, in both languages, then closes gently: the request is drained for
@@ -434,6 +441,21 @@ mod tests {
             assert_eq!(counts.admit(ip(phone), &limits), Ok(()), "phone {phone}");
         }
         assert_eq!(counts.admit(ip(200), &limits), Err(Crowded::Server));
+    }
+
+    #[test]
+    fn an_ipv4_client_of_a_dual_stack_listener_is_its_ipv4_address() {
+        let mapped: SocketAddr = "[::ffff:127.0.0.1]:4000".parse().expect("address");
+        let device = device_address(mapped);
+        assert_eq!(
+            device,
+            "127.0.0.1:4000".parse::<SocketAddr>().expect("address")
+        );
+        assert!(limits(10, 1).is_exempt(device.ip()));
+        let lan: SocketAddr = "[::ffff:192.168.1.7]:4000".parse().expect("address");
+        assert_eq!(device_address(lan).ip(), ip(7));
+        let v6: SocketAddr = "[fe80::1]:4000".parse().expect("address");
+        assert_eq!(device_address(v6), v6);
     }
 
     #[test]
