@@ -272,12 +272,22 @@ fn within_open_files_limit(mut limits: Limits) -> Limits {
             .unwrap_or(usize::MAX)
             .max(1);
         if limits.max_connections > room {
-            tracing::warn!(
-                asked = limits.max_connections,
-                allowed = room,
-                open_files_limit = soft,
-                "--max-connections lowered to fit the open-files limit (ulimit -n)"
-            );
+            // Worth a warning when a hall would notice (a limit of 1024 instead of 20 000), not
+            // for the files kept back from a limit that is about the default already.
+            if room < limits.max_connections / 10 * 9 {
+                tracing::warn!(
+                    asked = limits.max_connections,
+                    allowed = room,
+                    open_files_limit = soft,
+                    "--max-connections lowered to fit the open-files limit (ulimit -n)"
+                );
+            } else {
+                tracing::info!(
+                    asked = limits.max_connections,
+                    allowed = room,
+                    "--max-connections fitted to the open-files limit"
+                );
+            }
             limits.max_connections = room;
         }
     }
