@@ -227,21 +227,26 @@ mod tests {
         .to_string()
     }
 
+    /// A contest file whose one buzz-in round reads `cau-hoi.csv` (holding `csv`), beside it in
+    /// `dir`; `change` edits the contest first. Returns the contest file.
+    fn with_csv_round(dir: &Path, csv: &str, change: impl FnOnce(&mut Value)) -> PathBuf {
+        write(dir, "cau-hoi.csv", csv);
+        let mut contest: Value = serde_json::from_str(&contest_json(json!({
+            "kind": "buzz_in", "title": "Giành quyền trả lời",
+            "questions_from": {"file": "cau-hoi.csv"}
+        })))
+        .expect("json");
+        change(&mut contest);
+        write(dir, "contest.json", &contest.to_string())
+    }
+
     #[test]
     fn a_round_takes_its_questions_from_a_csv_beside_the_file() {
         let dir = tempfile::tempdir().expect("dir");
-        write(
+        let path = with_csv_round(
             dir.path(),
-            "cau-hoi.csv",
             "\u{feff}Câu hỏi,Đáp án,Ghi chú\n\"Ngày 15/10/1949, báo Sự Thật đăng bài gì?\",Dân vận,Bút danh X.Y.Z.\nThủ đô của Việt Nam?,Hà Nội,\n",
-        );
-        let path = write(
-            dir.path(),
-            "contest.json",
-            &contest_json(json!({
-                "kind": "buzz_in", "title": "Giành quyền trả lời",
-                "questions_from": {"file": "cau-hoi.csv"}
-            })),
+            |_| {},
         );
         let contest = load(&path).expect("loads");
         let questions = contest.rounds[0].questions();
@@ -258,18 +263,11 @@ mod tests {
     #[test]
     fn every_problem_of_the_file_and_its_sheet_is_listed_with_its_place() {
         let dir = tempfile::tempdir().expect("dir");
-        write(
+        let path = with_csv_round(
             dir.path(),
-            "cau-hoi.csv",
             "Câu hỏi,Đáp án,Điểm\nCâu một?,,\nCâu hai?,Hai,20\n",
+            |contest| contest["teams"][1]["name"] = "Đội A".into(),
         );
-        let mut contest: Value = serde_json::from_str(&contest_json(json!({
-            "kind": "buzz_in", "title": "Giành quyền trả lời",
-            "questions_from": {"file": "cau-hoi.csv"}
-        })))
-        .expect("json");
-        contest["teams"][1]["name"] = "Đội A".into();
-        let path = write(dir.path(), "contest.json", &contest.to_string());
         let Err(ContestFileError::Problems { problems, .. }) = load(&path) else {
             panic!("refused");
         };
@@ -290,18 +288,10 @@ mod tests {
     #[test]
     fn a_column_a_buzz_in_round_cannot_use_is_refused_not_dropped() {
         let dir = tempfile::tempdir().expect("dir");
-        write(
+        let path = with_csv_round(
             dir.path(),
-            "cau-hoi.csv",
             "Câu hỏi,Đáp án,Điểm,Thời gian (giây)\nMột?,Một,,\nHai?,Hai,20,\nBa?,Ba,,15\n",
-        );
-        let path = write(
-            dir.path(),
-            "contest.json",
-            &contest_json(json!({
-                "kind": "buzz_in", "title": "Giành quyền trả lời",
-                "questions_from": {"file": "cau-hoi.csv"}
-            })),
+            |_| {},
         );
         let Err(ContestFileError::Problems { problems, .. }) = load(&path) else {
             panic!("refused");
