@@ -26,10 +26,18 @@ let failedJoins = []; // wrong join codes per team and address, from the same me
 /** Phases in which the question cannot be left: buzzers open, a buzz being settled, a team answering. */
 const BUSY = new Set(['open', 'settling', 'floor']);
 
+/**
+ * Whether what is on stage may be replaced now (a question, a round's title, a slide): the
+ * server refuses it while the buzzers are open, a buzz is being settled or a team has the floor.
+ */
+function canLeave(s, phase) {
+  return s.stage !== 'question' || !BUSY.has(phase);
+}
+
 /** Each button: the command it sends, and when it makes sense. */
 const ACTIONS = {
   'btn-next': { cmd: { type: 'show_next_question' }, label: 'btn.next', key: 'n',
-    enabled: (s, phase) => s.stage === 'not_started' || (s.stage === 'question' && !BUSY.has(phase)) },
+    enabled: (s, phase) => s.stage !== 'finished' && canLeave(s, phase) },
   'btn-open': { cmd: { type: 'open_buzzers' }, label: 'btn.open', key: 'o',
     enabled: (s, phase) => phase === 'ready' || phase === 'locked' },
   'btn-lock': { cmd: { type: 'lock_buzzers' }, label: 'btn.lock', key: 'l',
@@ -186,6 +194,7 @@ function render() {
   renderJoinAlert();
   renderQuestion();
   renderStatus();
+  renderProgramme();
   renderTeams();
   renderEvidence();
   renderAccess();
@@ -194,16 +203,47 @@ function render() {
 
 function renderQuestion() {
   const q = state.question;
-  $('question-meta').textContent = q ? questionLabel(state) : '';
+  const round = state.round;
+  $('question-meta').textContent = q ? questionLabel(state)
+    : state.stage === 'round_intro' && round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : '';
   $('question-text').textContent = q ? q.text : '';
-  const note = state.stage === 'not_started' ? 'control.not_started' : state.stage === 'finished' ? 'control.finished' : null;
-  $('stage-note').textContent = note ? t(note) : '';
+  const note = stageNote();
+  $('stage-note').textContent = note;
   $('stage-note').hidden = !note;
+  $('stage-note').dataset.stage = state.stage;
   $('mc-only').hidden = !q;
   $('mc-only').classList.toggle('revealed', Boolean(q && q.revealed));
   $('answer-text').textContent = q && q.answer ? q.answer : '';
   $('notes-text').textContent = q && q.notes ? q.notes : '';
   $('notes-row').hidden = !(q && q.notes);
+}
+
+/** What is on stage when it is not a question, in the MC's words, and what to do next. */
+function stageNote() {
+  const round = state.round;
+  const slide = state.slide;
+  switch (state.stage) {
+    case 'not_started':
+      return t('control.not_started');
+    case 'finished': {
+      const left = (state.programme || []).some((r) => !roundOver(r));
+      return left ? `${t('control.finished')} ${t('control.finished_resume')}` : t('control.finished');
+    }
+    case 'round_intro':
+      if (!round) return '';
+      return `${t('control.on_round_intro', { title: round.title })} ${t(round.kind === 'scored' ? 'control.intro_scored' : 'control.intro_next')}`;
+    case 'slide': {
+      let text = '';
+      if (slide && slide.kind === 'ranking') {
+        text = slide.round ? t('control.on_ranking_round', { title: slide.round.title }) : t('control.on_ranking_all');
+      } else if (slide && slide.kind === 'intermission') {
+        text = slide.caption ? t('control.on_intermission', { caption: slide.caption }) : t('control.on_intermission_plain');
+      }
+      return `${text} ${t('control.after_slide')}`.trim();
+    }
+    default:
+      return '';
+  }
 }
 
 function renderStatus() {
@@ -398,6 +438,139 @@ function renderTeams() {
   });
   $('teams-body').replaceChildren(...rows.flat());
   updateSeen();
+}
+
+// ---- Programme: rounds, rankings, intermission, finishing -------------------------------------
+
+let programmeKey = null; // what #programme-list shows, to rebuild it only when that changes
+let finishArmedUntil = 0; // "press again to confirm" window of btn-finish, in performance.now() time
+
+/**
+ * Whether every question of a programme round has been shown (start_round refuses it then). A
+ * round scored by hand has none and is never over: the MC may come back to correct a score.
+ */
+function roundOver(r) {
+  return r.questions > 0 && r.shown >= r.questions;
+}
+
+/** Whether commands that replace what is on stage can be sent now. */
+function canMoveOn() {
+  if (!connected || !state) return false;
+  return canLeave(state, state.buzz ? state.buzz.phase : null);
+}
+
+/**
+ * One line per round: number, title, "đã hỏi 3/5 câu", a mark on the round being played, and its
+ * "Bắt đầu phần thi" / "Xếp hạng phần thi" buttons. The buttons outside the list follow too.
+ */
+function renderProgramme() {
+  const programme = state.programme || [];
+  const current = state.round ? state.round.number : null;
+  const movable = canMoveOn();
+  const key = JSON.stringify([getLang(), programme, current, movable]);
+  if (key !== programmeKey) {
+    programmeKey = key;
+    $('programme-list').replaceChildren(...programme.map((r) => {
+      const played = roundOver(r);
+      const isCurrent = r.number === current;
+      return h('li', { className: `prog-round${isCurrent ? ' current' : ''}${played ? ' played' : ''}`, dataset: { round: String(r.number) } },
+        h('span', { className: 'prog-num', text: String(r.number) }),
+        h('div', { className: 'prog-info' },
+          h('div', { className: 'prog-title', text: r.title }),
+          h('div', { className: 'prog-meta' },
+            h('span', {
+              className: 'prog-shown',
+              text: r.questions > 0 ? t('control.round_shown', { shown: r.shown, total: r.questions }) : t('control.round_scored'),
+            }),
+            isCurrent ? h('span', { className: 'prog-current', text: t('control.round_current') }) : null)),
+        h('div', { className: 'prog-buttons' },
+          h('button', {
+            type: 'button', className: 'prog-btn prog-btn-start', dataset: { startRound: String(r.number) },
+            disabled: played || !movable, title: t('control.start_round_label', { n: r.number, title: r.title }),
+            'aria-label': t('control.start_round_label', { n: r.number, title: r.title }), text: t('btn.start_round'),
+          }),
+          h('button', {
+            type: 'button', className: 'prog-btn prog-btn-slide', dataset: { roundRanking: String(r.number) },
+            disabled: !movable, title: t('control.round_ranking_label', { n: r.number, title: r.title }),
+            'aria-label': t('control.round_ranking_label', { n: r.number, title: r.title }), text: t('btn.round_ranking'),
+          })));
+    }));
+  }
+  $('btn-overall').disabled = !movable;
+  $('btn-intermission').disabled = !movable;
+  $('intermission-show').disabled = !movable;
+  $('btn-finish').disabled = !movable || state.stage === 'finished';
+  renderFinishConfirm();
+}
+
+$('programme-list').addEventListener('click', (ev) => {
+  const start = ev.target.closest('[data-start-round]');
+  if (start && !start.disabled) {
+    replayAnimation(start, 'flash');
+    send({ type: 'start_round', round: Number(start.dataset.startRound) }, 'btn.start_round');
+    return;
+  }
+  const ranking = ev.target.closest('[data-round-ranking]');
+  if (ranking && !ranking.disabled) {
+    replayAnimation(ranking, 'flash');
+    send({ type: 'show_ranking', round: Number(ranking.dataset.roundRanking) }, 'btn.round_ranking');
+  }
+});
+
+$('btn-overall').addEventListener('click', () => {
+  replayAnimation($('btn-overall'), 'flash');
+  send({ type: 'show_ranking' }, 'btn.overall_ranking');
+});
+
+// "Giải lao": a caption field opens under the buttons; Enter (or the button) puts it on stage.
+function openIntermission(open) {
+  $('intermission-form').hidden = !open;
+  $('btn-intermission').setAttribute('aria-expanded', String(open));
+  $('btn-intermission').classList.toggle('open', open);
+  if (open) {
+    $('intermission-caption').focus();
+    $('intermission-caption').select();
+  }
+}
+
+$('btn-intermission').addEventListener('click', () => openIntermission($('intermission-form').hidden));
+$('intermission-cancel').addEventListener('click', () => openIntermission(false));
+$('intermission-caption').addEventListener('keydown', (ev) => {
+  if (ev.key === 'Escape') {
+    ev.preventDefault();
+    openIntermission(false);
+  }
+});
+$('intermission-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  if ($('intermission-show').disabled) return;
+  const caption = $('intermission-caption').value.trim();
+  if (send({ type: 'show_intermission', caption }, 'btn.intermission') === null) return;
+  $('intermission-caption').value = '';
+  openIntermission(false);
+});
+
+// Ending the contest early cannot be undone by a stray click: the first press asks for a second.
+$('btn-finish').addEventListener('click', () => {
+  const btn = $('btn-finish');
+  if (btn.disabled) return;
+  replayAnimation(btn, 'flash');
+  if (performance.now() > finishArmedUntil) {
+    finishArmedUntil = performance.now() + 3000;
+    renderFinishConfirm();
+    setTimeout(renderFinishConfirm, 3050);
+    return;
+  }
+  finishArmedUntil = 0;
+  renderFinishConfirm();
+  send({ type: 'finish_contest' }, 'btn.finish');
+});
+
+function renderFinishConfirm() {
+  const armed = performance.now() < finishArmedUntil && !$('btn-finish').disabled;
+  $('finish-confirm').hidden = !armed;
+  $('btn-finish').textContent = t(armed ? 'btn.finish_confirm' : 'btn.finish');
+  $('btn-finish').classList.toggle('armed', armed);
 }
 
 // ---- Join codes and phones ---------------------------------------------------------------------
