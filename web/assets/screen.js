@@ -32,9 +32,20 @@ connect({
 
 // ---- Rendering ------------------------------------------------------------------------------
 
+/** Which view of the page a state shows (`data-view` on body). */
+function viewOf(s) {
+  switch (s.stage) {
+    case 'not_started': return 'waiting';
+    case 'finished': return 'final';
+    case 'round_intro': return 'intro';
+    case 'slide': return s.slide && s.slide.kind === 'ranking' ? 'ranking' : 'intermission';
+    default: return 'question';
+  }
+}
+
 function render() {
   if (!state) return;
-  const view = state.stage === 'not_started' ? 'waiting' : state.stage === 'finished' ? 'final' : 'question';
+  const view = viewOf(state);
   document.body.dataset.view = view;
   $('title').textContent = state.title;
   $('big-title').textContent = state.title;
@@ -44,6 +55,9 @@ function render() {
   renderWaiting();
   renderQuestion();
   renderScoreboard();
+  renderIntro();
+  renderRanking();
+  renderIntermission();
   renderFinal();
   fitAll();
 }
@@ -76,11 +90,66 @@ function overflows(el) {
 
 function fitAll() {
   const view = document.body.dataset.view;
-  if (view === 'waiting') fit(document.querySelector('.view-waiting'));
-  if (view === 'final') fit(document.querySelector('.view-final'));
   if (view === 'question') {
     fit(document.querySelector('.q-main'));
+  } else {
+    const el = document.querySelector(`.view-${view}`);
+    if (el) fit(el, view === 'ranking' ? 0.3 : 0.4);
   }
+}
+
+/** A round begins: "Phần thi 2/5" and its title, as a title card (a scored round: what the teams perform under it). */
+function renderIntro() {
+  const round = state.stage === 'round_intro' ? state.round : null;
+  $('intro-contest').textContent = round ? state.title : '';
+  $('intro-round').textContent = round ? t('round', { n: round.number, total: round.total }) : '';
+  $('intro-title').textContent = round ? round.title : '';
+  $('intro-title').dataset.size = round && round.title.length > 60 ? 's' : round && round.title.length > 30 ? 'm' : 'l';
+  const description = round && round.description ? round.description : '';
+  $('intro-desc').textContent = description;
+  $('intro-desc').hidden = !description;
+  $('intro-desc').dataset.size = description.length > 160 ? 's' : 'l';
+}
+
+let rankingKey = null; // what #ranking shows: rebuilt (and animated) only when that changes
+
+/**
+ * A ranking slide: rank, team, points, best first; equal points share a rank (the server says
+ * which). Up to 8 teams in one column, more in two, read down the first column then the second.
+ */
+function renderRanking() {
+  const slide = state.stage === 'slide' && state.slide && state.slide.kind === 'ranking' ? state.slide : null;
+  const round = slide && slide.round;
+  $('ranking-kicker').textContent = round ? t('round', { n: round.number, total: round.total }) : '';
+  $('ranking-kicker').hidden = !round;
+  $('ranking-title').textContent = !slide ? '' : round ? t('screen.ranking_round', { title: round.title }) : t('screen.ranking_all');
+  const lines = slide ? slide.ranking || [] : [];
+  const names = lines.map((line) => teamName(state, line.team));
+  const key = JSON.stringify([document.documentElement.lang, round && round.number, lines, names]);
+  if (key === rankingKey) return;
+  rankingKey = key;
+  const list = $('ranking');
+  list.dataset.count = String(lines.length);
+  list.classList.toggle('two-cols', lines.length > 8);
+  list.style.setProperty('--rows', String(lines.length > 8 ? Math.ceil(lines.length / 2) : lines.length || 1));
+  list.replaceChildren(...lines.map((line, i) => {
+    const tie = lines.some((other) => other !== line && other.rank === line.rank);
+    const li = h('li', { className: `rk-row${tie ? ' tie' : ''}`, dataset: { team: line.team, rank: String(line.rank) } },
+      h('span', { className: 'rk-rank', text: String(line.rank) }),
+      h('span', { className: 'rk-name', text: names[i] }),
+      h('span', { className: 'rk-points', text: t('points', { n: line.points }) }));
+    li.style.setProperty('--i', String(i));
+    return li;
+  }));
+}
+
+/** A pause: the contest's title and the caption large ("Giải lao" without one). */
+function renderIntermission() {
+  const slide = state.stage === 'slide' && state.slide && state.slide.kind === 'intermission' ? state.slide : null;
+  const caption = slide ? slide.caption || t('screen.intermission') : '';
+  $('pause-contest').textContent = slide ? state.title : '';
+  $('pause-caption').textContent = caption;
+  $('pause-caption').dataset.size = caption.length > 60 ? 's' : caption.length > 25 ? 'm' : 'l';
 }
 
 function renderWaiting() {
