@@ -513,7 +513,39 @@ function derive() {
       prize: me ? prizeName(me.rank) : null,
     };
   }
+  // Between questions (a round's title, a ranking, a pause): a calm card instead of the button.
+  if (state.stage === 'round_intro') {
+    const round = state.round;
+    return {
+      state: 'round_intro',
+      mood: 'pause',
+      label: t('st.round_intro', { title: round ? round.title : '' }),
+      // A round scored by hand has no questions: what the teams perform, or who scores it.
+      sub: !round ? '' : round.description
+        || t(round.kind === 'scored' ? 'st.round_scored_sub' : 'st.round_intro_sub', { round: t('round', { n: round.number, total: round.total }) }),
+    };
+  }
+  if (state.stage === 'slide') {
+    const slide = state.slide || {};
+    if (slide.kind === 'ranking') {
+      const mine = (slide.ranking || []).find((line) => line.team === myTeam);
+      return {
+        state: 'ranking',
+        mood: 'pause',
+        label: t('st.ranking'),
+        sub: mine ? t('st.ranking_sub', { rank: mine.rank, points: mine.points }) : '',
+      };
+    }
+    return {
+      state: 'intermission',
+      mood: 'pause',
+      label: slide.caption || t('st.intermission'),
+      sub: slide.caption ? t('st.intermission') : t('st.pause_sub'),
+    };
+  }
   const buzz = state.buzz;
+  // A stage this page does not know yet (a newer server): wait calmly rather than break.
+  if (!buzz) return view('waiting', 'pause', 'st.locked_sub', 'st.pause_sub');
   const tried = buzz.tried.includes(myTeam);
   const lost = (buzz.false_starts || []).some((f) => f.team === myTeam && f.lost_question);
   const lockedOut = () => (lost ? view('lost', 'out', 'st.lost', 'st.lost_sub') : view('tried', 'out', 'st.tried', 'st.tried_sub'));
@@ -580,7 +612,9 @@ function render() {
   document.title = me ? `${me.name} — ${t('join.title')}` : t('join.title');
 
   const q = state.question;
-  $('question-meta').textContent = q ? questionLabel(state) : state.title;
+  const round = state.stage === 'round_intro' ? state.round : null;
+  $('question-meta').textContent = q ? questionLabel(state)
+    : round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : state.title;
   $('question-text').textContent = q ? q.text : '';
   const showAnswer = Boolean(q && q.revealed && q.answer);
   $('answer-box').hidden = !showAnswer;
@@ -600,6 +634,9 @@ const countdown = createBarCountdown();
  * and has answered a few clock pings (see flushBuzz); the server then judges it as any other.
  */
 function press(pressedAt) {
+  // No button on screen between questions or after the contest: a key press means nothing.
+  const mood = document.body.dataset.mood;
+  if (mood === 'pause' || mood === 'done') return;
   const now = performance.now();
   if (now - lastPress < 300) return; // one physical press can arrive as several events
   lastPress = now;
