@@ -14,10 +14,10 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{TestServer, contest, phase};
+use common::{TEAMS, TestServer, contest, phase};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use stagebuzz::game::BuzzInRules;
+use stagebuzz::game::{BuzzInRules, ContestBuilder, Question};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -279,6 +279,35 @@ async fn wait_for_attribute(client: &Client, selector: &str, name: &str, want: &
         .unwrap_or_else(|e| panic!("{selector}[{name}] never became {want:?}: {e}"));
 }
 
+/// Waits until the children of `selector` read `want`: one array of cell texts (trimmed) per
+/// child, in order, e.g. `[["1", "Đội bravo", "10 điểm"], …]`.
+async fn wait_for_rows(client: &Client, selector: &str, want: &Value) {
+    let script = r#"
+        const [selector, want, done] = arguments;
+        const rows = () => [...document.querySelectorAll(`${selector} > *`)]
+            .map((row) => [...row.children].map((cell) => cell.textContent.trim()));
+        const matches = () => JSON.stringify(rows()) === JSON.stringify(want);
+        if (matches()) { done(true); return; }
+        new MutationObserver(() => { if (matches()) done(true); })
+            .observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+    "#;
+    if client
+        .execute_async(script, vec![json!(selector), want.clone()])
+        .await
+        .is_err()
+    {
+        let actual = client
+            .execute(
+                "return [...document.querySelectorAll(`${arguments[0]} > *`)]
+                    .map((row) => [...row.children].map((cell) => cell.textContent.trim()));",
+                vec![json!(selector)],
+            )
+            .await
+            .unwrap_or(Value::Null);
+        panic!("{selector} never listed {want}; it lists {actual}");
+    }
+}
+
 #[tokio::test]
 async fn team_taps_buzzer_and_projector_shows_the_floor() {
     let Some(driver) = Driver::start() else {
@@ -537,5 +566,110 @@ async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
     );
 
     phone.close().await.expect("close phone");
+    screen.close().await.expect("close screen");
+}
+
+/// The programme on the projector: the MC starts round 1 and its title is on stage; after a
+/// scored question the round's ranking lists the teams best first with their points, equal
+/// points sharing a rank; the overall ranking adds the next round's points; an intermission
+/// shows its caption.
+#[tokio::test]
+async fn projector_shows_round_titles_rankings_and_intermissions() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let question = |i: usize| Question::new(format!("Câu hỏi số {}?", i + 1), "Đáp án");
+    let two_rounds = ContestBuilder::new("Hội thi thử")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .buzz_in("Khởi động", BuzzInRules::default(), 2, question)
+        .buzz_in("Về đích", BuzzInRules::default(), 2, question)
+        .build();
+    let server = TestServer::start(two_rounds).await;
+    let profile = tempfile::tempdir().expect("profile dir");
+    let screen = driver.browser(profile.path(), "1280,720").await;
+    screen
+        .goto(&format!("http://{}/screen", server.addr()))
+        .await
+        .expect("open screen");
+    let mut control = server.control().await;
+
+    // The round's title card.
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    wait_for_text(&screen, "#intro-title", "Khởi động").await;
+    wait_for_text(&screen, "#intro-round", "Phần thi 1/2").await;
+    wait_for_attribute(&screen, "body", "data-view", "intro").await;
+
+    // Its first question: bravo buzzes and is right (10 points); the judges give charlie 5.
+    let mut bravo = server.team("bravo").await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    bravo.state_where(|s| phase(s) == "open").await;
+    bravo.ok(json!({"type": "buzz"})).await;
+    control.state_where(|s| phase(s) == "floor").await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    control
+        .ok(json!({"type": "adjust_score", "team": "charlie", "delta": 5, "reason": "Ban giám khảo"}))
+        .await;
+
+    control
+        .ok(json!({"type": "show_ranking", "round": 1}))
+        .await;
+    wait_for_text(&screen, "#ranking-title", "Kết quả phần thi Khởi động").await;
+    wait_for_attribute(&screen, "body", "data-view", "ranking").await;
+    wait_for_rows(
+        &screen,
+        "#ranking",
+        &json!([
+            ["1", "Đội bravo", "10 điểm"],
+            ["2", "Đội charlie", "5 điểm"],
+            ["3", "Đội alpha", "0 điểm"],
+            ["3", "Đội delta", "0 điểm"],
+        ]),
+    )
+    .await;
+    // Every line is inside the projector's window, none cut off.
+    let fits: Value = screen
+        .execute(
+            "const bottom = document.querySelector('#stage').getBoundingClientRect().bottom;
+             return [...document.querySelectorAll('#ranking > li')]
+                 .every((li) => li.getBoundingClientRect().bottom <= bottom);",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(fits, json!(true), "the ranking fits the screen");
+
+    // Round 2 starts with 20 points for alpha; the overall ranking counts both rounds.
+    control.ok(json!({"type": "start_round", "round": 2})).await;
+    wait_for_text(&screen, "#intro-title", "Về đích").await;
+    control
+        .ok(json!({"type": "adjust_score", "team": "alpha", "delta": 20, "reason": "Ban giám khảo"}))
+        .await;
+    control.ok(json!({"type": "show_ranking"})).await;
+    wait_for_text(&screen, "#ranking-title", "Bảng xếp hạng chung").await;
+    wait_for_rows(
+        &screen,
+        "#ranking",
+        &json!([
+            ["1", "Đội alpha", "20 điểm"],
+            ["2", "Đội bravo", "10 điểm"],
+            ["3", "Đội charlie", "5 điểm"],
+            ["4", "Đội delta", "0 điểm"],
+        ]),
+    )
+    .await;
+
+    // A pause with its caption, under the contest's title.
+    control
+        .ok(json!({"type": "show_intermission", "caption": "Giải lao 10 phút"}))
+        .await;
+    wait_for_text(&screen, "#pause-caption", "Giải lao 10 phút").await;
+    wait_for_text(&screen, "#pause-contest", "Hội thi thử").await;
+    wait_for_attribute(&screen, "body", "data-view", "intermission").await;
+
     screen.close().await.expect("close screen");
 }
