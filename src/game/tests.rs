@@ -3122,7 +3122,9 @@ fn with_scored_rounds() -> Game {
         ContestBuilder::new("Hội thi")
             .teams(4, |i| (["a", "b", "c", "d"][i].into(), format!("Đội {i}")))
             .scored("Chào hỏi")
-            .buzz_in("Kiến thức", default_rules(), 1, |_| Question::new("?", "!"))
+            .buzz_in("Kiến thức", default_rules(), 1, |_| {
+                Question::new("?", "!")
+            })
             .scored("Năng khiếu")
             .build(),
     )
@@ -3157,7 +3159,9 @@ fn a_scored_round_needs_no_questions_but_a_buzz_in_round_does() {
     let contest = ContestBuilder::new("Hội thi")
         .team("a", "Đội A")
         .scored("Chào hỏi")
-        .buzz_in("Kiến thức", default_rules(), 0, |_| Question::new("?", "!"))
+        .buzz_in("Kiến thức", default_rules(), 0, |_| {
+            Question::new("?", "!")
+        })
         .build();
     let Err(ContestError::Invalid(problems)) = contest.validate() else {
         panic!("refused");
