@@ -5,11 +5,16 @@
 //! [`Event`]s. The owner task asks [`Game::next_deadline`] when to wake and calls [`Game::tick`].
 //! Replaying the same commands at the same times always gives the same game.
 //!
-//! Layout: [`contest`] is the data an organiser writes; [`buzz_in`] is the buzz-in round kind.
-//! A new round kind is a new module beside `buzz_in` and a new variant of [`Round`] and [`Play`].
+//! Layout: [`contest`] is the data an organiser writes; [`kinds`] holds one module per round kind
+//! that has per-question state ([`kinds::buzz_in`]); [`race`] is the buzzer race any kind that
+//! lets teams buzz shares (press times, settle window, verdict, false starts). A new round kind is
+//! a new module in `kinds` and a new variant of [`Round`] and [`Play`].
 
-pub mod buzz_in;
 pub mod contest;
+pub mod kinds;
+pub mod race;
+
+pub use kinds::buzz_in;
 
 use std::sync::Arc;
 

@@ -4,16 +4,15 @@
 //! [`super::Game`] owns scores, the programme and undo; this module only decides what happens to
 //! one question and which score change a judgement asks for.
 //!
-//! Who buzzed first is decided by *press* time, not arrival: each buzz may carry the phone's
-//! claimed press time with its connection's clock estimate ([`PressClaim`]). The claim is turned
-//! into server time and clamped to what the connection's delays make plausible (never more than
-//! the round's cap before arrival, never before the buzzers opened). After the first buzz arrives
-//! a short settle window waits for earlier presses still in flight; then the earliest press wins.
+//! Who buzzed first is decided by the shared buzzer race ([`crate::game::race`]): by press time,
+//! not arrival, with a short settle window for earlier presses still in flight.
 
 use serde::{Deserialize, Serialize};
 
-use super::{Event, Rejection, TeamId, Time, Verdict};
-use crate::game::contest::{BuzzInRules, FalseStartRule};
+use crate::game::contest::BuzzInRules;
+use crate::game::race::{self, Placement};
+pub use crate::game::race::{Buzz, Clamp, FalseStart, PressClaim};
+use crate::game::{Event, Rejection, TeamId, Time, Verdict};
 
 /// Where a buzz-in question stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -74,66 +73,6 @@ pub struct Judgement {
     pub team: TeamId,
     /// The MC's verdict.
     pub verdict: Verdict,
-}
-
-/// What a phone says about when it was pressed, with its connection's clock estimate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PressClaim {
-    /// The press on the phone's own clock, in microseconds.
-    pub pressed_us: i64,
-    /// Phone clock minus server clock, in microseconds.
-    pub offset_us: i64,
-    /// How wrong `offset_us` may be (half the best round trip).
-    pub error_us: u64,
-    /// The connection's best round trip.
-    pub round_trip_us: u64,
-    /// How long before its arrival a press from this connection may plausibly have happened
-    /// (a high percentile of its observed delays plus a margin), before the round's cap.
-    pub allowance_us: u64,
-}
-
-/// How a claimed press time was corrected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Clamp {
-    /// Claimed earlier than the connection's delays allow: moved to the earliest plausible time.
-    Early,
-    /// Claimed after it arrived: moved to the arrival.
-    Late,
-    /// Claimed before the buzzers opened: moved to the opening.
-    BeforeOpen,
-}
-
-/// One buzz that entered a race, with the evidence for the verdict.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Buzz {
-    /// Who buzzed.
-    pub team: TeamId,
-    /// Which opening of the buzzers (1 for the first, 2 after a wrong answer reopened them...).
-    pub race: u32,
-    /// When the server received it.
-    pub arrived: Time,
-    /// The press time used for the verdict (server clock, after correction and clamping).
-    pub press: Time,
-    /// What the phone claimed, if it sent a press time.
-    pub claim: Option<PressClaim>,
-    /// How the claim was corrected, if it was.
-    pub clamp: Option<Clamp>,
-    /// Within the measurement error of the winner of its race: a close call.
-    pub close: bool,
-}
-
-/// A buzz before the buzzers opened.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FalseStart {
-    /// Who pressed early.
-    pub team: TeamId,
-    /// When the server saw it.
-    pub at: Time,
-    /// The team cannot buzz before this moment (the `lockout` rule).
-    pub locked_until: Option<Time>,
-    /// The team lost the right to answer this question (the `lose_question` rule).
-    pub lost_question: bool,
 }
 
 /// The state of one buzz-in question.
@@ -217,14 +156,7 @@ impl BuzzInQuestion {
 
     /// The buzzes of the latest race, in the order the verdict ranks them (earliest press first).
     pub fn race_order(&self) -> Vec<Buzz> {
-        let mut order: Vec<Buzz> = self
-            .buzzes
-            .iter()
-            .filter(|b| b.race == self.race)
-            .copied()
-            .collect();
-        order.sort_by_key(|b| (b.press, b.arrived, b.team));
-        order
+        race::order(&self.buzzes, self.race)
     }
 
     /// The next moment at which [`Self::tick`] has something to do.
@@ -369,21 +301,10 @@ impl BuzzInQuestion {
         {
             return Err(Rejection::AlreadyBuzzed);
         }
-        let (press, clamp) = match claim {
-            None => (now, None),
-            Some(claim) => {
-                let corrected = claim_in_server_time(&claim);
-                let cap_us = setting.rules.press_allowance_cap_ms.saturating_mul(1000);
-                let earliest_plausible = now.0.saturating_sub(claim.allowance_us.min(cap_us));
-                let pressed_before_open =
-                    corrected.saturating_add(i128::from(claim.error_us)) < i128::from(opened_at.0);
-                if pressed_before_open && corrected >= i128::from(earliest_plausible) {
-                    // A plausible claim from before the opening: the player anticipated. Under
-                    // every rule (`ignore` included) the early press does not count.
-                    return self.false_start(team, setting, now, events);
-                }
-                clamp_press(corrected, earliest_plausible, opened_at, now)
-            }
+        let cap_ms = setting.rules.press_allowance_cap_ms;
+        let (press, clamp) = match race::place(claim.as_ref(), cap_ms, opened_at, now) {
+            Placement::Press { press, clamp } => (press, clamp),
+            Placement::BeforeOpen => return self.false_start(team, setting, now, events),
         };
         if let Some(clamp) = clamp {
             events.push(Event::PressClamped { team, clamp });
@@ -399,11 +320,8 @@ impl BuzzInQuestion {
         });
         events.push(Event::BuzzReceived { team, press });
         if let Phase::Open { .. } = self.phase {
-            // Wait for presses that happened before this one but are still on their way: until
-            // this press plus the slowest expected delay, within the round's bound.
-            let bound = now.after(setting.rules.settle_max_ms);
-            let wanted = Time(press.0.saturating_add(self.settle_us));
-            let until = wanted.clamp(now, bound);
+            // Wait for presses that happened before this one but are still on their way.
+            let until = race::settle_until(press, self.settle_us, setting.rules.settle_max_ms, now);
             if until <= now {
                 self.award(setting, now, events);
             } else {
@@ -421,27 +339,13 @@ impl BuzzInQuestion {
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         let rules = setting.rules;
-        let record = match rules.false_start {
-            FalseStartRule::Ignore => return Err(Rejection::BuzzersClosed),
-            FalseStartRule::Lockout => {
-                if self.locked_out_at(team, now) {
-                    // Mashing while locked out changes nothing.
-                    return Err(Rejection::FalseStartLockout);
-                }
-                FalseStart {
-                    team,
-                    at: now,
-                    locked_until: Some(now.after(rules.false_start_lockout_ms)),
-                    lost_question: false,
-                }
-            }
-            FalseStartRule::LoseQuestion => FalseStart {
-                team,
-                at: now,
-                locked_until: None,
-                lost_question: true,
-            },
-        };
+        let record = race::false_start(
+            rules.false_start,
+            rules.false_start_lockout_ms,
+            team,
+            now,
+            self.locked_out_at(team, now),
+        )?;
         self.false_starts.push(record);
         events.push(Event::FalseStart {
             team,
@@ -456,37 +360,22 @@ impl BuzzInQuestion {
 
     /// Gives the floor to the earliest press of the current race.
     fn award(&mut self, setting: Setting, at: Time, events: &mut Vec<Event>) {
-        let order = self.race_order();
-        let Some(winner) = order.first().copied() else {
+        let Some((winner, close)) = race::decide(&mut self.buzzes, self.race) else {
             return;
         };
-        let winner_error = claim_error(&winner);
-        let mut close = false;
-        for buzz in self.buzzes.iter_mut().filter(|b| b.race == self.race) {
-            if buzz.team != winner.team {
-                let gap = buzz.press.0.saturating_sub(winner.press.0);
-                if gap <= winner_error.saturating_add(claim_error(buzz)) {
-                    buzz.close = true;
-                    close = true;
-                }
-            }
-        }
-        if close && let Some(w) = self.buzzes.iter_mut().find(|b| *b == &winner) {
-            w.close = true;
-        }
         let deadline = at.after(setting.rules.answer_window_ms);
         self.phase = Phase::Floor {
-            team: winner.team,
+            team: winner,
             deadline,
             time_up: false,
         };
         let locked_out = self
             .eligible(setting.team_count)
             .into_iter()
-            .filter(|other| *other != winner.team)
+            .filter(|other| *other != winner)
             .collect();
         events.push(Event::FloorTaken {
-            team: winner.team,
+            team: winner,
             deadline,
             locked_out,
             close,
@@ -549,37 +438,4 @@ impl Default for BuzzInQuestion {
     fn default() -> Self {
         Self::new()
     }
-}
-
-/// The claimed press on the server's clock, in microseconds (wide, so no claim can overflow).
-fn claim_in_server_time(claim: &PressClaim) -> i128 {
-    i128::from(claim.pressed_us) - i128::from(claim.offset_us)
-}
-
-/// Puts a corrected claim inside `[max(earliest_plausible, opened_at), arrived]`.
-fn clamp_press(
-    corrected: i128,
-    earliest_plausible: u64,
-    opened_at: Time,
-    arrived: Time,
-) -> (Time, Option<Clamp>) {
-    if corrected > i128::from(arrived.0) {
-        return (arrived, Some(Clamp::Late));
-    }
-    let floor = earliest_plausible.max(opened_at.0).min(arrived.0);
-    if corrected < i128::from(floor) {
-        let clamp = if earliest_plausible >= opened_at.0 {
-            Clamp::Early
-        } else {
-            Clamp::BeforeOpen
-        };
-        return (Time(floor), Some(clamp));
-    }
-    // In range, so it fits in u64.
-    (Time(u64::try_from(corrected).unwrap_or(floor)), None)
-}
-
-/// The measurement error of a buzz's press time.
-fn claim_error(buzz: &Buzz) -> u64 {
-    buzz.claim.map_or(0, |c| c.error_us)
 }
