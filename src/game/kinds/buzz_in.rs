@@ -1,7 +1,7 @@
 //! The buzz-in round kind ("giành quyền trả lời"): one question's buzzers, floor and judgements.
 //!
 //! A round kind is one unit: its per-question state, the commands it understands, its timers.
-//! [`super::Game`] owns scores, the programme and undo; this module only decides what happens to
+//! [`crate::game::Game`] owns scores, the programme and undo; this module only decides what happens to
 //! one question and which score change a judgement asks for.
 //!
 //! Who buzzed first is decided by the shared buzzer race ([`crate::game::race`]): by press time,
