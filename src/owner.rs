@@ -15,9 +15,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::clocksync::SyncEstimate;
-use crate::game::{
-    Command, Event, Game, Phase, Play, QuestionStage, Rejection, Stage, TeamId, Time,
-};
+use crate::game::{Command, Event, Game, Rejection, TeamId, Time};
 use crate::journal::Journal;
 use crate::link::settle_window_us;
 use crate::protocol::{Audience, LinkView, StateView};
@@ -223,7 +221,7 @@ impl Owner {
         let mut public_view = StateView::of(&game, &per_team, now, Audience::Public);
         let first_public = PublicSnapshot {
             bytes: public_view.to_json().into(),
-            sync_fast: sync_fast(&game),
+            sync_fast: game.wants_fast_sync(),
         };
         public_view.now_ms = 0;
         let (public, public_rx) = watch::channel(Arc::new(first_public));
@@ -397,7 +395,7 @@ impl Owner {
             public.now_ms = now_ms;
             self.public.send_replace(Arc::new(PublicSnapshot {
                 bytes: public.to_json().into(),
-                sync_fast: sync_fast(&self.game),
+                sync_fast: self.game.wants_fast_sync(),
             }));
             public.now_ms = 0;
             self.last_public = public;
@@ -426,17 +424,6 @@ fn links_per_team(game: &Game, links: &BTreeMap<u64, Link>) -> Vec<Vec<LinkView>
         }
     }
     per_team
-}
-
-/// Whether phones should be pinged often now: a question is on stage and not closed.
-fn sync_fast(game: &Game) -> bool {
-    match game.stage() {
-        Stage::Question(QuestionStage {
-            play: Play::BuzzIn(play),
-            ..
-        }) => !matches!(play.phase, Phase::Closed { .. }),
-        _ => false,
-    }
 }
 
 fn log_events(from: &str, events: &[Event]) {

@@ -619,6 +619,18 @@ impl Game {
         }
     }
 
+    /// Whether phones' clocks should be measured often now: teams may buzz on what is on stage
+    /// (a buzz-in question not yet closed), so every press time must convert precisely; it also
+    /// keeps the phones' Wi-Fi out of power save.
+    pub fn wants_fast_sync(&self) -> bool {
+        match &self.stage {
+            Stage::Question(stage) => match &stage.play {
+                Play::BuzzIn(play) => !matches!(play.phase, Phase::Closed { .. }),
+            },
+            _ => false,
+        }
+    }
+
     /// The next moment at which [`Game::tick`] has something to do.
     pub fn next_deadline(&self) -> Option<Time> {
         match &self.stage {

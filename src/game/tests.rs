@@ -3169,3 +3169,24 @@ fn a_scored_round_needs_no_questions_but_a_buzz_in_round_does() {
     let places: Vec<&str> = problems.iter().map(|p| p.at.as_str()).collect();
     assert_eq!(places, ["rounds[1].questions"]);
 }
+
+/// Phones are measured often only while teams may buzz on what is on stage.
+#[test]
+fn clocks_are_synced_fast_only_while_a_question_is_open_to_buzzes() {
+    let mut game = two_rounds();
+    assert!(!game.wants_fast_sync(), "before the start");
+    ok(&mut game, Command::StartRound { round: 0 }, t(0));
+    assert!(!game.wants_fast_sync(), "a round's title");
+    ok(&mut game, Command::ShowNextQuestion, t(1));
+    assert!(game.wants_fast_sync(), "a question shown: a false start is possible");
+    win(&mut game, A, t(2));
+    assert!(!game.wants_fast_sync(), "the question closed");
+    ok(
+        &mut game,
+        Command::ShowSlide {
+            slide: Slide::Ranking { round: None },
+        },
+        t(3),
+    );
+    assert!(!game.wants_fast_sync(), "a slide");
+}

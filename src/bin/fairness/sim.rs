@@ -328,15 +328,9 @@ impl Engine<'_> {
         }
     }
 
-    /// `sync_fast` as `owner.rs` publishes it: a buzz-in question on stage and not closed.
+    /// `sync_fast` as `owner.rs` publishes it.
     fn sync_fast(&self) -> bool {
-        match self.game.stage() {
-            Stage::Question(QuestionStage {
-                play: Play::BuzzIn(play),
-                ..
-            }) => !matches!(play.phase, Phase::Closed { .. }),
-            _ => false,
-        }
+        self.game.wants_fast_sync()
     }
 
     /// The ping timer branch of `serve_socket`.
