@@ -115,7 +115,8 @@ async fn pages_and_assets_are_utf8_and_local_only() {
     );
 }
 
-/// The keys of one language's table in `common.js`: lines like `    'conn.connected': '…',`.
+/// The keys of one language's table (`web/assets/i18n/vi.js`, `en.js`): lines like
+/// `  'conn.connected': '…',`.
 fn dictionary_keys(block: &str) -> std::collections::BTreeSet<String> {
     block
         .lines()
@@ -156,15 +157,15 @@ fn used_keys(text: &str) -> Vec<String> {
 async fn every_text_a_page_shows_exists_in_vietnamese_and_english() {
     let server = TestServer::start(contest(BuzzInRules::default())).await;
     let served = crawl(&server).await;
-    let common = &served
-        .iter()
-        .find(|(path, _, _)| path == "/assets/common.js")
-        .expect("common.js is served")
-        .2;
-    let vi_at = common.find("\n  vi: {").expect("the Vietnamese table");
-    let en_at = common.find("\n  en: {").expect("the English table");
-    let vi = dictionary_keys(&common[vi_at..en_at]);
-    let en = dictionary_keys(&common[en_at..]);
+    let table = |language: &str| {
+        let path = format!("/assets/i18n/{language}.js");
+        let (_, _, body) = served
+            .iter()
+            .find(|(served, _, _)| *served == path)
+            .unwrap_or_else(|| panic!("{path} is loaded by the pages"));
+        dictionary_keys(body)
+    };
+    let (vi, en) = (table("vi"), table("en"));
     assert!(vi.len() > 100, "found {} Vietnamese texts", vi.len());
     let only_vi: Vec<_> = vi.difference(&en).collect();
     let only_en: Vec<_> = en.difference(&vi).collect();
