@@ -3178,7 +3178,10 @@ fn clocks_are_synced_fast_only_while_a_question_is_open_to_buzzes() {
     ok(&mut game, Command::StartRound { round: 0 }, t(0));
     assert!(!game.wants_fast_sync(), "a round's title");
     ok(&mut game, Command::ShowNextQuestion, t(1));
-    assert!(game.wants_fast_sync(), "a question shown: a false start is possible");
+    assert!(
+        game.wants_fast_sync(),
+        "a question shown: a false start is possible"
+    );
     win(&mut game, A, t(2));
     assert!(!game.wants_fast_sync(), "the question closed");
     ok(
