@@ -388,15 +388,51 @@ pub enum Play {
     BuzzIn(BuzzInQuestion),
 }
 
-/// What undo needs to revert one judgement exactly.
+/// Points actually applied to one team's score.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreDelta {
+    /// Whose score.
+    pub team: TeamId,
+    /// Points added (negative: taken).
+    pub delta: i64,
+}
+
+/// What undo needs to revert one judgement exactly: the question as it was, and every score it
+/// changed (one team for a buzz-in verdict; several when a judgement moves points between teams
+/// or scores every team at once).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "UndoRecord")]
 struct UndoEntry {
     /// The question state just before the judgement.
     play_before: Play,
-    /// Whose score changed.
-    team: TeamId,
-    /// Points actually applied.
-    delta: i64,
+    /// The points actually applied, per team.
+    changes: Vec<ScoreDelta>,
+}
+
+/// An undo entry as stored; entries saved before several teams could change at once name one
+/// `team` and its `delta`.
+#[derive(Deserialize)]
+struct UndoRecord {
+    play_before: Play,
+    #[serde(default)]
+    changes: Vec<ScoreDelta>,
+    #[serde(default)]
+    team: Option<TeamId>,
+    #[serde(default)]
+    delta: Option<i64>,
+}
+
+impl From<UndoRecord> for UndoEntry {
+    fn from(record: UndoRecord) -> UndoEntry {
+        let mut changes = record.changes;
+        if let (Some(team), Some(delta)) = (record.team, record.delta) {
+            changes.push(ScoreDelta { team, delta });
+        }
+        UndoEntry {
+            play_before: record.play_before,
+            changes,
+        }
+    }
 }
 
 /// A whole contest in progress. Serialisable, so the journal can keep snapshots of it.
@@ -552,7 +588,10 @@ impl Game {
             && play.buzzes.iter().all(|b| team_ok(&b.team))
             && play.false_starts.iter().all(|f| team_ok(&f.team))
             && play.floor().is_none_or(|t| team_ok(&t))
-            && self.undo.iter().all(|u| team_ok(&u.team));
+            && self
+                .undo
+                .iter()
+                .all(|u| u.changes.iter().all(|c| team_ok(&c.team)));
         if !all_ok {
             return Err("a team index is out of range".into());
         }
@@ -712,11 +751,13 @@ impl Game {
                     return Err(Rejection::NothingToUndo);
                 };
                 stage.play = entry.play_before;
-                self.add_points(entry.team, -entry.delta);
-                events.push(Event::Undone {
-                    team: entry.team,
-                    delta: entry.delta,
-                });
+                for change in entry.changes {
+                    self.add_points(change.team, -change.delta);
+                    events.push(Event::Undone {
+                        team: change.team,
+                        delta: change.delta,
+                    });
+                }
                 Ok(())
             }
             Command::OpenBuzzers { settle_us } => {
@@ -741,8 +782,9 @@ impl Game {
                 let judged_at = events.len();
                 let change = play.judge(*verdict, setting, now, events)?;
                 let floor_at_zero = setting.rules.floor_at_zero;
-                let delta = clamp_delta(self.scores[change.team.0], change.delta, floor_at_zero);
-                self.add_points(change.team, delta);
+                let applied =
+                    self.change_scores(play_before, &[(change.team, change.delta)], floor_at_zero);
+                let delta = applied.first().map_or(0, |c| c.delta);
                 events.insert(
                     judged_at,
                     Event::Judged {
@@ -751,14 +793,34 @@ impl Game {
                         delta,
                     },
                 );
-                self.undo.push(UndoEntry {
-                    play_before,
-                    team: change.team,
-                    delta,
-                });
                 Ok(())
             }
         }
+    }
+
+    /// The one path for a judgement's score changes: applies `asked` (team, points) to the
+    /// scores — each stopped at zero with `floor_at_zero` — and records them, with the question
+    /// as it was before (`play_before`), so that undo reverts the judgement exactly. Returns the
+    /// points actually applied, in the order asked.
+    fn change_scores(
+        &mut self,
+        play_before: Play,
+        asked: &[(TeamId, i64)],
+        floor_at_zero: bool,
+    ) -> Vec<ScoreDelta> {
+        let changes: Vec<ScoreDelta> = asked
+            .iter()
+            .map(|&(team, points)| {
+                let delta = clamp_delta(self.scores[team.0], points, floor_at_zero);
+                self.add_points(team, delta);
+                ScoreDelta { team, delta }
+            })
+            .collect();
+        self.undo.push(UndoEntry {
+            play_before,
+            changes: changes.clone(),
+        });
+        changes
     }
 
     /// Adds points to a team's total and to the round being played (the first round before the

@@ -3193,3 +3193,59 @@ fn clocks_are_synced_fast_only_while_a_question_is_open_to_buzzes() {
     );
     assert!(!game.wants_fast_sync(), "a slide");
 }
+
+/// A judgement that moves points between teams (a steal) goes through the one score path and
+/// is undone exactly, every team at once.
+#[test]
+fn a_score_change_of_several_teams_is_undone_exactly() {
+    let mut game = with_floor(floor_at_zero_rules(5), A);
+    ok(&mut game, adjust(B, 5, "start"), t(10));
+    let before = game.clone();
+    let play_before = question_stage(&game).play.clone();
+    let applied = game.change_scores(play_before, &[(A, 30), (B, -30), (C, -10)], true);
+    // Scores stop at zero: B loses its 5, C (at 0) loses nothing.
+    assert_eq!(
+        applied,
+        vec![
+            ScoreDelta { team: A, delta: 30 },
+            ScoreDelta { team: B, delta: -5 },
+            ScoreDelta { team: C, delta: 0 }
+        ]
+    );
+    assert_eq!(game.scores(), &[30, 0, 0, 0]);
+    let events = ok(&mut game, Command::Undo, t(20));
+    assert_eq!(
+        events,
+        vec![
+            Event::Undone { team: A, delta: 30 },
+            Event::Undone { team: B, delta: -5 },
+            Event::Undone { team: C, delta: 0 }
+        ]
+    );
+    assert_eq!(game.scores(), before.scores());
+    assert_eq!(game.round_scores(), before.round_scores());
+    assert_eq!(game.stage(), before.stage());
+}
+
+/// An undo entry saved before several teams could change at once (one `team`, one `delta`)
+/// still undoes that judgement.
+#[test]
+fn an_undo_entry_of_the_previous_format_still_undoes() {
+    let mut game = with_floor(default_rules(), B);
+    ok(&mut game, judge(Verdict::Correct), t(10));
+    let mut saved = serde_json::to_value(&game).expect("serialise");
+    let entry = &mut saved["undo"][0];
+    assert_eq!(
+        entry["changes"],
+        serde_json::json!([{"team": 1, "delta": 10}])
+    );
+    let fields = entry.as_object_mut().expect("entry");
+    fields.remove("changes");
+    fields.insert("team".into(), 1.into());
+    fields.insert("delta".into(), 10.into());
+    let mut old: Game = serde_json::from_value(saved).expect("reads");
+    assert_eq!(old, game);
+    let events = ok(&mut old, Command::Undo, t(11));
+    assert_eq!(events, vec![Event::Undone { team: B, delta: 10 }]);
+    assert_eq!(old.scores(), &[0, 0, 0, 0]);
+}
