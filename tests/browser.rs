@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use common::{TEAMS, TestServer, contest, phase};
+use common::{TEAMS, TestServer, contest, phase, to_floor};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use stagebuzz::game::{BuzzInRules, ContestBuilder, Question};
@@ -603,11 +603,7 @@ async fn projector_shows_round_titles_rankings_and_intermissions() {
 
     // Its first question: bravo buzzes and is right (10 points); the judges give charlie 5.
     let mut bravo = server.team("bravo").await;
-    control.ok(json!({"type": "show_next_question"})).await;
-    control.ok(json!({"type": "open_buzzers"})).await;
-    bravo.state_where(|s| phase(s) == "open").await;
-    bravo.ok(json!({"type": "buzz"})).await;
-    control.state_where(|s| phase(s) == "floor").await;
+    to_floor(&mut control, &mut bravo).await;
     control
         .ok(json!({"type": "judge", "verdict": "correct"}))
         .await;

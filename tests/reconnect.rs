@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{TestServer, contest, http_get, phase};
+use common::{TestServer, contest, http_get, phase, to_floor};
 use serde_json::{Value, json};
 use stagebuzz::game::BuzzInRules;
 use tokio_tungstenite::tungstenite::Message;
@@ -135,11 +135,7 @@ async fn results_and_audit_are_exported_for_the_mc_only() {
     .await;
     let mut control = server.control().await;
     let (mut bravo, _) = new_phone(&server, "bravo").await;
-    control.ok(json!({"type": "show_next_question"})).await;
-    control.ok(json!({"type": "open_buzzers"})).await;
-    bravo.state_where(|s| phase(s) == "open").await;
-    bravo.ok(json!({"type": "buzz"})).await;
-    control.state_where(|s| phase(s) == "floor").await;
+    to_floor(&mut control, &mut bravo).await;
     control
         .ok(json!({"type": "judge", "verdict": "correct"}))
         .await;

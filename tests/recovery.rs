@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{Client, TEAMS, contest, phase, raw_client};
+use common::{Client, TEAMS, contest, phase, raw_client, to_floor};
 use serde_json::{Value, json};
 use stagebuzz::game::{BuzzInRules, Contest, ContestBuilder, Question};
 
@@ -134,15 +134,6 @@ impl OnDisk {
             data,
         }
     }
-}
-
-/// Shows the next question, opens the buzzers, lets `team` take the floor.
-async fn to_floor(control: &mut Client, team: &mut Client) {
-    control.ok(json!({"type": "show_next_question"})).await;
-    control.ok(json!({"type": "open_buzzers"})).await;
-    team.state_where(|s| phase(s) == "open").await;
-    team.ok(json!({"type": "buzz"})).await;
-    control.state_where(|s| phase(s) == "floor").await;
 }
 
 #[tokio::test]

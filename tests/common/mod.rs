@@ -353,6 +353,15 @@ impl Client {
     }
 }
 
+/// The MC shows the next question and opens the buzzers; `team` buzzes and takes the floor.
+pub async fn to_floor(control: &mut Client, team: &mut Client) {
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    team.state_where(|s| phase(s) == "open").await;
+    team.ok(json!({"type": "buzz"})).await;
+    control.state_where(|s| phase(s) == "floor").await;
+}
+
 /// Replaces the clock-dependent numbers of a state so it can be compared exactly.
 pub fn without_times(mut state: Value) -> Value {
     state["now_ms"] = json!("<now>");
