@@ -142,6 +142,9 @@ pub struct OwnerHandle {
     pub public: watch::Receiver<Arc<PublicSnapshot>>,
     /// The latest state as the MC sees it.
     pub control: watch::Receiver<Utf8Bytes>,
+    /// The latest state as each team's phones see it (indexed like the teams): the public one,
+    /// shared, except while a question gives each team something of its own (its choice).
+    pub teams: Vec<watch::Receiver<Arc<PublicSnapshot>>>,
 }
 
 impl OwnerHandle {
@@ -205,6 +208,9 @@ pub struct Owner {
     /// The public view last published, with its clock zeroed, to tell whether anything changed.
     last_public: StateView,
     control: watch::Sender<Utf8Bytes>,
+    teams: Vec<watch::Sender<Arc<PublicSnapshot>>>,
+    /// Each team's own view last published (clock zeroed); `None` while it shares the public one.
+    last_teams: Vec<Option<StateView>>,
 }
 
 /// Commands waiting at most this many at once; senders wait when it is full.
@@ -224,7 +230,15 @@ impl Owner {
             sync_fast: game.wants_fast_sync(),
         };
         public_view.now_ms = 0;
-        let (public, public_rx) = watch::channel(Arc::new(first_public));
+        let first_public = Arc::new(first_public);
+        let (teams, teams_rx): (Vec<_>, Vec<_>) = game
+            .contest()
+            .teams
+            .iter()
+            .map(|_| watch::channel(first_public.clone()))
+            .unzip();
+        let last_teams = vec![None; teams.len()];
+        let (public, public_rx) = watch::channel(first_public);
         let control_json = StateView::of(&game, &per_team, now, Audience::Control).to_json();
         let (control, control_rx) = watch::channel(control_json.into());
         let owner = Owner {
@@ -237,12 +251,18 @@ impl Owner {
             public,
             last_public: public_view,
             control,
+            teams,
+            last_teams,
         };
         let handle = OwnerHandle {
             requests: request_tx,
             public: public_rx,
             control: control_rx,
+            teams: teams_rx,
         };
+        let mut owner = owner;
+        // A game recovered in the middle of a multiple-choice question: each team's own view.
+        owner.publish_team_views(now, &per_team, false);
         (owner, handle)
     }
 
@@ -391,7 +411,8 @@ impl Owner {
         let mut public = StateView::of(&self.game, &per_team, now, Audience::Public);
         // Compared without its clock, which differs every time.
         let now_ms = std::mem::take(&mut public.now_ms);
-        if public != self.last_public {
+        let public_changed = public != self.last_public;
+        if public_changed {
             public.now_ms = now_ms;
             self.public.send_replace(Arc::new(PublicSnapshot {
                 bytes: public.to_json().into(),
@@ -400,9 +421,40 @@ impl Owner {
             public.now_ms = 0;
             self.last_public = public;
         }
+        self.publish_team_views(now, &per_team, public_changed);
         let control = StateView::of(&self.game, &per_team, now, Audience::Control);
         self.control.send_replace(control.to_json().into());
         self.last_publish = Instant::now();
+    }
+}
+
+impl Owner {
+    /// Gives each team's phones their view: their own while the game has something only that
+    /// team may see (serialised once per team, and only when it changed), else the public one,
+    /// shared (re-sent when it changed, or when the team's own view ends).
+    fn publish_team_views(&mut self, now: Time, per_team: &[Vec<LinkView>], public_changed: bool) {
+        let private = self.game.has_team_views();
+        let sync_fast = self.game.wants_fast_sync();
+        for (index, sender) in self.teams.iter().enumerate() {
+            let last = &mut self.last_teams[index];
+            if private {
+                let audience = Audience::Team(TeamId(index));
+                let mut view = StateView::of(&self.game, per_team, now, audience);
+                let now_ms = std::mem::take(&mut view.now_ms);
+                if last.as_ref() != Some(&view) {
+                    view.now_ms = now_ms;
+                    sender.send_replace(Arc::new(PublicSnapshot {
+                        bytes: view.to_json().into(),
+                        sync_fast,
+                    }));
+                    view.now_ms = 0;
+                    *last = Some(view);
+                }
+            } else if public_changed || last.is_some() {
+                sender.send_replace(self.public.borrow().clone());
+                *last = None;
+            }
+        }
     }
 }
 

@@ -117,6 +117,18 @@ pub enum ClientMessage {
     },
     /// Control: end the contest now and show the final podium.
     FinishContest,
+    /// Control: open the answers of the multiple-choice question on stage.
+    OpenAnswers,
+    /// Control: end the answering of the multiple-choice question now.
+    LockAnswers,
+    /// Team: pick an option of the multiple-choice question on stage (or change the pick).
+    Choose {
+        /// The option's letter, `A` to `D`.
+        option: String,
+        /// When it was pressed, on the page's `performance.now()` clock (ms), as for `buzz`.
+        #[serde(default)]
+        pressed_at: Option<f64>,
+    },
     /// Control: give a team a new join code (phones already joined stay).
     RotateCode {
         /// Team id.
@@ -138,6 +150,7 @@ impl ClientMessage {
             self,
             ClientMessage::Hello { .. }
                 | ClientMessage::Buzz { .. }
+                | ClientMessage::Choose { .. }
                 | ClientMessage::SyncReply { .. }
         )
     }
@@ -311,9 +324,50 @@ pub struct StateView {
     /// With stage `slide`: what it shows.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub slide: Option<SlideView>,
+    /// A multiple-choice question on stage: its options and answers.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choice: Option<ChoiceView>,
     /// Control only: every round of the programme and how far it has been played.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub programme: Option<Vec<ProgrammeRoundView>>,
+}
+
+/// The multiple-choice question on stage. A team's choice is its own until the reveal: before
+/// it, the others (and the hall) see only who has answered.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChoiceView {
+    /// `ready` (shown, answers not open), `open`, `locked` (time is up) or `revealed`.
+    pub phase: &'static str,
+    /// With `open`: when time is up (server clock, ms).
+    pub deadline_ms: Option<u64>,
+    /// The full answer time (ms), for a progress bar.
+    pub countdown_ms: u64,
+    /// The options, from A.
+    pub options: Vec<String>,
+    /// Teams that have answered (ids, scoreboard order).
+    pub answered: Vec<String>,
+    /// A team's own socket: the letter it chose (`null` before it chooses).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mine: Option<Option<String>>,
+    /// The right option's letter: the MC always, everyone once revealed (`null` before).
+    pub correct: Option<String>,
+    /// Every team's answer: the MC always, everyone once revealed (`null` before).
+    pub choices: Option<Vec<ChoiceRecordView>>,
+}
+
+/// One team's answer to a multiple-choice question.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ChoiceRecordView {
+    /// Team id.
+    pub team: String,
+    /// The letter chosen.
+    pub option: String,
+    /// How long after the answers opened it was chosen (ms, from the press time).
+    pub after_ms: f64,
+    /// How many times the team changed its mind before.
+    pub changes: u32,
+    /// Points it scored at the reveal (0 before the reveal and for a wrong answer).
+    pub points: i64,
 }
 
 /// A slide on stage.
@@ -523,8 +577,10 @@ pub struct FalseStartView {
 /// Which view of the state to build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Audience {
-    /// Teams, projector, audience: no answer before the reveal, no notes.
+    /// Projector, audience: no answer before the reveal, no notes.
     Public,
+    /// One team's phones: the public view and what only that team may see (its own choice).
+    Team(game::TeamId),
     /// The MC: everything.
     Control,
 }
@@ -579,6 +635,7 @@ impl StateView {
         };
         let current_round = game.current_round_index().and_then(round_view);
         let mut slide = None;
+        let mut choice = None;
         let (stage, question, buzz) = match game.stage() {
             Stage::NotStarted => ("not_started", None, None),
             Stage::Finished => ("finished", None, None),
@@ -598,10 +655,19 @@ impl StateView {
                     revealed: stage.revealed,
                     notes: control.then(|| question.notes.clone()),
                 };
-                let Play::BuzzIn(play) = &stage.play;
-                let game::Round::BuzzIn(buzz_round) = round else {
-                    // Only buzz-in rounds have questions on stage.
-                    break 'question ("round_intro", None, None);
+                let (Play::BuzzIn(play), game::Round::BuzzIn(buzz_round)) = (&stage.play, round)
+                else {
+                    if let Play::MultipleChoice(play) = &stage.play {
+                        choice = Some(choice_view(
+                            play,
+                            question,
+                            round,
+                            stage.revealed,
+                            audience,
+                            &team_id,
+                        ));
+                    }
+                    break 'question ("question", Some(question_view), None);
                 };
                 let rules = &buzz_round.rules;
                 let (phase, deadline, countdown, floor, time_up, closed_reason) = match &play.phase
@@ -723,12 +789,86 @@ impl StateView {
             can_undo: control.then(|| game.can_undo()),
             slide,
             programme,
+            choice,
         }
     }
 
     /// Serialises to the JSON text sent on the wire.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+}
+
+/// The multiple-choice view of `play` for `audience`.
+fn choice_view(
+    play: &game::multiple_choice::ChoiceQuestion,
+    question: &game::Question,
+    round: &game::Round,
+    revealed: bool,
+    audience: Audience,
+    team_id: &dyn Fn(game::TeamId) -> String,
+) -> ChoiceView {
+    use game::multiple_choice::ChoicePhase;
+    let letter = |option: usize| {
+        game::OPTION_LETTERS
+            .get(option)
+            .map_or_else(String::new, |l| (*l).to_string())
+    };
+    let countdown_ms = match round {
+        game::Round::MultipleChoice(round) => {
+            question.time_ms.unwrap_or(round.rules.answer_time_ms)
+        }
+        _ => 0,
+    };
+    let (phase, deadline_ms) = match &play.phase {
+        ChoicePhase::Ready => ("ready", None),
+        ChoicePhase::Open { deadline, .. } => ("open", Some(deadline.as_millis())),
+        ChoicePhase::Locked { .. } => ("locked", None),
+        ChoicePhase::Revealed => ("revealed", None),
+    };
+    let open_to_all = audience == Audience::Control || revealed;
+    let opened_at = play.opened_at();
+    ChoiceView {
+        phase,
+        deadline_ms,
+        countdown_ms,
+        options: question.options.clone(),
+        answered: play
+            .choices
+            .iter()
+            .enumerate()
+            .filter(|(_, choice)| choice.is_some())
+            .map(|(team, _)| team_id(game::TeamId(team)))
+            .collect(),
+        mine: match audience {
+            Audience::Team(team) => Some(
+                play.choices
+                    .get(team.0)
+                    .copied()
+                    .flatten()
+                    .map(|c| letter(c.option)),
+            ),
+            _ => None,
+        },
+        correct: open_to_all
+            .then(|| question.answer_option().map(letter))
+            .flatten(),
+        choices: open_to_all.then(|| {
+            play.choices
+                .iter()
+                .enumerate()
+                .filter_map(|(team, choice)| {
+                    let choice = choice.as_ref()?;
+                    Some(ChoiceRecordView {
+                        team: team_id(game::TeamId(team)),
+                        option: letter(choice.option),
+                        after_ms: opened_at.map_or(0.0, |at| ms(choice.at.0.saturating_sub(at.0))),
+                        changes: choice.changes,
+                        points: choice.points,
+                    })
+                })
+                .collect()
+        }),
     }
 }
 

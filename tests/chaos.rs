@@ -145,6 +145,7 @@ async fn a_show_with_misbehaving_phones_keeps_every_score_exact() {
             text: format!("Câu hỏi số {n}?"),
             answer: format!("Đáp án {n}"),
             notes: format!("Ghi chú {n}"),
+            ..Question::default()
         })
         .collect();
     let dir = tempfile::tempdir().expect("tempdir");

@@ -36,6 +36,7 @@ fn contest(rules: BuzzInRules) -> Contest {
                             text: format!("Q{r}.{q}"),
                             answer: format!("A{r}.{q}"),
                             notes: String::new(),
+                            ..Question::default()
                         })
                         .collect(),
                 })
@@ -175,7 +176,9 @@ proptest! {
                 .collect();
             prop_assert_eq!(game.scores(), per_round.as_slice());
             if let Stage::Question(stage) = game.stage() {
-                let Play::BuzzIn(play) = &stage.play;
+                let Play::BuzzIn(play) = &stage.play else {
+                    panic!("a buzz-in question");
+                };
                 if let Phase::Floor { team, .. } = play.phase {
                     prop_assert!(team.0 < 4);
                     prop_assert!(!play.tried.contains(&team), "a team that tried holds the floor");

@@ -38,10 +38,53 @@ pub struct Team {
 pub enum Round {
     /// "Giành quyền trả lời": the MC opens the buzzers, the first team to buzz answers.
     BuzzIn(BuzzInRound),
+    /// "Trắc nghiệm": the question and its options A–D on every phone and the projector; each
+    /// team picks one (changeable until time is up); at the reveal every right answer scores.
+    MultipleChoice(MultipleChoiceRound),
     /// A round the MC scores by hand, e.g. greeting ("chào hỏi"), situation handling ("xử lý
     /// tình huống") or talent ("năng khiếu"): no questions; while its title is on stage the MC
     /// enters each team's points with a reason, and they count for this round.
     Scored(ScoredRound),
+}
+
+/// A multiple-choice round: its rules and questions (each with 2 to 4 options).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultipleChoiceRound {
+    /// Title shown on stage, e.g. "Kiến thức".
+    pub title: String,
+    /// How the round is played; every field has a default.
+    #[serde(default)]
+    pub rules: MultipleChoiceRules,
+    /// The questions, in order.
+    pub questions: Vec<Question>,
+}
+
+/// Rules of a multiple-choice round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MultipleChoiceRules {
+    /// Time to answer once the MC opens the answers (a question may set its own).
+    pub answer_time_ms: u64,
+    /// Points for a right answer (a question may set its own).
+    pub points: i64,
+    /// Extra points for speed: a right answer given at once earns all of them, one given at the
+    /// last moment none, in proportion between (0: no bonus). Times are press times, measured
+    /// with the same clock sync as buzzes.
+    pub speed_bonus: i64,
+    /// The most a claimed press time may precede its arrival (as for buzzes).
+    pub press_allowance_cap_ms: u64,
+}
+
+impl Default for MultipleChoiceRules {
+    fn default() -> Self {
+        MultipleChoiceRules {
+            answer_time_ms: 20_000,
+            points: 10,
+            speed_bonus: 0,
+            press_allowance_cap_ms: DEFAULT_PRESS_ALLOWANCE_CAP_MS,
+        }
+    }
 }
 
 /// A round scored by hand: what the teams perform, shown under its title.
@@ -63,6 +106,7 @@ impl Round {
     pub fn title(&self) -> &str {
         match self {
             Round::BuzzIn(round) => &round.title,
+            Round::MultipleChoice(round) => &round.title,
             Round::Scored(round) => &round.title,
         }
     }
@@ -71,6 +115,7 @@ impl Round {
     pub fn questions(&self) -> &[Question] {
         match self {
             Round::BuzzIn(round) => &round.questions,
+            Round::MultipleChoice(round) => &round.questions,
             Round::Scored(_) => &[],
         }
     }
@@ -79,7 +124,7 @@ impl Round {
     pub fn floor_at_zero(&self) -> bool {
         match self {
             Round::BuzzIn(round) => round.rules.floor_at_zero,
-            Round::Scored(_) => false,
+            Round::MultipleChoice(_) | Round::Scored(_) => false,
         }
     }
 
@@ -87,6 +132,7 @@ impl Round {
     pub fn kind_name(&self) -> &'static str {
         match self {
             Round::BuzzIn(_) => "buzz_in",
+            Round::MultipleChoice(_) => "multiple_choice",
             Round::Scored(_) => "scored",
         }
     }
@@ -163,16 +209,40 @@ impl Default for BuzzInRules {
 }
 
 /// A question with its answer key.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Question {
     /// Read out by the MC and shown on the phones and the projector.
     pub text: String,
-    /// The answer key: only the control page sees it until the MC reveals it.
+    /// The answer key: only the control page sees it until the MC reveals it. In a
+    /// multiple-choice round, the letter of the right option (`A` to `D`).
     pub answer: String,
     /// Private notes for the MC (sources, accepted variants); never shown to teams or the audience.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub notes: String,
+    /// Multiple choice only: the options A, B, … (2 to 4), shown to everyone with the question.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
+    /// Multiple choice only: points for the right answer, instead of the round's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<i64>,
+    /// Multiple choice only: time to answer (ms), instead of the round's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_ms: Option<u64>,
+}
+
+/// Option letters of a multiple-choice question, in order.
+pub const OPTION_LETTERS: [&str; 4] = ["A", "B", "C", "D"];
+
+impl Question {
+    /// The index of the right option of a multiple-choice question (`answer` is its letter).
+    pub fn answer_option(&self) -> Option<usize> {
+        let letter = self.answer.trim().to_ascii_uppercase();
+        OPTION_LETTERS
+            .iter()
+            .position(|l| *l == letter)
+            .filter(|i| *i < self.options.len())
+    }
 }
 
 /// Builds a contest in code — tests, benchmarks, the demo's fallback — so that they say what they
@@ -231,6 +301,24 @@ impl ContestBuilder {
         self
     }
 
+    /// Adds a multiple-choice round of `count` questions; `question` makes the `i`th (from 0).
+    pub fn multiple_choice(
+        mut self,
+        title: impl Into<String>,
+        rules: MultipleChoiceRules,
+        count: usize,
+        question: impl Fn(usize) -> Question,
+    ) -> ContestBuilder {
+        self.contest
+            .rounds
+            .push(Round::MultipleChoice(MultipleChoiceRound {
+                title: title.into(),
+                rules,
+                questions: (0..count).map(question).collect(),
+            }));
+        self
+    }
+
     /// Adds a round the MC scores by hand.
     pub fn scored(mut self, title: impl Into<String>) -> ContestBuilder {
         self.contest.rounds.push(Round::Scored(ScoredRound {
@@ -252,7 +340,7 @@ impl Question {
         Question {
             text: text.into(),
             answer: answer.into(),
-            notes: String::new(),
+            ..Question::default()
         }
     }
 }
@@ -337,6 +425,23 @@ impl Contest {
                     }
                     if was.questions.len() != now.questions.len() {
                         return Err(format!("the number of questions in {place} changed"));
+                    }
+                }
+                (Round::MultipleChoice(was), Round::MultipleChoice(now)) => {
+                    if was.rules != now.rules {
+                        return Err(format!("the rules of {place} changed"));
+                    }
+                    if was.questions.len() != now.questions.len() {
+                        return Err(format!("the number of questions in {place} changed"));
+                    }
+                    let scoring = |q: &Question| (q.options.len(), q.points, q.time_ms);
+                    if was
+                        .questions
+                        .iter()
+                        .map(scoring)
+                        .ne(now.questions.iter().map(scoring))
+                    {
+                        return Err(format!("the options, points or times in {place} changed"));
                     }
                 }
                 (Round::Scored(_), Round::Scored(_)) => {}
@@ -443,16 +548,32 @@ impl Contest {
                     "a round needs at least one question",
                 );
             }
+            let multiple_choice = matches!(round, Round::MultipleChoice(_));
             for (q, question) in round.questions().iter().enumerate() {
+                let at = format!("{at}.questions[{q}]");
                 if question.text.trim().is_empty() {
-                    problems.add(format!("{at}.questions[{q}].text"), "must not be empty");
+                    problems.add(format!("{at}.text"), "must not be empty");
                 }
                 if question.answer.trim().is_empty() {
-                    problems.add(format!("{at}.questions[{q}].answer"), "must not be empty");
+                    problems.add(format!("{at}.answer"), "must not be empty");
+                }
+                if multiple_choice {
+                    check_choice_question(question, &at, problems);
+                } else if !question.options.is_empty()
+                    || question.points.is_some()
+                    || question.time_ms.is_some()
+                {
+                    problems.add(
+                        at,
+                        "options, points and time_ms belong to multiple-choice questions",
+                    );
                 }
             }
             match round {
                 Round::BuzzIn(buzz_in) => check_buzz_in_rules(&buzz_in.rules, &at, problems),
+                Round::MultipleChoice(choice) => {
+                    check_choice_rules(&choice.rules, &at, problems);
+                }
                 Round::Scored(scored) => {
                     if scored.description.chars().count() > MAX_DESCRIPTION_CHARS {
                         problems.add(
@@ -468,6 +589,70 @@ impl Contest {
     /// The index of the team with this id.
     pub fn team_index(&self, id: &str) -> Option<usize> {
         self.teams.iter().position(|team| team.id == id)
+    }
+}
+
+fn check_choice_question(question: &Question, at: &str, problems: &mut Problems) {
+    let count = question.options.len();
+    if !(2..=OPTION_LETTERS.len()).contains(&count) {
+        problems.add(
+            format!("{at}.options"),
+            format!("a multiple-choice question needs 2 to 4 options, found {count}"),
+        );
+    }
+    if let Some(empty) = question.options.iter().position(|o| o.trim().is_empty()) {
+        problems.add(
+            format!("{at}.options[{empty}]"),
+            "an option must not be empty",
+        );
+    }
+    if !question.answer.trim().is_empty() && question.answer_option().is_none() {
+        problems.add(
+            format!("{at}.answer"),
+            format!(
+                "the answer {:?} is not the letter of one of its options (A to {})",
+                question.answer,
+                OPTION_LETTERS[count.clamp(1, OPTION_LETTERS.len()) - 1]
+            ),
+        );
+    }
+    if question
+        .points
+        .is_some_and(|p| !(0..=MAX_POINTS).contains(&p))
+    {
+        problems.add(format!("{at}.points"), format!("must be 0..={MAX_POINTS}"));
+    }
+    if question
+        .time_ms
+        .is_some_and(|t| t == 0 || t > MAX_WINDOW_MS)
+    {
+        problems.add(
+            format!("{at}.time_ms"),
+            format!("must be 1..={MAX_WINDOW_MS} ms"),
+        );
+    }
+}
+
+fn check_choice_rules(rules: &MultipleChoiceRules, at: &str, problems: &mut Problems) {
+    if rules.answer_time_ms == 0 || rules.answer_time_ms > MAX_WINDOW_MS {
+        problems.add(
+            format!("{at}.rules.answer_time_ms"),
+            format!("must be 1..={MAX_WINDOW_MS} ms"),
+        );
+    }
+    for (name, value) in [("points", rules.points), ("speed_bonus", rules.speed_bonus)] {
+        if !(0..=MAX_POINTS).contains(&value) {
+            problems.add(
+                format!("{at}.rules.{name}"),
+                format!("must be 0..={MAX_POINTS}"),
+            );
+        }
+    }
+    if rules.press_allowance_cap_ms > MAX_FAIRNESS_MS {
+        problems.add(
+            format!("{at}.rules.press_allowance_cap_ms"),
+            format!("must be 0..={MAX_FAIRNESS_MS} ms"),
+        );
     }
 }
 

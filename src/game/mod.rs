@@ -14,7 +14,7 @@ pub mod contest;
 pub mod kinds;
 pub mod race;
 
-pub use kinds::buzz_in;
+pub use kinds::{buzz_in, multiple_choice};
 
 use std::sync::Arc;
 
@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 use buzz_in::Setting;
 pub use buzz_in::{BuzzInQuestion, Clamp, CloseReason, Phase, PressClaim};
 pub use contest::{
-    BuzzInRound, BuzzInRules, Contest, ContestBuilder, ContestError, FalseStartRule, Question,
-    Round, ScoredRound, Team,
+    BuzzInRound, BuzzInRules, Contest, ContestBuilder, ContestError, FalseStartRule,
+    MultipleChoiceRound, MultipleChoiceRules, OPTION_LETTERS, Question, Round, ScoredRound, Team,
 };
+use multiple_choice::{ChoicePhase, ChoiceQuestion};
 
 /// A moment in time: microseconds since the Unix epoch, as supplied by the caller.
 ///
@@ -119,6 +120,19 @@ pub enum Command {
     },
     /// End the contest now (rounds dropped on the day): the final podium.
     FinishContest,
+    /// Multiple choice: open the answers for the question's time.
+    OpenAnswers,
+    /// Multiple choice: end the answering now.
+    LockAnswers,
+    /// Multiple choice: a team picks an option (or changes its pick).
+    Choose {
+        /// The team choosing.
+        team: TeamId,
+        /// 0 for A, 1 for B…
+        option: usize,
+        /// When the phone says it was pressed, with its clock estimate.
+        claim: Option<PressClaim>,
+    },
 }
 
 /// A slide the MC puts on stage between questions.
@@ -244,6 +258,24 @@ pub enum Event {
         /// Which slide.
         slide: Slide,
     },
+    /// Multiple choice: teams may answer until `deadline`.
+    AnswersOpened {
+        /// When time is up.
+        deadline: Time,
+    },
+    /// Multiple choice: a team picked (or changed) its answer. Which one stays private until
+    /// the reveal, in the views; the record keeps it in the command.
+    AnswerChosen {
+        /// The team.
+        team: TeamId,
+    },
+    /// Multiple choice: answering is over.
+    AnswersLocked,
+    /// Multiple choice: the reveal scored these teams (points actually applied).
+    ChoicesScored {
+        /// Each team that answered right, with its points.
+        changes: Vec<ScoreDelta>,
+    },
 }
 
 /// Why a command was refused. The game is unchanged whenever one is returned.
@@ -312,6 +344,21 @@ pub enum Rejection {
     /// An intermission caption that is too long.
     #[error("the caption is too long")]
     CaptionTooLong,
+    /// The command is for another kind of question than the one on stage.
+    #[error("this command is not for the kind of question on stage")]
+    WrongKind,
+    /// Multiple choice: the answers are open; lock them or wait for time to run out.
+    #[error("the teams are still answering")]
+    AnswersOpen,
+    /// Multiple choice: the answers are not open yet.
+    #[error("the answers are not open yet")]
+    AnswersNotOpen,
+    /// Multiple choice: time is up.
+    #[error("time is up for this question")]
+    AnswersClosed,
+    /// Multiple choice: there is no option with that letter.
+    #[error("this question has no such option")]
+    NoSuchOption,
 }
 
 impl Rejection {
@@ -339,6 +386,11 @@ impl Rejection {
             Rejection::UnknownRound => "unknown_round",
             Rejection::RoundPlayed => "round_played",
             Rejection::CaptionTooLong => "caption_too_long",
+            Rejection::WrongKind => "wrong_kind",
+            Rejection::AnswersOpen => "answers_open",
+            Rejection::AnswersNotOpen => "answers_not_open",
+            Rejection::AnswersClosed => "answers_closed",
+            Rejection::NoSuchOption => "no_such_option",
         }
     }
 }
@@ -386,6 +438,8 @@ pub struct QuestionStage {
 pub enum Play {
     /// A buzz-in question.
     BuzzIn(BuzzInQuestion),
+    /// A multiple-choice question.
+    MultipleChoice(ChoiceQuestion),
 }
 
 /// Points actually applied to one team's score.
@@ -581,13 +635,23 @@ impl Game {
         if stage.question >= round.questions().len() {
             return Err(format!("question {} does not exist", stage.question));
         }
-        let Play::BuzzIn(play) = &stage.play;
         let team_ok = |team: &TeamId| team.0 < teams;
-        let all_ok = play.tried.iter().all(team_ok)
-            && play.judgements.iter().all(|j| team_ok(&j.team))
-            && play.buzzes.iter().all(|b| team_ok(&b.team))
-            && play.false_starts.iter().all(|f| team_ok(&f.team))
-            && play.floor().is_none_or(|t| team_ok(&t))
+        let play_ok = match (&stage.play, round) {
+            (Play::BuzzIn(play), Round::BuzzIn(_)) => {
+                play.tried.iter().all(team_ok)
+                    && play.judgements.iter().all(|j| team_ok(&j.team))
+                    && play.buzzes.iter().all(|b| team_ok(&b.team))
+                    && play.false_starts.iter().all(|f| team_ok(&f.team))
+                    && play.floor().is_none_or(|t| team_ok(&t))
+            }
+            (Play::MultipleChoice(play), Round::MultipleChoice(_)) => {
+                let options = round.questions()[stage.question].options.len();
+                play.choices.len() == teams
+                    && play.choices.iter().flatten().all(|c| c.option < options)
+            }
+            _ => return Err("the question on stage is not of its round's kind".into()),
+        };
+        let all_ok = play_ok
             && self
                 .undo
                 .iter()
@@ -665,18 +729,31 @@ impl Game {
         match &self.stage {
             Stage::Question(stage) => match &stage.play {
                 Play::BuzzIn(play) => !matches!(play.phase, Phase::Closed { .. }),
+                Play::MultipleChoice(play) => play.answering(),
             },
             _ => false,
         }
     }
 
+    /// Whether a team may now see something the others may not (its own answer to a
+    /// multiple-choice question): then each team's view is built for it alone.
+    pub fn has_team_views(&self) -> bool {
+        matches!(
+            &self.stage,
+            Stage::Question(QuestionStage {
+                play: Play::MultipleChoice(_),
+                ..
+            })
+        )
+    }
+
     /// The next moment at which [`Game::tick`] has something to do.
     pub fn next_deadline(&self) -> Option<Time> {
         match &self.stage {
-            Stage::Question(QuestionStage {
-                play: Play::BuzzIn(play),
-                ..
-            }) => play.next_deadline(),
+            Stage::Question(stage) => match &stage.play {
+                Play::BuzzIn(play) => play.next_deadline(),
+                Play::MultipleChoice(play) => play.next_deadline(),
+            },
             _ => None,
         }
     }
@@ -686,6 +763,8 @@ impl Game {
         let mut events = Vec::new();
         if let Ok((play, setting)) = buzz_in_parts(&mut self.stage, &self.contest) {
             play.tick(setting, now, &mut events);
+        } else if let Ok((play, _)) = choice_parts(&mut self.stage, &self.contest) {
+            play.tick(now, &mut events);
         }
         events
     }
@@ -736,12 +815,41 @@ impl Game {
                 if stage.revealed {
                     return Err(Rejection::AlreadyRevealed);
                 }
-                match &mut stage.play {
-                    Play::BuzzIn(play) => play.reveal(events)?,
+                if let Play::BuzzIn(play) = &mut stage.play {
+                    play.reveal(events)?;
+                    stage.revealed = true;
+                    events.push(Event::AnswerRevealed);
+                    return Ok(());
                 }
-                stage.revealed = true;
+                let (play, setting) = choice_parts(&mut self.stage, &self.contest)?;
+                let play_before = Play::MultipleChoice(play.clone());
+                let asked = play.reveal(setting, events)?;
+                if let Stage::Question(stage) = &mut self.stage {
+                    stage.revealed = true;
+                }
                 events.push(Event::AnswerRevealed);
+                let changes = self.change_scores(play_before, &asked, false);
+                events.push(Event::ChoicesScored { changes });
                 Ok(())
+            }
+            Command::OpenAnswers => {
+                let (play, setting) = choice_parts(&mut self.stage, &self.contest)?;
+                play.open(setting, now, events)
+            }
+            Command::LockAnswers => {
+                let (play, _) = choice_parts(&mut self.stage, &self.contest)?;
+                play.lock(events)
+            }
+            Command::Choose {
+                team,
+                option,
+                claim,
+            } => {
+                if team.0 >= team_count {
+                    return Err(Rejection::UnknownTeam);
+                }
+                let (play, setting) = choice_parts(&mut self.stage, &self.contest)?;
+                play.choose(*team, *option, *claim, setting, now, events)
             }
             Command::Undo => {
                 let Some(entry) = self.undo.pop() else {
@@ -751,6 +859,11 @@ impl Game {
                     return Err(Rejection::NothingToUndo);
                 };
                 stage.play = entry.play_before;
+                // Undoing a multiple-choice reveal takes back its scores and the reveal with
+                // them, so that the MC can reveal again (after fixing a wrong answer key).
+                if let Play::MultipleChoice(play) = &stage.play {
+                    stage.revealed = play.phase == ChoicePhase::Revealed;
+                }
                 for change in entry.changes {
                     self.add_points(change.team, -change.delta);
                     events.push(Event::Undone {
@@ -851,6 +964,7 @@ impl Game {
         if let Stage::Question(stage) = &self.stage {
             match &stage.play {
                 Play::BuzzIn(play) => play.can_leave()?,
+                Play::MultipleChoice(play) => play.can_leave()?,
             }
         }
         self.undo.clear();
@@ -877,6 +991,9 @@ impl Game {
             Some((round, question)) => {
                 let play = match &self.contest.rounds[round] {
                     Round::BuzzIn(_) => Play::BuzzIn(BuzzInQuestion::new()),
+                    Round::MultipleChoice(_) => {
+                        Play::MultipleChoice(ChoiceQuestion::new(self.contest.teams.len()))
+                    }
                     // A round without questions is never next.
                     Round::Scored(_) => return Err(Rejection::NoQuestion),
                 };
@@ -984,13 +1101,43 @@ fn buzz_in_parts<'a>(
         }
         Stage::Finished => Err(Rejection::ContestFinished),
         Stage::Question(stage) => {
-            let Some(Round::BuzzIn(round)) = contest.rounds.get(stage.round) else {
-                return Err(Rejection::NoQuestion);
+            let (Some(Round::BuzzIn(round)), Play::BuzzIn(play)) =
+                (contest.rounds.get(stage.round), &mut stage.play)
+            else {
+                return Err(Rejection::WrongKind);
             };
-            let Play::BuzzIn(play) = &mut stage.play;
             let setting = Setting {
                 rules: &round.rules,
                 team_count: contest.teams.len(),
+            };
+            Ok((play, setting))
+        }
+    }
+}
+
+/// The multiple-choice question on stage with its round's rules and its question.
+fn choice_parts<'a>(
+    stage: &'a mut Stage,
+    contest: &'a Contest,
+) -> Result<(&'a mut ChoiceQuestion, multiple_choice::Setting<'a>), Rejection> {
+    match stage {
+        Stage::NotStarted | Stage::RoundIntro { .. } | Stage::Slide(_) => {
+            Err(Rejection::NoQuestion)
+        }
+        Stage::Finished => Err(Rejection::ContestFinished),
+        Stage::Question(stage) => {
+            let (Some(Round::MultipleChoice(round)), Play::MultipleChoice(play)) =
+                (contest.rounds.get(stage.round), &mut stage.play)
+            else {
+                return Err(Rejection::WrongKind);
+            };
+            let question = round
+                .questions
+                .get(stage.question)
+                .ok_or(Rejection::NoQuestion)?;
+            let setting = multiple_choice::Setting {
+                rules: &round.rules,
+                question,
             };
             Ok((play, setting))
         }

@@ -149,7 +149,9 @@ fn question_stage(game: &Game) -> &QuestionStage {
 }
 
 fn play(game: &Game) -> &BuzzInQuestion {
-    let Play::BuzzIn(play) = &question_stage(game).play;
+    let Play::BuzzIn(play) = &question_stage(game).play else {
+        panic!("a buzz-in question");
+    };
     play
 }
 
@@ -3248,4 +3250,201 @@ fn an_undo_entry_of_the_previous_format_still_undoes() {
     let events = ok(&mut old, Command::Undo, t(11));
     assert_eq!(events, vec![Event::Undone { team: B, delta: 10 }]);
     assert_eq!(old.scores(), &[0, 0, 0, 0]);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Multiple choice
+// ---------------------------------------------------------------------------------------------
+
+/// A multiple-choice round of two questions (answer B of four options; the second worth 20 and
+/// 10 s), with `rules`.
+fn choice_game(rules: MultipleChoiceRules) -> Game {
+    Game::new(
+        ContestBuilder::new("Hội thi")
+            .teams(4, |i| (["a", "b", "c", "d"][i].into(), format!("Đội {i}")))
+            .multiple_choice("Kiến thức", rules, 2, |i| Question {
+                text: format!("Câu {i}?"),
+                answer: "B".into(),
+                options: vec!["Một".into(), "Hai".into(), "Ba".into(), "Bốn".into()],
+                points: (i == 1).then_some(20),
+                time_ms: (i == 1).then_some(10_000),
+                ..Question::default()
+            })
+            .build(),
+    )
+}
+
+fn choose(team: TeamId, option: usize) -> Command {
+    Command::Choose {
+        team,
+        option,
+        claim: None,
+    }
+}
+
+fn choice_play(game: &Game) -> &multiple_choice::ChoiceQuestion {
+    let Play::MultipleChoice(play) = &question_stage(game).play else {
+        panic!("a multiple-choice question");
+    };
+    play
+}
+
+#[test]
+fn teams_choose_and_may_change_until_time_is_up_then_right_answers_score() {
+    let mut game = choice_game(MultipleChoiceRules::default());
+    ok(&mut game, Command::ShowNextQuestion, t(0));
+    assert_eq!(
+        refused(&mut game, choose(A, 1), t(1)),
+        Rejection::AnswersNotOpen
+    );
+    let events = ok(&mut game, Command::OpenAnswers, t(1_000));
+    assert_eq!(
+        events,
+        vec![Event::AnswersOpened {
+            deadline: t(21_000)
+        }]
+    );
+    assert!(game.wants_fast_sync() && game.has_team_views());
+    ok(&mut game, choose(A, 1), t(2_000));
+    ok(&mut game, choose(B, 2), t(3_000));
+    ok(&mut game, choose(B, 1), t(4_000));
+    ok(&mut game, choose(C, 0), t(5_000));
+    assert_eq!(
+        refused(&mut game, choose(D, 4), t(6_000)),
+        Rejection::NoSuchOption
+    );
+    assert_eq!(
+        refused(&mut game, Command::ShowNextQuestion, t(6_000)),
+        Rejection::AnswersOpen
+    );
+    // Time runs out: the choices are final.
+    assert_eq!(game.next_deadline(), Some(t(21_000)));
+    assert_eq!(game.tick(t(21_000)), vec![Event::AnswersLocked]);
+    assert_eq!(
+        refused(&mut game, choose(D, 1), t(21_001)),
+        Rejection::AnswersClosed
+    );
+    let picks: Vec<Option<(usize, u32)>> = choice_play(&game)
+        .choices
+        .iter()
+        .map(|c| c.map(|c| (c.option, c.changes)))
+        .collect();
+    assert_eq!(picks, [Some((1, 0)), Some((1, 1)), Some((0, 0)), None]);
+    let events = ok(&mut game, Command::RevealAnswer, t(22_000));
+    assert_eq!(
+        events,
+        vec![
+            Event::AnswerRevealed,
+            Event::ChoicesScored {
+                changes: vec![
+                    ScoreDelta { team: A, delta: 10 },
+                    ScoreDelta { team: B, delta: 10 }
+                ]
+            }
+        ]
+    );
+    assert_eq!(game.scores(), &[10, 10, 0, 0]);
+    // Next question: its own points and time.
+    ok(&mut game, Command::ShowNextQuestion, t(23_000));
+    let events = ok(&mut game, Command::OpenAnswers, t(24_000));
+    assert_eq!(
+        events,
+        vec![Event::AnswersOpened {
+            deadline: t(34_000)
+        }]
+    );
+    ok(&mut game, choose(D, 1), t(25_000));
+    ok(&mut game, Command::LockAnswers, t(26_000));
+    ok(&mut game, Command::RevealAnswer, t(27_000));
+    assert_eq!(game.scores(), &[10, 10, 0, 20]);
+}
+
+#[test]
+fn the_speed_bonus_follows_the_press_time_and_a_reveal_is_undone_exactly() {
+    let rules = MultipleChoiceRules {
+        answer_time_ms: 20_000,
+        points: 10,
+        speed_bonus: 10,
+        ..MultipleChoiceRules::default()
+    };
+    let mut game = choice_game(rules);
+    ok(&mut game, Command::ShowNextQuestion, t(0));
+    ok(&mut game, Command::OpenAnswers, t(0));
+    // A at once (all the bonus), B a quarter in (7.5 → 7), C at the end (none), D wrong.
+    ok(&mut game, choose(A, 1), t(0));
+    ok(&mut game, choose(B, 1), t(5_000));
+    ok(&mut game, choose(C, 1), t(20_000 - 1));
+    ok(&mut game, choose(D, 3), t(1_000));
+    // The game as the reveal finds it: time up, choices final.
+    let mut before = game.clone();
+    assert_eq!(before.tick(t(20_000)), vec![Event::AnswersLocked]);
+    ok(&mut game, Command::RevealAnswer, t(20_000));
+    assert_eq!(game.scores(), &[20, 17, 10, 0]);
+    let points: Vec<i64> = choice_play(&game)
+        .choices
+        .iter()
+        .map(|c| c.map_or(-1, |c| c.points))
+        .collect();
+    assert_eq!(points, [20, 17, 10, 0]);
+    // A wrong answer key found on stage: the MC takes the reveal back, every score with it.
+    let events = ok(&mut game, Command::Undo, t(21_000));
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(game.scores(), before.scores());
+    assert_eq!(game.stage(), before.stage());
+    ok(&mut game, Command::RevealAnswer, t(22_000));
+    assert_eq!(game.scores(), &[20, 17, 10, 0]);
+}
+
+#[test]
+fn buzz_commands_are_refused_on_a_multiple_choice_question_and_the_reverse() {
+    let mut game = choice_game(MultipleChoiceRules::default());
+    ok(&mut game, Command::ShowNextQuestion, t(0));
+    for command in [
+        Command::OpenBuzzers { settle_us: 0 },
+        buzz(A),
+        judge(Verdict::Correct),
+    ] {
+        assert_eq!(refused(&mut game, command, t(1)), Rejection::WrongKind);
+    }
+    let mut game = ready(default_rules());
+    for command in [Command::OpenAnswers, Command::LockAnswers, choose(A, 0)] {
+        assert_eq!(refused(&mut game, command, t(1)), Rejection::WrongKind);
+    }
+}
+
+#[test]
+fn a_multiple_choice_question_needs_options_and_an_answer_among_them() {
+    let contest = ContestBuilder::new("Hội thi")
+        .team("a", "Đội A")
+        .multiple_choice("Kiến thức", MultipleChoiceRules::default(), 3, |i| {
+            Question {
+                text: "?".into(),
+                answer: ["B", "E", "A"][i].into(),
+                options: match i {
+                    0 => vec!["Một".into()],
+                    _ => vec!["Một".into(), "Hai".into(), " ".into()],
+                },
+                ..Question::default()
+            }
+        })
+        .buzz_in("Giành quyền", default_rules(), 1, |_| Question {
+            options: vec!["x".into(), "y".into()],
+            ..Question::new("?", "!")
+        })
+        .build();
+    let Err(ContestError::Invalid(problems)) = contest.validate() else {
+        panic!("refused");
+    };
+    let places: Vec<&str> = problems.iter().map(|p| p.at.as_str()).collect();
+    assert_eq!(
+        places,
+        [
+            "rounds[0].questions[0].options",
+            "rounds[0].questions[0].answer",
+            "rounds[0].questions[1].options[2]",
+            "rounds[0].questions[1].answer",
+            "rounds[0].questions[2].options[2]",
+            "rounds[1].questions[0]"
+        ]
+    );
 }

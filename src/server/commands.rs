@@ -4,7 +4,7 @@
 use super::AppState;
 use super::joining::access_command;
 use super::wire::Peer;
-use crate::game::{Command, Rejection, Slide, TeamId};
+use crate::game::{Command, OPTION_LETTERS, Rejection, Slide, TeamId};
 use crate::link::TeamLink;
 use crate::owner::{Refusal, Request};
 use crate::protocol::{ClientEnvelope, ClientMessage, ServerMessage};
@@ -88,6 +88,27 @@ pub(super) async fn handle_text(
                 ));
             }
         },
+        ClientMessage::Choose { option, pressed_at } => match (peer, link.as_ref()) {
+            (Peer::Team(phone), Some((_, team_link))) => {
+                let letter = option.trim().to_ascii_uppercase();
+                let Some(option) = OPTION_LETTERS.iter().position(|l| *l == letter) else {
+                    return Some(ServerMessage::rejected(id, &Rejection::NoSuchOption));
+                };
+                Command::Choose {
+                    team: phone.team,
+                    option,
+                    claim: pressed_at.and_then(|at| team_link.claim(at)),
+                }
+            }
+            _ => {
+                return Some(ServerMessage::error(
+                    "not_allowed",
+                    "only a team socket may answer",
+                ));
+            }
+        },
+        ClientMessage::OpenAnswers => Command::OpenAnswers,
+        ClientMessage::LockAnswers => Command::LockAnswers,
         ClientMessage::ShowNextQuestion => Command::ShowNextQuestion,
         // The owner fills in the settle window from the phones' measured delays.
         ClientMessage::OpenBuzzers => Command::OpenBuzzers { settle_us: 0 },

@@ -265,7 +265,17 @@ async fn serve_socket(
     link: &mut Option<(u64, TeamLink)>,
 ) {
     let is_control = matches!(peer, Peer::Control);
-    let mut public = state.owner.public.clone();
+    // A team's phones follow their team's view (its own answer included); everyone else the
+    // public one.
+    let mut public = match peer {
+        Peer::Team(phone) => state
+            .owner
+            .teams
+            .get(phone.team.0)
+            .cloned()
+            .unwrap_or_else(|| state.owner.public.clone()),
+        Peer::Control | Peer::Screen => state.owner.public.clone(),
+    };
     let mut control = state.owner.control.clone();
     let mut access = state.access_view.subscribe();
     // Send the current state (and to the MC the join codes) right away, then every change.

@@ -32,6 +32,7 @@ pub fn contest(rules: BuzzInRules) -> Contest {
             text: format!("Câu hỏi số {}?", i + 1),
             answer: format!("Đáp án {}", i + 1),
             notes: format!("Ghi chú {}", i + 1),
+            ..Question::default()
         })
         .build()
 }

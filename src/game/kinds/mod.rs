@@ -4,3 +4,4 @@
 //! so no module here.)
 
 pub mod buzz_in;
+pub mod multiple_choice;
