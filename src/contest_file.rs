@@ -160,6 +160,7 @@ fn fill_from_sheet(
     }
     let shape = match round.get("kind").and_then(Value::as_str) {
         Some("buzz_in") => QuestionShape::OpenAnswer,
+        Some("multiple_choice") => QuestionShape::MultipleChoice,
         // serde names the unknown kind when the contest is read.
         _ => return true,
     };
@@ -173,7 +174,7 @@ fn fill_from_sheet(
     };
     let mut usable = true;
     for question in &questions {
-        for unused in unused_columns(question) {
+        for unused in unused_columns(question, shape) {
             usable = false;
             problems.push(format!(
                 "{at}: {}, row {}: {unused}",
@@ -186,20 +187,33 @@ fn fill_from_sheet(
     }
     let questions = questions
         .into_iter()
-        .map(|q| json!({"text": q.text, "answer": q.answer, "notes": q.notes}))
+        .map(|q| {
+            let mut question = json!({"text": q.text, "answer": q.answer, "notes": q.notes});
+            if shape == QuestionShape::MultipleChoice {
+                question["options"] = json!(q.options);
+                if let Some(points) = q.points {
+                    question["points"] = json!(points);
+                }
+                if let Some(time_ms) = q.time_ms {
+                    question["time_ms"] = json!(time_ms);
+                }
+            }
+            question
+        })
         .collect();
     round.insert("questions".into(), Value::Array(questions));
     true
 }
 
-/// What a buzz-in round cannot take from a sheet's row yet; refused rather than dropped, so that
+/// What a round cannot take from a sheet's row (yet); refused rather than dropped, so that
 /// nobody believes a question is worth 20 points or shows a picture when it does not.
-fn unused_columns(question: &SheetQuestion) -> Vec<&'static str> {
+fn unused_columns(question: &SheetQuestion, shape: QuestionShape) -> Vec<&'static str> {
     let mut unused = Vec::new();
-    if question.points.is_some() {
+    let buzz_in = shape == QuestionShape::OpenAnswer;
+    if buzz_in && question.points.is_some() {
         unused.push("a buzz-in round takes its points from its rules, not per question (leave the points column empty)");
     }
-    if question.time_ms.is_some() {
+    if buzz_in && question.time_ms.is_some() {
         unused.push("a buzz-in round takes its times from its rules, not per question (leave the time column empty)");
     }
     if question.image.is_some() {
@@ -340,6 +354,35 @@ mod tests {
         );
         let error = load(&path).expect_err("refused").to_string();
         assert!(error.contains("unknown field `colour`"), "{error}");
+    }
+
+    #[test]
+    fn a_multiple_choice_round_takes_options_points_and_times_from_its_sheet() {
+        let dir = tempfile::tempdir().expect("dir");
+        write(
+            dir.path(),
+            "trac-nghiem.csv",
+            "Câu hỏi;A;B;C;D;Đáp án;Điểm;Thời gian (giây)\nHiến pháp hiện hành ban hành năm nào?;1992;2013;2001;;b;20;15\nThủ đô?;Huế;Hà Nội;;;B;;\n",
+        );
+        let path = write(
+            dir.path(),
+            "contest.json",
+            &contest_json(json!({
+                "kind": "multiple_choice", "title": "Kiến thức",
+                "questions_from": {"file": "trac-nghiem.csv"}
+            })),
+        );
+        let contest = load(&path).expect("loads");
+        let questions = contest.rounds[0].questions();
+        assert_eq!(questions[0].options, ["1992", "2013", "2001"]);
+        assert_eq!(questions[0].answer, "B");
+        assert_eq!(
+            (questions[0].points, questions[0].time_ms),
+            (Some(20), Some(15_000))
+        );
+        assert_eq!(questions[1].options, ["Huế", "Hà Nội"]);
+        assert_eq!((questions[1].points, questions[1].time_ms), (None, None));
+        assert_eq!(questions[1].answer_option(), Some(1));
     }
 
     #[test]

@@ -41,25 +41,35 @@ fn the_example_contest_loads_with_every_question_of_its_sources() {
         kinds,
         [
             ("Chào hỏi", "scored"),
-            ("Kiến thức", "buzz_in"),
+            ("Kiến thức", "multiple_choice"),
             ("Xử lý tình huống", "scored"),
             ("Năng khiếu", "scored"),
             ("Về đích", "buzz_in")
         ]
     );
     // The workbook holds exactly what the CSV sources say.
-    for (round, source) in [(1, "kien-thuc.csv"), (4, "ve-dich.csv")] {
-        let Round::BuzzIn(round) = &contest.rounds[round] else {
-            panic!("a buzz-in round");
-        };
-        let source = rows(source);
-        assert_eq!(round.questions.len(), source.len() - 1);
-        for (question, row) in round.questions.iter().zip(&source[1..]) {
-            assert_eq!(
-                (&question.text, &question.answer, &question.notes),
-                (&row[1], &row[2], &row[3])
-            );
-        }
+    let Round::MultipleChoice(knowledge) = &contest.rounds[1] else {
+        panic!("a multiple-choice round");
+    };
+    let source = rows("kien-thuc.csv");
+    assert_eq!(knowledge.questions.len(), source.len() - 1);
+    for (question, row) in knowledge.questions.iter().zip(&source[1..]) {
+        assert_eq!(
+            (&question.text, &question.answer, &question.notes),
+            (&row[1], &row[6], &row[7])
+        );
+        assert_eq!(question.options, row[2..6].to_vec());
+    }
+    let Round::BuzzIn(finish) = &contest.rounds[4] else {
+        panic!("a buzz-in round");
+    };
+    let source = rows("ve-dich.csv");
+    assert_eq!(finish.questions.len(), source.len() - 1);
+    for (question, row) in finish.questions.iter().zip(&source[1..]) {
+        assert_eq!(
+            (&question.text, &question.answer, &question.notes),
+            (&row[1], &row[2], &row[3])
+        );
     }
 }
 
@@ -76,7 +86,12 @@ fn write_the_example_workbook() {
     for (name, source) in [("Kiến thức", "kien-thuc.csv"), ("Về đích", "ve-dich.csv")] {
         let sheet = workbook.add_worksheet();
         sheet.set_name(name).expect("sheet name");
-        for (column, width) in [(0, 5.0), (1, 70.0), (2, 30.0), (3, 40.0)] {
+        for column in 0..8 {
+            let width = match column {
+                0 => 5.0,
+                1 => 70.0,
+                _ => 30.0,
+            };
             sheet.set_column_width(column, width).expect("width");
         }
         for (r, row) in rows(source).iter().enumerate() {
