@@ -369,3 +369,53 @@ async fn the_programme_survives_a_kill_between_rounds() {
     let next = control.state_where(|s| s["stage"] == "question").await;
     assert_eq!(next["question"]["text"], "Câu 2?");
 }
+
+/// Killed while teams are answering a multiple-choice question: the answers given survive, each
+/// team still sees its own, and the reveal scores them.
+#[tokio::test]
+async fn answers_to_a_multiple_choice_question_survive_a_kill() {
+    let disk = OnDisk::with(
+        ContestBuilder::new("Hội thi")
+            .teams(TEAMS.len(), |i| {
+                (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+            })
+            .multiple_choice(
+                "Kiến thức",
+                stagebuzz::game::MultipleChoiceRules {
+                    answer_time_ms: 600_000,
+                    ..Default::default()
+                },
+                1,
+                |_| Question {
+                    text: "Câu trắc nghiệm?".into(),
+                    answer: "C".into(),
+                    options: vec!["Một".into(), "Hai".into(), "Ba".into()],
+                    ..Question::default()
+                },
+            )
+            .build(),
+    );
+    let server = Binary::start(&disk.data, &disk.file);
+    let (mut control, _) = server.control().await;
+    let mut alpha = server.team(TEAMS[0]).await;
+    let mut delta = server.team(TEAMS[3]).await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_answers"})).await;
+    alpha.state_where(|s| s["choice"]["phase"] == "open").await;
+    delta.state_where(|s| s["choice"]["phase"] == "open").await;
+    alpha.ok(json!({"type": "choose", "option": "C"})).await;
+    delta.ok(json!({"type": "choose", "option": "A"})).await;
+    server.kill();
+
+    let server = Binary::start(&disk.data, &disk.file);
+    let (mut control, state) = server.control().await;
+    assert_eq!(state["choice"]["phase"], "open");
+    assert_eq!(state["choice"]["answered"], json!(["alpha", "delta"]));
+    let mut alpha = server.team(TEAMS[0]).await;
+    alpha.state_where(|s| s["choice"]["mine"] == "C").await;
+    control.ok(json!({"type": "reveal_answer"})).await;
+    let revealed = control
+        .state_where(|s| s["choice"]["phase"] == "revealed")
+        .await;
+    assert_eq!(scores(&revealed), vec![10, 0, 0, 0]);
+}
