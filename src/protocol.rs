@@ -669,96 +669,7 @@ impl StateView {
                     }
                     break 'question ("question", Some(question_view), None);
                 };
-                let rules = &buzz_round.rules;
-                let (phase, deadline, countdown, floor, time_up, closed_reason) = match &play.phase
-                {
-                    Phase::Ready => ("ready", None, None, None, false, None),
-                    Phase::Open { deadline, .. } => (
-                        "open",
-                        Some(deadline.as_millis()),
-                        Some(rules.buzz_window_ms),
-                        None,
-                        false,
-                        None,
-                    ),
-                    Phase::Settling { .. } => ("settling", None, None, None, false, None),
-                    Phase::Floor {
-                        team,
-                        deadline,
-                        time_up,
-                    } => (
-                        "floor",
-                        Some(deadline.as_millis()),
-                        Some(rules.answer_window_ms),
-                        Some(team_id(*team)),
-                        *time_up,
-                        None,
-                    ),
-                    Phase::Locked => ("locked", None, None, None, false, None),
-                    Phase::Closed { reason } => (
-                        "closed",
-                        None,
-                        None,
-                        None,
-                        false,
-                        Some(close_reason(*reason)),
-                    ),
-                };
-                let cap_us = rules.press_allowance_cap_ms * 1000;
-                let mut buzzes = Vec::new();
-                for race in 1..=play.race {
-                    let mut order: Vec<_> = play.buzzes.iter().filter(|b| b.race == race).collect();
-                    order.sort_by_key(|b| (b.press, b.arrived, b.team));
-                    let first = order.first().map(|b| b.press);
-                    for (rank, b) in order.iter().enumerate() {
-                        let timing = (audience == Audience::Control).then(|| BuzzTimingView {
-                            press_ms: ms(b.press.0),
-                            arrived_ms: ms(b.arrived.0),
-                            claimed_ms: b.claim.map(|c| c.pressed_us as f64 / 1000.0),
-                            offset_ms: b.claim.map(|c| c.offset_us as f64 / 1000.0),
-                            round_trip_ms: b.claim.map(|c| ms(c.round_trip_us)),
-                            allowance_ms: b.claim.map(|c| ms(c.allowance_us.min(cap_us))),
-                        });
-                        buzzes.push(BuzzRecordView {
-                            team: team_id(b.team),
-                            race,
-                            rank: rank + 1,
-                            gap_ms: first.map_or(0.0, |f| ms(b.press.0 - f.0)),
-                            clamp: b.clamp,
-                            close: b.close,
-                            timing,
-                        });
-                    }
-                }
-                let buzz_view = BuzzView {
-                    phase,
-                    deadline_ms: deadline,
-                    countdown_ms: countdown,
-                    floor,
-                    time_up,
-                    tried: play.tried.iter().map(|t| team_id(*t)).collect(),
-                    closed_reason,
-                    judgements: play
-                        .judgements
-                        .iter()
-                        .map(|j| JudgementView {
-                            team: team_id(j.team),
-                            verdict: j.verdict,
-                        })
-                        .collect(),
-                    race: play.race,
-                    buzzes,
-                    false_starts: play
-                        .false_starts
-                        .iter()
-                        .map(|f| FalseStartView {
-                            team: team_id(f.team),
-                            at_ms: f.at.as_millis(),
-                            locked_until_ms: f.locked_until.map(|t| t.as_millis()),
-                            lost_question: f.lost_question,
-                        })
-                        .collect(),
-                };
+                let buzz_view = buzz_view(play, &buzz_round.rules, audience, &team_id);
                 ("question", Some(question_view), Some(buzz_view))
             }
         };
@@ -796,6 +707,103 @@ impl StateView {
     /// Serialises to the JSON text sent on the wire.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+}
+
+/// The buzz-in view of `play` for `audience`: the order and gaps for everyone, the timing
+/// evidence for the MC.
+fn buzz_view(
+    play: &game::BuzzInQuestion,
+    rules: &game::BuzzInRules,
+    audience: Audience,
+    team_id: &dyn Fn(game::TeamId) -> String,
+) -> BuzzView {
+    let (phase, deadline, countdown, floor, time_up, closed_reason) = match &play.phase {
+        Phase::Ready => ("ready", None, None, None, false, None),
+        Phase::Open { deadline, .. } => (
+            "open",
+            Some(deadline.as_millis()),
+            Some(rules.buzz_window_ms),
+            None,
+            false,
+            None,
+        ),
+        Phase::Settling { .. } => ("settling", None, None, None, false, None),
+        Phase::Floor {
+            team,
+            deadline,
+            time_up,
+        } => (
+            "floor",
+            Some(deadline.as_millis()),
+            Some(rules.answer_window_ms),
+            Some(team_id(*team)),
+            *time_up,
+            None,
+        ),
+        Phase::Locked => ("locked", None, None, None, false, None),
+        Phase::Closed { reason } => (
+            "closed",
+            None,
+            None,
+            None,
+            false,
+            Some(close_reason(*reason)),
+        ),
+    };
+    let cap_us = rules.press_allowance_cap_ms * 1000;
+    let mut buzzes = Vec::new();
+    for race in 1..=play.race {
+        let order = game::race::order(&play.buzzes, race);
+        let first = order.first().map(|b| b.press);
+        for (rank, b) in order.iter().enumerate() {
+            let timing = (audience == Audience::Control).then(|| BuzzTimingView {
+                press_ms: ms(b.press.0),
+                arrived_ms: ms(b.arrived.0),
+                claimed_ms: b.claim.map(|c| c.pressed_us as f64 / 1000.0),
+                offset_ms: b.claim.map(|c| c.offset_us as f64 / 1000.0),
+                round_trip_ms: b.claim.map(|c| ms(c.round_trip_us)),
+                allowance_ms: b.claim.map(|c| ms(c.allowance_us.min(cap_us))),
+            });
+            buzzes.push(BuzzRecordView {
+                team: team_id(b.team),
+                race,
+                rank: rank + 1,
+                gap_ms: first.map_or(0.0, |f| ms(b.press.0 - f.0)),
+                clamp: b.clamp,
+                close: b.close,
+                timing,
+            });
+        }
+    }
+    BuzzView {
+        phase,
+        deadline_ms: deadline,
+        countdown_ms: countdown,
+        floor,
+        time_up,
+        tried: play.tried.iter().map(|t| team_id(*t)).collect(),
+        closed_reason,
+        judgements: play
+            .judgements
+            .iter()
+            .map(|j| JudgementView {
+                team: team_id(j.team),
+                verdict: j.verdict,
+            })
+            .collect(),
+        race: play.race,
+        buzzes,
+        false_starts: play
+            .false_starts
+            .iter()
+            .map(|f| FalseStartView {
+                team: team_id(f.team),
+                at_ms: f.at.as_millis(),
+                locked_until_ms: f.locked_until.map(|t| t.as_millis()),
+                lost_question: f.lost_question,
+            })
+            .collect(),
     }
 }
 
