@@ -6,7 +6,7 @@
 //! Replaying the same commands at the same times always gives the same game.
 //!
 //! Layout: [`contest`] is the data an organiser writes; [`kinds`] holds one module per round kind
-//! that has per-question state ([`kinds::buzz_in`]); [`race`] is the buzzer race any kind that
+//! that has per-question state ([`kinds::buzz_in`], [`kinds::multiple_choice`]); [`race`] is the buzzer race any kind that
 //! lets teams buzz shares (press times, settle window, verdict, false starts). A new round kind is
 //! a new module in `kinds` and a new variant of [`Round`] and [`Play`].
 
