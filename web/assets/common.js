@@ -356,7 +356,7 @@ export function connectionIndicator(el) {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Countdown driven by `state.buzz.deadline_ms`. The server and the device clocks differ, so the
+ * Countdown driven by `state.buzz.deadline_ms` (or `state.choice.deadline_ms`, multiple choice). The server and the device clocks differ, so the
  * remaining time (`deadline_ms − now_ms`) is anchored to `performance.now()` at receipt, then
  * animated with requestAnimationFrame.
  *
@@ -396,16 +396,17 @@ export function createCountdown(onFrame) {
   return {
     /** Feed every state (and its receipt time) here. */
     update(state, receivedAt) {
-      const buzz = state && state.buzz;
+      // The buzz-in question's timer, or the multiple-choice question's: the same fields.
+      const timer = state && (state.buzz || state.choice);
       cancelAnimationFrame(raf);
       raf = 0;
-      if (!buzz || buzz.deadline_ms == null) {
+      if (!timer || timer.deadline_ms == null) {
         deadline = null;
         onFrame(null);
         return;
       }
-      deadline = receivedAt + (buzz.deadline_ms - state.now_ms);
-      total = buzz.countdown_ms || Math.max(1, buzz.deadline_ms - state.now_ms);
+      deadline = receivedAt + (timer.deadline_ms - state.now_ms);
+      total = timer.countdown_ms || Math.max(1, timer.deadline_ms - state.now_ms);
       frame();
     },
   };
@@ -473,6 +474,35 @@ export function questionLabel(state) {
     state.round.title,
     t('question_no', { n: state.question.number, total: state.question.total }),
   ].join(' · ');
+}
+
+/**
+ * The multiple-choice question on stage (`state.choice`: options, who answered…), or null: a
+ * buzz-in question, or no question at all.
+ */
+export function choiceOf(state) {
+  return state && state.stage === 'question' && state.choice ? state.choice : null;
+}
+
+/** The text of option `letter` ("B") of a multiple-choice question, or ''. */
+export function optionText(choice, letter) {
+  const i = 'ABCD'.indexOf(letter);
+  return choice && letter && i >= 0 && i < choice.options.length ? choice.options[i] : '';
+}
+
+/** The letter of option number `i` (0 → "A"). */
+export function optionLetter(i) {
+  return 'ABCD'[i] || '?';
+}
+
+/** An answer time in seconds, for people: "3,5 giây" (vi) / "3.5 s" (en). */
+export function formatSeconds(ms) {
+  if (typeof ms !== 'number' || !Number.isFinite(ms)) return '—';
+  const n = (Math.max(0, ms) / 1000).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-US', {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  });
+  return t('unit.s', { n });
 }
 
 /** A key identifying the question on stage, to tell "same question, new state" from a new one. */
