@@ -6,6 +6,7 @@ import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
   h, teamName, rankTeams, prizeName, questionLabel, questionKey, codeMessage, toast, clearToasts,
   replayAnimation, formatMs, serverNow, raceBuzzes, lockoutMs, normalizeJoinCode, checkJoinCode,
+  choiceOf, optionText, optionLetter,
 } from './common.js';
 
 /** `{team, device}`: the device token of this phone, from the `welcome` of its first join. */
@@ -48,6 +49,13 @@ let buzzRec = null;
 let flushTimer = null;
 let heldResult = null; // {kind, text()} what became of a buzz pressed offline
 let heldResultTimer = null;
+/**
+ * Multiple choice: the option tapped and sent, `{option, id, key}`, shown as chosen until the
+ * server's state says so (or refuses it).
+ */
+let choosing = null;
+let lastTap = null; // {option, at}: the pointerdown of a tap, so that its click is not sent again
+let optionsKey = null; // what #options holds, to rebuild the buttons only for a new question
 
 setupI18n();
 const setBuzzerConn = connectionIndicator($('conn'));
@@ -109,6 +117,7 @@ function openConnection() {
         welcomedAt = performance.now();
       } else {
         stateFresh = false;
+        choosing = null; // the server's state will say what it got
         // Sent on a socket that died before answering: it may never have arrived; send it again.
         if (buzzRec && buzzRec.id !== null) {
           buzzRec.id = null;
@@ -127,6 +136,7 @@ function openConnection() {
       state = s;
       stateAt = receivedAt;
       stateFresh = true;
+      settleChoosing();
       countdown.update(s, receivedAt);
       render();
       if (before && falseStarts(s) > falseStarts(before)) {
@@ -153,6 +163,14 @@ function onMessage(msg) {
   }
   if (buzzRec && buzzRec.id !== null && msg.id === buzzRec.id && (msg.type === 'ack' || msg.type === 'rejected')) {
     buzzAnswered(msg);
+    return;
+  }
+  if (choosing && msg.id === choosing.id && (msg.type === 'ack' || msg.type === 'rejected')) {
+    if (msg.type === 'rejected') {
+      choosing = null;
+      render();
+      toast(codeMessage(msg), 'error', 2500);
+    }
     return;
   }
   if (msg.type !== 'error') {
@@ -543,6 +561,8 @@ function derive() {
       sub: slide.caption ? t('st.intermission') : t('st.pause_sub'),
     };
   }
+  const choice = choiceOf(state);
+  if (choice) return deriveChoice(choice);
   const buzz = state.buzz;
   // A stage this page does not know yet (a newer server): wait calmly rather than break.
   if (!buzz) return view('waiting', 'pause', 'st.locked_sub', 'st.pause_sub');
@@ -588,6 +608,125 @@ function derive() {
   }
 }
 
+/**
+ * What the team sees on a multiple-choice question: read it, choose (and change) until time is
+ * up, then whether its answer was right. Only this team's own choice (`mine`) is ever shown.
+ */
+function deriveChoice(choice) {
+  const mine = shownChoice(choice);
+  const line = (name, mood, label, sub = '') => ({ state: name, mood, label, sub });
+  switch (choice.phase) {
+    case 'open':
+      return mine
+        ? line('mc_chosen', 'chosen', t('st.mc_chosen', { option: mine }))
+        : line('mc_open', 'open', t('st.mc_open'), t('st.mc_open_sub'));
+    case 'locked':
+      return mine
+        ? line('mc_locked', 'idle', t('st.mc_locked', { option: mine }), t('st.mc_locked_sub'))
+        : line('mc_locked', 'out', t('st.mc_locked_none'), t('st.mc_locked_sub'));
+    case 'revealed': {
+      const correct = choice.correct;
+      const sub = correct ? t('st.mc_correct_is', { option: correct }) : '';
+      if (!mine) return line('mc_none', 'out', t('st.mc_no_answer'), sub);
+      if (mine === correct) {
+        const entry = (choice.choices || []).find((c) => c.team === myTeam);
+        const points = entry ? entry.points : 0;
+        return line('mc_right', 'win', points ? t('st.mc_right', { n: points }) : t('verdict.correct'), sub);
+      }
+      return line('mc_wrong', 'out', t('verdict.wrong'), sub);
+    }
+    default: // ready
+      return line('mc_ready', 'idle', t('st.mc_ready'), t('st.mc_ready_sub'));
+  }
+}
+
+/** Our choice as shown: the one just tapped (on its way), else the one the server holds. */
+function shownChoice(choice) {
+  if (choosing && choice.phase === 'open' && choosing.key === questionKey(state)) return choosing.option;
+  return choice.mine || null;
+}
+
+/** A new state: the tapped option is no longer "on its way" once the server shows it (or moved on). */
+function settleChoosing() {
+  const choice = choiceOf(state);
+  if (!choosing) return;
+  if (!choice || choice.phase !== 'open' || choosing.key !== questionKey(state) || choice.mine === choosing.option) {
+    choosing = null;
+  }
+}
+
+/** The option buttons of a multiple-choice question: disabled unless open, ours highlighted. */
+function renderOptions() {
+  const box = $('options');
+  const choice = choiceOf(state);
+  box.hidden = !choice;
+  if (!choice) {
+    optionsKey = null;
+    box.replaceChildren();
+    return;
+  }
+  const key = JSON.stringify([questionKey(state), choice.options]);
+  if (key !== optionsKey) {
+    optionsKey = key;
+    box.replaceChildren(...choice.options.map((text, i) =>
+      h('button', { type: 'button', className: 'opt', dataset: { option: optionLetter(i) } },
+        h('span', { className: 'opt-letter', 'aria-hidden': 'true', text: optionLetter(i) }),
+        h('span', { className: 'opt-text', text }),
+        h('span', { className: 'opt-mark' }))));
+  }
+  const mine = shownChoice(choice);
+  const revealed = choice.phase === 'revealed';
+  box.dataset.phase = choice.phase;
+  for (const btn of box.querySelectorAll('.opt')) {
+    const letter = btn.dataset.option;
+    const isMine = letter === mine;
+    const isCorrect = revealed && letter === choice.correct;
+    btn.disabled = choice.phase !== 'open';
+    btn.classList.toggle('chosen', isMine);
+    btn.classList.toggle('sending', isMine && Boolean(choosing));
+    btn.classList.toggle('correct', isCorrect);
+    btn.classList.toggle('wrong', revealed && isMine && !isCorrect);
+    btn.setAttribute('aria-pressed', String(isMine));
+    btn.setAttribute('aria-label', `${letter}. ${optionText(choice, letter)}`);
+    const mark = isCorrect ? t('join.opt_correct') : isMine ? t('join.opt_mine') : '';
+    btn.querySelector('.opt-mark').textContent = mark;
+    btn.querySelector('.opt-mark').hidden = !mark;
+  }
+}
+
+/**
+ * A tap on option `option`: sent at once with the moment of the press (the pointerdown's
+ * timeStamp, as for the buzzer); tapping another option later changes the answer.
+ */
+function choose(option, pressedAt) {
+  const choice = choiceOf(state);
+  if (!choice || choice.phase !== 'open' || !optionText(choice, option)) return;
+  const now = performance.now();
+  const at = Number.isFinite(pressedAt) && pressedAt > 0 && pressedAt <= now ? pressedAt : now;
+  const id = conn && stateFresh ? conn.send({ type: 'choose', option, pressed_at: at }) : null;
+  if (id === null) {
+    toast(t('not_connected'), 'error', 2500);
+    return;
+  }
+  if (navigator.vibrate) navigator.vibrate(40);
+  choosing = { option, id, key: questionKey(state) };
+  render();
+}
+
+$('options').addEventListener('pointerdown', (ev) => {
+  const btn = ev.target.closest('.opt');
+  if (!btn || btn.disabled || ev.button > 0) return;
+  lastTap = { option: btn.dataset.option, at: performance.now() };
+  choose(btn.dataset.option, ev.timeStamp);
+});
+// Keyboard activation arrives as a click without a pointerdown before it.
+$('options').addEventListener('click', (ev) => {
+  const btn = ev.target.closest('.opt');
+  if (!btn || btn.disabled) return;
+  if (lastTap && lastTap.option === btn.dataset.option && performance.now() - lastTap.at < 1000) return;
+  choose(btn.dataset.option, ev.timeStamp);
+});
+
 function render() {
   if (!myTeam || $('buzzer').hidden) return;
   const view = derive();
@@ -596,6 +735,7 @@ function render() {
   // A "buzzers not open" message must not linger once they are open: new situation, no old news.
   if (document.body.dataset.mood !== view.mood) clearToasts();
   document.body.dataset.mood = view.mood;
+  document.body.dataset.kind = choiceOf(state) ? 'choice' : 'buzz';
   $('buzz-state').dataset.state = view.state;
   $('buzz-state').textContent = view.label;
   $('buzz-sub').textContent = view.sub || '';
@@ -616,9 +756,12 @@ function render() {
   $('question-meta').textContent = q ? questionLabel(state)
     : round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : state.title;
   $('question-text').textContent = q ? q.text : '';
-  const showAnswer = Boolean(q && q.revealed && q.answer);
+  // Multiple choice: the right option is marked among the options instead.
+  const choice = choiceOf(state);
+  const showAnswer = Boolean(q && q.revealed && q.answer && !choice);
   $('answer-box').hidden = !showAnswer;
   $('answer-text').textContent = showAnswer ? q.answer : '';
+  renderOptions();
 }
 
 const countdown = createBarCountdown();
@@ -637,6 +780,7 @@ function press(pressedAt) {
   // No button on screen between questions or after the contest: a key press means nothing.
   const mood = document.body.dataset.mood;
   if (mood === 'pause' || mood === 'done') return;
+  if (choiceOf(state)) return; // a multiple-choice question: no buzzer, the options are tapped
   const now = performance.now();
   if (now - lastPress < 300) return; // one physical press can arrive as several events
   lastPress = now;
@@ -781,7 +925,15 @@ buzzBtn.addEventListener('click', (ev) => {
 buzzBtn.addEventListener('contextmenu', (ev) => ev.preventDefault()); // long press on phones
 
 document.addEventListener('keydown', (ev) => {
-  if ($('buzzer').hidden || ev.repeat || (ev.key !== ' ' && ev.key !== 'Enter')) return;
+  if ($('buzzer').hidden || ev.repeat) return;
+  // Multiple choice: the keys A–D choose (a phone with a keyboard, or a laptop).
+  const letter = ev.key.length === 1 ? ev.key.toUpperCase() : '';
+  if (choiceOf(state) && letter && 'ABCD'.includes(letter) && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
+    ev.preventDefault();
+    choose(letter, ev.timeStamp);
+    return;
+  }
+  if (ev.key !== ' ' && ev.key !== 'Enter') return;
   // Enter/Space on another control (change team, language) keeps its own meaning.
   if (ev.target.closest && ev.target.closest('button, input, a') && ev.target !== buzzBtn) return;
   ev.preventDefault();
