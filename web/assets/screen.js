@@ -3,7 +3,7 @@
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, secondsLeft,
   h, teamName, rankTeams, prizeName, questionKey, codeMessage, toast, replayAnimation,
-  formatGap, raceBuzzes,
+  formatGap, raceBuzzes, choiceOf, optionLetter,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -164,7 +164,11 @@ function renderQuestion() {
   $('question-text').textContent = q ? q.text : '';
   // Long questions get a smaller size so they fit beside the scoreboard without scrolling.
   const len = q ? q.text.length : 0;
-  $('question-text').dataset.size = len > 240 ? 'xs' : len > 160 ? 's' : len > 90 ? 'm' : 'l';
+  const choice = choiceOf(state);
+  // Multiple choice: the options need room too, so the question starts a size smaller.
+  $('question-text').dataset.size = len > 240 ? 'xs' : len > 160 ? 's' : len > 90 || choice ? 'm' : 'l';
+  renderChoice(choice);
+  if (choice) return;
 
   const showAnswer = Boolean(q && q.revealed && q.answer);
   $('answer').hidden = !showAnswer;
@@ -210,6 +214,71 @@ function renderQuestion() {
 }
 
 /**
+ * A multiple-choice question: the options A–D large; a row of team chips that light up as teams
+ * answer (never what they chose: the server does not say before the reveal); at the reveal the
+ * right option highlighted and, under each option, the teams that chose it with their points.
+ */
+function renderChoice(choice) {
+  $('choice-box').hidden = !choice;
+  document.body.dataset.kind = choice ? 'choice' : 'buzz';
+  if (!choice) {
+    $('options').replaceChildren();
+    return;
+  }
+  $('answer').hidden = true;
+  $('floor-box').classList.remove('active', 'time-up');
+  $('race-order').replaceChildren();
+  const revealed = choice.phase === 'revealed';
+  const picks = revealed ? choice.choices || [] : [];
+  const teamOrder = new Map(state.teams.map((team, i) => [team.id, i]));
+  const list = $('options');
+  list.dataset.count = String(choice.options.length);
+  list.dataset.phase = choice.phase;
+  list.replaceChildren(...choice.options.map((text, i) => {
+    const letter = optionLetter(i);
+    const right = revealed && letter === choice.correct;
+    const teams = picks
+      .filter((p) => p.option === letter)
+      .sort((a, b) => (teamOrder.get(a.team) ?? 0) - (teamOrder.get(b.team) ?? 0));
+    return h('li', { className: `opt${right ? ' correct' : ''}${revealed && !right ? ' not-correct' : ''}`, dataset: { option: letter } },
+      h('span', { className: 'opt-letter', text: letter }),
+      h('span', { className: 'opt-text', text }),
+      revealed ? h('ul', { className: 'opt-teams' }, teams.map((p) =>
+        h('li', { className: 'opt-team', dataset: { team: p.team } },
+          h('span', { className: 'opt-team-name', text: teamName(state, p.team) }),
+          right ? h('span', { className: 'opt-team-points', text: `+${t('points', { n: p.points })}` }) : null))) : null);
+  }));
+
+  // Who has answered: every team as a chip, lit once it has (what it chose stays secret).
+  const chips = $('answered-chips');
+  const answered = new Set(choice.answered || []);
+  const items = state.teams.map((team) => {
+    let li = chips.querySelector(`li[data-team="${CSS.escape(team.id)}"]`);
+    if (!li) li = h('li', { className: 'a-chip', dataset: { team: team.id } });
+    li.textContent = team.name;
+    const done = answered.has(team.id);
+    if (done && !li.classList.contains('done') && chips.children.length) replayAnimation(li, 'lit');
+    li.classList.toggle('done', done);
+    return li;
+  });
+  chips.replaceChildren(...items);
+  $('answered-count').textContent = t('screen.mc_answered', { n: answered.size, total: state.teams.length });
+  $('answered-row').hidden = revealed;
+
+  let pill = '';
+  if (choice.phase === 'ready') pill = t('screen.mc_ready');
+  else if (choice.phase === 'open') pill = t('screen.mc_open');
+  else if (choice.phase === 'locked') pill = t('screen.mc_locked');
+  $('phase-pill').textContent = pill;
+  $('phase-pill').dataset.phase = choice.phase;
+  $('phase-pill').hidden = !pill;
+  const result = revealed && choice.correct ? t('screen.mc_correct', { option: choice.correct }) : '';
+  $('result-line').textContent = result;
+  $('result-line').dataset.reason = result ? 'correct' : '';
+  $('result-line').hidden = !result;
+}
+
+/**
  * The next presses of the race the floor team won, with their gaps: "2. Đội B +12 ms",
  * "3. Đội C +0,8 ms  sát nút". Shows the audience the result was close, and fair.
  */
@@ -246,6 +315,8 @@ function renderScoreboard() {
     if (scoreEl.textContent !== '' && scoreEl.textContent !== String(team.score)) replayAnimation(li, 'bump');
     scoreEl.textContent = String(team.score);
     li.classList.toggle('floor', Boolean(buzz && buzz.floor === team.id));
+    const choice = choiceOf(state);
+    li.classList.toggle('answered', Boolean(choice && choice.phase !== 'revealed' && (choice.answered || []).includes(team.id)));
     const lost = Boolean(buzz && (buzz.false_starts || []).some((f) => f.team === team.id && f.lost_question));
     li.classList.toggle('tried', Boolean(buzz && buzz.tried.includes(team.id)) || lost);
     return li;
