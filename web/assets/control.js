@@ -4,6 +4,7 @@ import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
   h, teamName, rankTeams, questionLabel, questionKey, codeMessage, toast, replayAnimation,
   formatMs, formatGap, formatClock, agoText, serverNow, races, raceBuzzes, lockoutMs, getLang,
+  choiceOf, optionText, formatSeconds,
 } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -31,23 +32,42 @@ const BUSY = new Set(['open', 'settling', 'floor']);
  * server refuses it while the buzzers are open, a buzz is being settled or a team has the floor.
  */
 function canLeave(s, phase) {
-  return s.stage !== 'question' || !BUSY.has(phase);
+  if (s.stage !== 'question') return true;
+  // Multiple choice: not while the teams are answering.
+  const choice = choiceOf(s);
+  if (choice) return choice.phase !== 'open';
+  return !BUSY.has(phase);
 }
 
-/** Each button: the command it sends, and when it makes sense. */
+/** The phase of the multiple-choice question on stage, or null. */
+function choicePhase(s) {
+  const choice = choiceOf(s);
+  return choice ? choice.phase : null;
+}
+
+/**
+ * Each button: the command it sends, and when it makes sense. `only`: shown only in a buzz-in
+ * (`buzz`) or a multiple-choice (`choice`) question; a key may serve one button of each.
+ */
 const ACTIONS = {
   'btn-next': { cmd: { type: 'show_next_question' }, label: 'btn.next', key: 'n',
     enabled: (s, phase) => s.stage !== 'finished' && canLeave(s, phase) },
-  'btn-open': { cmd: { type: 'open_buzzers' }, label: 'btn.open', key: 'o',
+  'btn-open': { cmd: { type: 'open_buzzers' }, label: 'btn.open', key: 'o', only: 'buzz',
     enabled: (s, phase) => phase === 'ready' || phase === 'locked' },
-  'btn-lock': { cmd: { type: 'lock_buzzers' }, label: 'btn.lock', key: 'l',
+  'btn-lock': { cmd: { type: 'lock_buzzers' }, label: 'btn.lock', key: 'l', only: 'buzz',
     enabled: (s, phase) => phase === 'open' },
-  'btn-correct': { cmd: { type: 'judge', verdict: 'correct' }, label: 'btn.correct', key: 'c',
+  'btn-open-answers': { cmd: { type: 'open_answers' }, label: 'btn.open_answers', key: 'o', only: 'choice',
+    enabled: (s) => choicePhase(s) === 'ready' },
+  'btn-lock-answers': { cmd: { type: 'lock_answers' }, label: 'btn.lock_answers', key: 'l', only: 'choice',
+    enabled: (s) => choicePhase(s) === 'open' },
+  'btn-correct': { cmd: { type: 'judge', verdict: 'correct' }, label: 'btn.correct', key: 'c', only: 'buzz',
     enabled: (s, phase) => phase === 'floor' },
-  'btn-wrong': { cmd: { type: 'judge', verdict: 'wrong' }, label: 'btn.wrong', key: 'w',
+  'btn-wrong': { cmd: { type: 'judge', verdict: 'wrong' }, label: 'btn.wrong', key: 'w', only: 'buzz',
     enabled: (s, phase) => phase === 'floor' },
+  // Multiple choice: after the answers are locked (or before they open); it scores every right answer.
   'btn-reveal': { cmd: { type: 'reveal_answer' }, label: 'btn.reveal', key: 'r',
-    enabled: (s, phase) => s.stage === 'question' && !s.question.revealed && phase !== 'floor' && phase !== 'settling' },
+    enabled: (s, phase) => s.stage === 'question' && !s.question.revealed
+      && (choiceOf(s) ? choicePhase(s) !== 'open' : phase !== 'floor' && phase !== 'settling') },
   'btn-undo': { cmd: { type: 'undo' }, label: 'btn.undo', key: 'u',
     enabled: (s) => Boolean(s.can_undo) },
 };
@@ -149,7 +169,10 @@ function runAction(btnId) {
 }
 
 function needsNextConfirm() {
-  return state && state.stage === 'question' && state.buzz.phase !== 'closed';
+  if (!state || state.stage !== 'question') return false;
+  // Multiple choice: moving on before the reveal scores nobody.
+  if (choiceOf(state)) return choicePhase(state) !== 'revealed';
+  return Boolean(state.buzz) && state.buzz.phase !== 'closed';
 }
 
 function renderNextConfirm() {
@@ -171,7 +194,8 @@ document.addEventListener('keydown', (ev) => {
     openEvidence();
     return;
   }
-  const btnId = Object.keys(ACTIONS).find((id) => ACTIONS[id].key === key);
+  // The button of that key on the page now (O opens the buzzers, or the answers).
+  const btnId = Object.keys(ACTIONS).find((id) => ACTIONS[id].key === key && !$(id).hidden);
   if (!btnId) return;
   ev.preventDefault();
   runAction(btnId);
@@ -182,9 +206,12 @@ document.addEventListener('keydown', (ev) => {
 function render() {
   if (fatalKey) return;
   const phase = state && state.buzz ? state.buzz.phase : null;
+  const kind = choiceOf(state) ? 'choice' : 'buzz';
   for (const [btnId, action] of Object.entries(ACTIONS)) {
+    $(btnId).hidden = Boolean(action.only) && action.only !== kind;
     $(btnId).disabled = !connected || !state || !action.enabled(state, phase);
   }
+  $('reveal-label').textContent = t(kind === 'choice' ? 'btn.reveal_choice' : 'btn.reveal');
   renderNextConfirm();
   $('btn-evidence').disabled = !(state && state.buzz);
   if (!state) return;
@@ -213,7 +240,10 @@ function renderQuestion() {
   $('stage-note').dataset.stage = state.stage;
   $('mc-only').hidden = !q;
   $('mc-only').classList.toggle('revealed', Boolean(q && q.revealed));
-  $('answer-text').textContent = q && q.answer ? q.answer : '';
+  // Multiple choice: the letter and its option ("B. Ủy ban nhân dân xã").
+  const choice = choiceOf(state);
+  const option = choice && q ? optionText(choice, q.answer) : '';
+  $('answer-text').textContent = q && q.answer ? (option ? `${q.answer}. ${option}` : q.answer) : '';
   $('notes-text').textContent = q && q.notes ? q.notes : '';
   $('notes-row').hidden = !(q && q.notes);
 }
@@ -248,7 +278,15 @@ function stageNote() {
 
 function renderStatus() {
   const buzz = state.buzz;
-  $('status-card').hidden = !buzz;
+  const choice = choiceOf(state);
+  $('status-card').hidden = !buzz && !choice;
+  $('buzz-status').hidden = !buzz;
+  $('choice-status').hidden = !choice;
+  $('btn-evidence').hidden = !buzz;
+  if (choice) {
+    renderChoiceStatus(choice);
+    return;
+  }
   if (!buzz) return;
   // An unknown phase (newer server) shows its raw name rather than a translation key.
   const tr = (key, fallback) => (t(key) === key ? fallback : t(key));
@@ -271,6 +309,34 @@ function renderStatus() {
       h('span', { className: 'verdict-mark', text: j.verdict === 'correct' ? '✓' : '✗' }),
       ` ${teamName(state, j.team)} — ${t(`verdict.${j.verdict}`)}`));
   $('judgements').replaceChildren(...(verdicts.length ? verdicts : [h('li', { className: 'none', text: t('control.none') })]));
+}
+
+/**
+ * A multiple-choice question for the MC: its phase and what to do next, the right answer, and a
+ * live table of every team's choice, answer time, changes of mind and (after the reveal) points.
+ */
+function renderChoiceStatus(choice) {
+  $('phase').textContent = t(`mcphase.${choice.phase}`) === `mcphase.${choice.phase}` ? choice.phase : t(`mcphase.${choice.phase}`);
+  $('phase').dataset.phase = choice.phase === 'revealed' ? 'closed' : choice.phase;
+  $('hint').textContent = t(`mchint.${choice.phase}`) === `mchint.${choice.phase}` ? '' : t(`mchint.${choice.phase}`);
+  const correct = choice.correct;
+  $('mc-correct').textContent = correct ? `${correct}. ${optionText(choice, correct)}` : '—';
+  const answered = new Set(choice.answered || []);
+  $('mc-answered').textContent = t('control.mc_answered', { n: answered.size, total: state.teams.length });
+  const picks = new Map((choice.choices || []).map((c) => [c.team, c]));
+  const revealed = choice.phase === 'revealed';
+  $('choices-body').replaceChildren(...state.teams.map((team) => {
+    const pick = picks.get(team.id);
+    const right = pick && correct ? pick.option === correct : null;
+    return h('tr', { className: pick ? (right ? 'mc-right' : right === false ? 'mc-wrong' : '') : 'mc-none', dataset: { team: team.id } },
+      h('td', { className: 'name', text: team.name }),
+      h('td', { className: 'mc-option', title: pick ? optionText(choice, pick.option) : null },
+        pick ? `${right ? '✓' : right === false ? '✗' : ''} ${pick.option}`.trim()
+          : answered.has(team.id) ? '?' : t('control.mc_no_answer')),
+      h('td', { className: 'num', text: pick ? formatSeconds(pick.after_ms) : '' }),
+      h('td', { className: 'num', text: pick ? String(pick.changes) : '' }),
+      h('td', { className: 'num', text: pick && revealed ? String(pick.points) : '' }));
+  }));
 }
 
 /**
@@ -412,7 +478,12 @@ function renderTeams() {
   const rows = state.teams.map((team) => {
     let status = '';
     let statusClass = '';
-    if (buzz && buzz.floor === team.id) {
+    const choice = choiceOf(state);
+    const pick = choice && (choice.choices || []).find((c) => c.team === team.id);
+    if (choice) {
+      if (pick) status = t('control.mc_chose', { option: pick.option });
+      else if ((choice.answered || []).includes(team.id)) status = t('control.mc_answered_one');
+    } else if (buzz && buzz.floor === team.id) {
       status = t('control.has_floor');
       statusClass = 'st-floor';
     } else if (buzz && buzz.tried.includes(team.id)) {
