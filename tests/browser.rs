@@ -17,7 +17,7 @@ use std::time::Duration;
 use common::{TEAMS, TestServer, contest, phase, to_floor};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use stagebuzz::game::{BuzzInRules, ContestBuilder, Question};
+use stagebuzz::game::{BuzzInRules, ContestBuilder, MultipleChoiceRules, Question};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -668,4 +668,190 @@ async fn projector_shows_round_titles_rankings_and_intermissions() {
     wait_for_attribute(&screen, "body", "data-view", "intermission").await;
 
     screen.close().await.expect("close screen");
+}
+
+/// Taps option `letter` on a team phone showing a multiple-choice question.
+async fn tap_option(phone: &Client, letter: &str) {
+    phone
+        .find(Locator::Css(&format!(
+            r#"#options [data-option="{letter}"]"#
+        )))
+        .await
+        .expect("option button")
+        .click()
+        .await
+        .expect("tap option");
+}
+
+/// A multiple-choice question ("trắc nghiệm") on two team phones and the projector: the phones
+/// answer (one changes its mind), each sees only its own choice, the projector only who has
+/// answered; at the reveal the projector shows the right option with the team that chose it and
+/// its points, and each phone whether it was right.
+#[tokio::test]
+async fn multiple_choice_on_phones_and_projector() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let quiz = ContestBuilder::new("Hội thi thử")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .multiple_choice("Kiến thức", MultipleChoiceRules::default(), 2, |i| {
+            Question {
+                text: format!("Câu trắc nghiệm số {}: cơ quan nào tổ chức hội thi?", i + 1),
+                answer: "B".into(),
+                options: vec![
+                    "Hội đồng nhân dân xã".into(),
+                    "Ủy ban nhân dân xã phối hợp với Ủy ban Mặt trận Tổ quốc Việt Nam xã".into(),
+                    "Đoàn Thanh niên".into(),
+                    "Hội Nông dân".into(),
+                ],
+                ..Question::default()
+            }
+        })
+        .build();
+    let server = TestServer::start(quiz).await;
+    let base = format!("http://{}", server.addr());
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
+    let phone1 = driver.browser(profiles[0].path(), "360,740").await;
+    let phone2 = driver.browser(profiles[1].path(), "360,740").await;
+    let screen = driver.browser(profiles[2].path(), "1280,720").await;
+    screen
+        .goto(&format!("{base}/screen"))
+        .await
+        .expect("open screen");
+
+    // The MC shows the question: the phones show it with their options, not yet tappable.
+    let mut control = server.control().await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    join_team(&phone1, &base, "alpha", &server.code("alpha")).await;
+    join_team(&phone2, &base, "bravo", &server.code("bravo")).await;
+    for phone in [&phone1, &phone2] {
+        wait_for_attribute(phone, "#buzz-state", "data-state", "mc_ready").await;
+        wait_for_rows(
+            phone,
+            "#options",
+            &json!([
+                ["A", "Hội đồng nhân dân xã", ""],
+                [
+                    "B",
+                    "Ủy ban nhân dân xã phối hợp với Ủy ban Mặt trận Tổ quốc Việt Nam xã",
+                    ""
+                ],
+                ["C", "Đoàn Thanh niên", ""],
+                ["D", "Hội Nông dân", ""],
+            ]),
+        )
+        .await;
+        wait_for_attribute(phone, r#"#options [data-option="B"]"#, "disabled", "").await;
+    }
+    // From here on, phone 1 records every option it ever marks as chosen, right or wrong.
+    phone1
+        .execute(
+            "window.marked = new Set();
+             const note = () => document.querySelectorAll('#options .opt.chosen, #options .opt.wrong')
+                 .forEach((b) => window.marked.add(b.dataset.option));
+             note();
+             new MutationObserver(note).observe(document.body,
+                 {subtree: true, childList: true, attributes: true, characterData: true});",
+            vec![],
+        )
+        .await
+        .expect("watch phone 1");
+
+    // Answers open: phone 1 taps B; phone 2 taps C, then changes to A.
+    control.ok(json!({"type": "open_answers"})).await;
+    wait_for_attribute(&phone1, "#buzz-state", "data-state", "mc_open").await;
+    wait_for_attribute(&phone2, "#buzz-state", "data-state", "mc_open").await;
+    wait_for_text(&screen, "#answered-count", "Đã trả lời: 0/4").await;
+    tap_option(&phone1, "B").await;
+    wait_for_text(
+        &phone1,
+        "#buzz-state",
+        "Đã chọn B — có thể đổi đến khi hết giờ",
+    )
+    .await;
+    let picked = |team: &'static str, option: &'static str, changes: u64| {
+        move |s: &Value| {
+            s["choice"]["choices"].as_array().is_some_and(|all| {
+                all.iter()
+                    .any(|c| c["team"] == team && c["option"] == option && c["changes"] == changes)
+            })
+        }
+    };
+    control.state_where(picked("alpha", "B", 0)).await;
+    tap_option(&phone2, "C").await;
+    control.state_where(picked("bravo", "C", 0)).await;
+    tap_option(&phone2, "A").await;
+    control.state_where(picked("bravo", "A", 1)).await;
+    wait_for_text(
+        &phone2,
+        "#buzz-state",
+        "Đã chọn A — có thể đổi đến khi hết giờ",
+    )
+    .await;
+    wait_for_attribute(&phone2, "#options .opt.chosen", "data-option", "A").await;
+
+    // The projector: both teams lit as answered, and nothing about what they chose.
+    wait_for_text(&screen, "#answered-count", "Đã trả lời: 2/4").await;
+    let shown: Value = screen
+        .execute(
+            "return {
+                lit: [...document.querySelectorAll('#answered-chips .done')].map((li) => li.dataset.team),
+                under_options: document.querySelectorAll('#options .opt-teams, #options .correct').length,
+                names_in_options: document.querySelector('#options').textContent.includes('Đội'),
+             };",
+            vec![],
+        )
+        .await
+        .expect("inspect projector");
+    assert_eq!(
+        shown,
+        json!({"lit": ["alpha", "bravo"], "under_options": 0, "names_in_options": false}),
+        "the projector says who answered, never what"
+    );
+
+    // Time is up (the MC ends it early): phone 1's answer is locked in.
+    control.ok(json!({"type": "lock_answers"})).await;
+    wait_for_text(&phone1, "#buzz-state", "Hết giờ — đã khóa đáp án B").await;
+    wait_for_attribute(&phone1, r#"#options [data-option="B"]"#, "disabled", "").await;
+
+    // The reveal: B was right.
+    control.ok(json!({"type": "reveal_answer"})).await;
+    wait_for_attribute(&screen, "#options .opt.correct", "data-option", "B").await;
+    wait_for_rows(
+        &screen,
+        "#options .opt.correct .opt-teams",
+        &json!([["Đội alpha", "+10 điểm"]]),
+    )
+    .await;
+    wait_for_rows(
+        &screen,
+        r#"#options [data-option="A"] .opt-teams"#,
+        &json!([["Đội bravo"]]),
+    )
+    .await;
+    wait_for_text(&screen, "#result-line", "Đáp án đúng: B").await;
+    wait_for_attribute(&phone1, "#buzz-state", "data-state", "mc_right").await;
+    wait_for_text(&phone1, "#buzz-state", "Đúng +10 điểm").await;
+    wait_for_attribute(&phone1, "#options .opt.correct", "data-option", "B").await;
+    wait_for_attribute(&phone2, "#buzz-state", "data-state", "mc_wrong").await;
+    wait_for_text(&phone2, "#buzz-state", "Chưa chính xác").await;
+    wait_for_attribute(&phone2, "#options .opt.wrong", "data-option", "A").await;
+    wait_for_attribute(&phone2, "#options .opt.correct", "data-option", "B").await;
+
+    // Phone 1 never marked anything but its own B.
+    let marked: Value = phone1
+        .execute("return [...window.marked].sort();", vec![])
+        .await
+        .expect("phone 1's marks");
+    assert_eq!(marked, json!(["B"]), "phone 1 showed another team's choice");
+
+    for client in [phone1, phone2, screen] {
+        client.close().await.expect("close browser");
+    }
 }
