@@ -12,37 +12,23 @@ use proptest::sample::Index;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use stagebuzz::game::{
-    BuzzInRound, BuzzInRules, Command, Contest, Event, FalseStartRule, Game, MAX_ADJUSTMENT,
-    MAX_REASON_CHARS, Phase, Play, PressClaim, Question, Round, Stage, Team, TeamId, Time, Verdict,
+    BuzzInRules, Command, Contest, ContestBuilder, Event, FalseStartRule, Game, MAX_ADJUSTMENT,
+    MAX_REASON_CHARS, Phase, Play, PressClaim, Question, Stage, TeamId, Time, Verdict,
 };
 use stagebuzz::protocol::{Audience, ClientEnvelope, ClientMessage, StateView};
 
+/// Four teams and two buzz-in rounds of three questions, played with `rules`.
 fn contest(rules: BuzzInRules) -> Contest {
-    Contest {
-        title: "Property".into(),
-        teams: (0..4)
-            .map(|i| Team {
-                id: format!("t{i}"),
-                name: format!("Đội {i}"),
-            })
-            .collect(),
-        rounds: (0..2)
-            .map(|r| {
-                Round::BuzzIn(BuzzInRound {
-                    title: format!("Vòng {r}"),
-                    rules: rules.clone(),
-                    questions: (0..3)
-                        .map(|q| Question {
-                            text: format!("Q{r}.{q}"),
-                            answer: format!("A{r}.{q}"),
-                            notes: String::new(),
-                            ..Question::default()
-                        })
-                        .collect(),
+    (0..2)
+        .fold(
+            ContestBuilder::new("Property").teams(4, |i| (format!("t{i}"), format!("Đội {i}"))),
+            |builder, r| {
+                builder.buzz_in(format!("Vòng {r}"), rules.clone(), 3, |q| {
+                    Question::new(format!("Q{r}.{q}"), format!("A{r}.{q}"))
                 })
-            })
-            .collect(),
-    }
+            },
+        )
+        .build()
 }
 
 fn rules() -> impl Strategy<Value = BuzzInRules> {
