@@ -1095,22 +1095,26 @@ fn buzz_in_parts<'a>(
     stage: &'a mut Stage,
     contest: &'a Contest,
 ) -> Result<(&'a mut BuzzInQuestion, Setting<'a>), Rejection> {
+    let stage = question_on_stage(stage)?;
+    let (Some(Round::BuzzIn(round)), Play::BuzzIn(play)) =
+        (contest.rounds.get(stage.round), &mut stage.play)
+    else {
+        return Err(Rejection::WrongKind);
+    };
+    let setting = Setting {
+        rules: &round.rules,
+        team_count: contest.teams.len(),
+    };
+    Ok((play, setting))
+}
+
+/// The question on stage, or why there is none.
+fn question_on_stage(stage: &mut Stage) -> Result<&mut QuestionStage, Rejection> {
     match stage {
+        Stage::Question(stage) => Ok(stage),
+        Stage::Finished => Err(Rejection::ContestFinished),
         Stage::NotStarted | Stage::RoundIntro { .. } | Stage::Slide(_) => {
             Err(Rejection::NoQuestion)
-        }
-        Stage::Finished => Err(Rejection::ContestFinished),
-        Stage::Question(stage) => {
-            let (Some(Round::BuzzIn(round)), Play::BuzzIn(play)) =
-                (contest.rounds.get(stage.round), &mut stage.play)
-            else {
-                return Err(Rejection::WrongKind);
-            };
-            let setting = Setting {
-                rules: &round.rules,
-                team_count: contest.teams.len(),
-            };
-            Ok((play, setting))
         }
     }
 }
@@ -1120,28 +1124,21 @@ fn choice_parts<'a>(
     stage: &'a mut Stage,
     contest: &'a Contest,
 ) -> Result<(&'a mut ChoiceQuestion, multiple_choice::Setting<'a>), Rejection> {
-    match stage {
-        Stage::NotStarted | Stage::RoundIntro { .. } | Stage::Slide(_) => {
-            Err(Rejection::NoQuestion)
-        }
-        Stage::Finished => Err(Rejection::ContestFinished),
-        Stage::Question(stage) => {
-            let (Some(Round::MultipleChoice(round)), Play::MultipleChoice(play)) =
-                (contest.rounds.get(stage.round), &mut stage.play)
-            else {
-                return Err(Rejection::WrongKind);
-            };
-            let question = round
-                .questions
-                .get(stage.question)
-                .ok_or(Rejection::NoQuestion)?;
-            let setting = multiple_choice::Setting {
-                rules: &round.rules,
-                question,
-            };
-            Ok((play, setting))
-        }
-    }
+    let stage = question_on_stage(stage)?;
+    let (Some(Round::MultipleChoice(round)), Play::MultipleChoice(play)) =
+        (contest.rounds.get(stage.round), &mut stage.play)
+    else {
+        return Err(Rejection::WrongKind);
+    };
+    let question = round
+        .questions
+        .get(stage.question)
+        .ok_or(Rejection::NoQuestion)?;
+    let setting = multiple_choice::Setting {
+        rules: &round.rules,
+        question,
+    };
+    Ok((play, setting))
 }
 
 /// Standard competition ranks of `points` (highest first; equal points share a rank: 1, 1, 3),
