@@ -241,7 +241,7 @@ impl Owner {
         let (public, public_rx) = watch::channel(first_public);
         let control_json = StateView::of(&game, &per_team, now, Audience::Control).to_json();
         let (control, control_rx) = watch::channel(control_json.into());
-        let owner = Owner {
+        let mut owner = Owner {
             game,
             journal,
             links,
@@ -260,7 +260,6 @@ impl Owner {
             control: control_rx,
             teams: teams_rx,
         };
-        let mut owner = owner;
         // A game recovered in the middle of a multiple-choice question: each team's own view.
         owner.publish_team_views(now, &per_team, false);
         (owner, handle)

@@ -823,9 +823,11 @@ fn choice_view(
             .map_or_else(String::new, |l| (*l).to_string())
     };
     let countdown_ms = match round {
-        game::Round::MultipleChoice(round) => {
-            question.time_ms.unwrap_or(round.rules.answer_time_ms)
+        game::Round::MultipleChoice(round) => game::multiple_choice::Setting {
+            rules: &round.rules,
+            question,
         }
+        .answer_time_ms(),
         _ => 0,
     };
     let (phase, deadline_ms) = match &play.phase {

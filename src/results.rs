@@ -59,15 +59,11 @@ impl Results {
                 total: game.scores().get(i).copied().unwrap_or(0),
             })
             .collect();
-        // Stable sort: equal totals keep the contest's team order.
-        ranking.sort_by_key(|team| std::cmp::Reverse(team.total));
-        for i in 0..ranking.len() {
-            ranking[i].rank = if i > 0 && ranking[i].total == ranking[i - 1].total {
-                ranking[i - 1].rank
-            } else {
-                i + 1
-            };
+        for (team, rank) in ranking.iter_mut().zip(ranks(game.scores())) {
+            team.rank = rank;
         }
+        // Stable sort: equal totals keep the contest's team order.
+        ranking.sort_by_key(|team| team.rank);
         Results {
             title: contest.title.clone(),
             rounds: contest

@@ -15,7 +15,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{TEAMS, TestServer, contest, phase};
+use common::{TEAMS, TestServer, contest, phase, to_floor};
 use serde_json::json;
 use stagebuzz::game::{BuzzInRules, Contest, Time};
 use stagebuzz::journal::Journal;
@@ -48,14 +48,7 @@ async fn write_the_fixture() {
         teams.push(server.team(id).await);
     }
     // Question 1: bravo buzzes and is wrong (−5), the buzzers reopen, charlie is right (+10).
-    control.ok(json!({"type": "show_next_question"})).await;
-    control.ok(json!({"type": "open_buzzers"})).await;
-    teams[1].state_where(|s| phase(s) == "open").await;
-    assert_eq!(
-        teams[1].command(json!({"type": "buzz"}), 2).await["type"],
-        "ack"
-    );
-    control.state_where(|s| phase(s) == "floor").await;
+    to_floor(&mut control, &mut teams[1]).await;
     control
         .ok(json!({"type": "judge", "verdict": "wrong"}))
         .await;
@@ -74,14 +67,7 @@ async fn write_the_fixture() {
         .ok(json!({"type": "adjust_score", "team": "delta", "delta": -3, "reason": "Phạm quy: nhắc bài"}))
         .await;
     // Question 2: alpha is judged right, the MC undoes it, then judges it wrong (−5).
-    control.ok(json!({"type": "show_next_question"})).await;
-    control.ok(json!({"type": "open_buzzers"})).await;
-    teams[0].state_where(|s| phase(s) == "open").await;
-    assert_eq!(
-        teams[0].command(json!({"type": "buzz"}), 4).await["type"],
-        "ack"
-    );
-    control.state_where(|s| phase(s) == "floor").await;
+    to_floor(&mut control, &mut teams[0]).await;
     control
         .ok(json!({"type": "judge", "verdict": "correct"}))
         .await;

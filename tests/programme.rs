@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{TEAMS, TestServer, http_get, phase, to_floor};
+use common::{TEAMS, TestServer, http_get, phase, ranking_lines, to_floor};
 use serde_json::{Value, json};
 use stagebuzz::game::{BuzzInRules, ContestBuilder, MultipleChoiceRules, Question};
 
@@ -60,18 +60,7 @@ async fn a_programme_of_three_kinds_gives_per_round_and_total_results() {
     control.ok(json!({"type": "reveal_answer"})).await;
     control.ok(json!({"type": "show_ranking"})).await;
     let ranking = control.state_where(|s| s["stage"] == "slide").await;
-    let lines: Vec<(String, i64, u64)> = ranking["slide"]["ranking"]
-        .as_array()
-        .expect("ranking")
-        .iter()
-        .map(|l| {
-            (
-                l["team"].as_str().unwrap_or_default().to_string(),
-                l["points"].as_i64().unwrap_or_default(),
-                l["rank"].as_u64().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let lines = ranking_lines(&ranking);
     assert_eq!(
         lines,
         [

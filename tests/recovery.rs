@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use common::{Client, TEAMS, contest, phase, raw_client, to_floor};
+use common::{Client, TEAMS, contest, phase, ranking_lines, raw_client, to_floor};
 use serde_json::{Value, json};
 use stagebuzz::game::{BuzzInRules, Contest, ContestBuilder, Question};
 
@@ -335,18 +335,7 @@ async fn the_programme_survives_a_kill_between_rounds() {
     let (mut control, state) = server.control().await;
     assert_eq!(state["stage"], "slide");
     assert_eq!(state["round"]["title"], "Chào hỏi");
-    let ranking: Vec<(String, i64, u64)> = state["slide"]["ranking"]
-        .as_array()
-        .expect("ranking")
-        .iter()
-        .map(|line| {
-            (
-                line["team"].as_str().unwrap_or_default().to_string(),
-                line["points"].as_i64().unwrap_or_default(),
-                line["rank"].as_u64().unwrap_or_default(),
-            )
-        })
-        .collect();
+    let ranking = ranking_lines(&state);
     assert_eq!(
         ranking,
         [

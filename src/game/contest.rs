@@ -390,6 +390,30 @@ impl Problems {
             problem: problem.into(),
         });
     }
+
+    /// Adds "must be low..=high unit" at `at` when `value` is outside.
+    fn range<T: PartialOrd + std::fmt::Display>(
+        &mut self,
+        at: impl Into<String>,
+        value: T,
+        low: T,
+        high: T,
+        unit: &str,
+    ) {
+        if value < low || value > high {
+            self.add(at, format!("must be {low}..={high}{unit}"));
+        }
+    }
+
+    /// A window of time (ms): 1 ms to 10 minutes, so that a typo cannot freeze a show.
+    fn window(&mut self, at: impl Into<String>, value: u64) {
+        self.range(at, value, 1, MAX_WINDOW_MS, " ms");
+    }
+
+    /// Points: 0 to `MAX_POINTS`.
+    fn points(&mut self, at: impl Into<String>, value: i64) {
+        self.range(at, value, 0, MAX_POINTS, "");
+    }
 }
 
 /// Default cap on how far before its arrival a press may be placed: covers the p99 uplink delay
@@ -616,81 +640,52 @@ fn check_choice_question(question: &Question, at: &str, problems: &mut Problems)
             ),
         );
     }
-    if question
-        .points
-        .is_some_and(|p| !(0..=MAX_POINTS).contains(&p))
-    {
-        problems.add(format!("{at}.points"), format!("must be 0..={MAX_POINTS}"));
+    if let Some(points) = question.points {
+        problems.points(format!("{at}.points"), points);
     }
-    if question
-        .time_ms
-        .is_some_and(|t| t == 0 || t > MAX_WINDOW_MS)
-    {
-        problems.add(
-            format!("{at}.time_ms"),
-            format!("must be 1..={MAX_WINDOW_MS} ms"),
-        );
+    if let Some(time_ms) = question.time_ms {
+        problems.window(format!("{at}.time_ms"), time_ms);
     }
 }
 
 fn check_choice_rules(rules: &MultipleChoiceRules, at: &str, problems: &mut Problems) {
-    if rules.answer_time_ms == 0 || rules.answer_time_ms > MAX_WINDOW_MS {
-        problems.add(
-            format!("{at}.rules.answer_time_ms"),
-            format!("must be 1..={MAX_WINDOW_MS} ms"),
-        );
-    }
-    for (name, value) in [("points", rules.points), ("speed_bonus", rules.speed_bonus)] {
-        if !(0..=MAX_POINTS).contains(&value) {
-            problems.add(
-                format!("{at}.rules.{name}"),
-                format!("must be 0..={MAX_POINTS}"),
-            );
-        }
-    }
-    if rules.press_allowance_cap_ms > MAX_FAIRNESS_MS {
-        problems.add(
-            format!("{at}.rules.press_allowance_cap_ms"),
-            format!("must be 0..={MAX_FAIRNESS_MS} ms"),
-        );
-    }
+    problems.window(format!("{at}.rules.answer_time_ms"), rules.answer_time_ms);
+    problems.points(format!("{at}.rules.points"), rules.points);
+    problems.points(format!("{at}.rules.speed_bonus"), rules.speed_bonus);
+    problems.range(
+        format!("{at}.rules.press_allowance_cap_ms"),
+        rules.press_allowance_cap_ms,
+        0,
+        MAX_FAIRNESS_MS,
+        " ms",
+    );
 }
 
 fn check_buzz_in_rules(rules: &BuzzInRules, at: &str, problems: &mut Problems) {
-    for (name, value) in [
-        ("buzz_window_ms", rules.buzz_window_ms),
-        ("answer_window_ms", rules.answer_window_ms),
-    ] {
-        if value == 0 || value > MAX_WINDOW_MS {
-            problems.add(
-                format!("{at}.rules.{name}"),
-                format!("must be 1..={MAX_WINDOW_MS} ms"),
-            );
-        }
-    }
+    problems.window(format!("{at}.rules.buzz_window_ms"), rules.buzz_window_ms);
+    problems.window(
+        format!("{at}.rules.answer_window_ms"),
+        rules.answer_window_ms,
+    );
     for (name, value) in [
         ("press_allowance_cap_ms", rules.press_allowance_cap_ms),
         ("settle_max_ms", rules.settle_max_ms),
     ] {
-        if value > MAX_FAIRNESS_MS {
-            problems.add(
-                format!("{at}.rules.{name}"),
-                format!("must be 0..={MAX_FAIRNESS_MS} ms"),
-            );
-        }
-    }
-    if rules.false_start_lockout_ms > MAX_WINDOW_MS {
-        problems.add(
-            format!("{at}.rules.false_start_lockout_ms"),
-            format!("must be 0..={MAX_WINDOW_MS} ms"),
+        problems.range(
+            format!("{at}.rules.{name}"),
+            value,
+            0,
+            MAX_FAIRNESS_MS,
+            " ms",
         );
     }
-    for (name, value) in [("points", rules.points), ("penalty", rules.penalty)] {
-        if !(0..=MAX_POINTS).contains(&value) {
-            problems.add(
-                format!("{at}.rules.{name}"),
-                format!("must be 0..={MAX_POINTS}"),
-            );
-        }
-    }
+    problems.range(
+        format!("{at}.rules.false_start_lockout_ms"),
+        rules.false_start_lockout_ms,
+        0,
+        MAX_WINDOW_MS,
+        " ms",
+    );
+    problems.points(format!("{at}.rules.points"), rules.points);
+    problems.points(format!("{at}.rules.penalty"), rules.penalty);
 }

@@ -363,6 +363,22 @@ pub async fn to_floor(control: &mut Client, team: &mut Client) {
     control.state_where(|s| phase(s) == "floor").await;
 }
 
+/// A ranking slide's lines as (team id, points, rank), best first.
+pub fn ranking_lines(state: &Value) -> Vec<(String, i64, u64)> {
+    state["slide"]["ranking"]
+        .as_array()
+        .expect("a ranking slide")
+        .iter()
+        .map(|line| {
+            (
+                line["team"].as_str().unwrap_or_default().to_string(),
+                line["points"].as_i64().unwrap_or_default(),
+                line["rank"].as_u64().unwrap_or_default(),
+            )
+        })
+        .collect()
+}
+
 /// Replaces the clock-dependent numbers of a state so it can be compared exactly.
 pub fn without_times(mut state: Value) -> Value {
     state["now_ms"] = json!("<now>");
