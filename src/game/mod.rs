@@ -5,10 +5,12 @@
 //! [`Event`]s. The owner task asks [`Game::next_deadline`] when to wake and calls [`Game::tick`].
 //! Replaying the same commands at the same times always gives the same game.
 //!
-//! Layout: [`contest`] is the data an organiser writes; [`kinds`] holds one module per round kind
-//! that has per-question state ([`kinds::buzz_in`], [`kinds::multiple_choice`]); [`race`] is the buzzer race any kind that
-//! lets teams buzz shares (press times, settle window, verdict, false starts). A new round kind is
-//! a new module in `kinds` and a new variant of [`Round`] and [`Play`].
+//! Layout: [`contest`] is the data an organiser writes (teams, the programme, questions);
+//! [`kinds`] holds one module per round kind ([`kinds::buzz_in`], [`kinds::multiple_choice`],
+//! [`kinds::scored`]) and the one place that forwards to them; [`race`] is the buzzer race any
+//! kind that lets teams buzz shares (press times, settle window, verdict, false starts). This
+//! module runs the programme, the scores and undo. A new round kind is a new module in `kinds`,
+//! registered there.
 
 pub mod contest;
 pub mod kinds;
@@ -20,13 +22,13 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use buzz_in::Setting;
 pub use buzz_in::{BuzzInQuestion, Clamp, CloseReason, Phase, PressClaim};
 pub use contest::{
     BuzzInRound, BuzzInRules, Contest, ContestBuilder, ContestError, FalseStartRule,
     MultipleChoiceRound, MultipleChoiceRules, OPTION_LETTERS, Question, Round, ScoredRound, Team,
 };
-use multiple_choice::{ChoicePhase, ChoiceQuestion};
+pub use kinds::{Play, RoundState};
+use kinds::{Turn, clamp_delta};
 
 /// A moment in time: microseconds since the Unix epoch, as supplied by the caller.
 ///
@@ -432,16 +434,6 @@ pub struct QuestionStage {
     pub play: Play,
 }
 
-/// The per-question state of each round kind.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Play {
-    /// A buzz-in question.
-    BuzzIn(BuzzInQuestion),
-    /// A multiple-choice question.
-    MultipleChoice(ChoiceQuestion),
-}
-
 /// Points actually applied to one team's score.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScoreDelta {
@@ -451,14 +443,17 @@ pub struct ScoreDelta {
     pub delta: i64,
 }
 
-/// What undo needs to revert one judgement exactly: the question as it was, and every score it
-/// changed (one team for a buzz-in verdict; several when a judgement moves points between teams
-/// or scores every team at once).
+/// What undo needs to revert one judgement exactly: the question and its round as they were,
+/// and every score it changed (one team for a buzz-in verdict; several when a judgement moves
+/// points between teams or scores every team at once).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "UndoRecord")]
 struct UndoEntry {
     /// The question state just before the judgement.
     play_before: Play,
+    /// The round's state just before it (`None` in entries stored before rounds had a state).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    state_before: Option<RoundState>,
     /// The points actually applied, per team.
     changes: Vec<ScoreDelta>,
 }
@@ -468,6 +463,8 @@ struct UndoEntry {
 #[derive(Deserialize)]
 struct UndoRecord {
     play_before: Play,
+    #[serde(default)]
+    state_before: Option<RoundState>,
     #[serde(default)]
     changes: Vec<ScoreDelta>,
     #[serde(default)]
@@ -484,6 +481,7 @@ impl From<UndoRecord> for UndoEntry {
         }
         UndoEntry {
             play_before: record.play_before,
+            state_before: record.state_before,
             changes,
         }
     }
@@ -507,6 +505,8 @@ pub struct Game {
     /// The round being played (its title, a question or a slide after it is on stage); points
     /// scored between questions count for it.
     round: Option<usize>,
+    /// Each round's own state across its questions, indexed like the programme.
+    round_states: Vec<RoundState>,
 }
 
 /// A game as the journal stores it. Snapshots written before rounds could be played in any
@@ -523,6 +523,10 @@ struct GameRecord {
     shown: Option<Vec<usize>>,
     #[serde(default)]
     round: Option<usize>,
+    /// Absent in snapshots written before rounds had a state: every round then starts afresh
+    /// (no kind kept anything across questions).
+    #[serde(default)]
+    round_states: Option<Vec<RoundState>>,
 }
 
 impl From<GameRecord> for Game {
@@ -547,6 +551,9 @@ impl From<GameRecord> for Game {
             Stage::Finished => rounds.checked_sub(1),
             _ => None,
         });
+        let round_states = record
+            .round_states
+            .unwrap_or_else(|| record.contest.rounds.iter().map(Round::new_state).collect());
         Game {
             contest: record.contest,
             scores: record.scores,
@@ -555,6 +562,7 @@ impl From<GameRecord> for Game {
             undo: record.undo,
             shown,
             round,
+            round_states,
         }
     }
 }
@@ -569,6 +577,7 @@ impl From<Game> for GameRecord {
             undo: game.undo,
             shown: Some(game.shown),
             round: game.round,
+            round_states: Some(game.round_states),
         }
     }
 }
@@ -579,6 +588,7 @@ impl Game {
         let scores = vec![0; contest.teams.len()];
         let round_scores = vec![scores.clone(); contest.rounds.len()];
         let shown = vec![0; contest.rounds.len()];
+        let round_states = contest.rounds.iter().map(Round::new_state).collect();
         Game {
             contest: Arc::new(contest),
             scores,
@@ -587,6 +597,7 @@ impl Game {
             undo: Vec::new(),
             shown,
             round: None,
+            round_states,
         }
     }
 
@@ -613,6 +624,14 @@ impl Game {
         {
             return Err("the questions shown do not match the contest".into());
         }
+        if self.round_states.len() != rounds.len()
+            || rounds
+                .iter()
+                .zip(&self.round_states)
+                .any(|(round, state)| !round.owns(state))
+        {
+            return Err("the rounds' states do not match the contest".into());
+        }
         if self.round.is_some_and(|r| r >= rounds.len()) {
             return Err("the current round does not exist".into());
         }
@@ -636,21 +655,14 @@ impl Game {
             return Err(format!("question {} does not exist", stage.question));
         }
         let team_ok = |team: &TeamId| team.0 < teams;
-        let play_ok = match (&stage.play, round) {
-            (Play::BuzzIn(play), Round::BuzzIn(_)) => {
-                play.tried.iter().all(team_ok)
-                    && play.judgements.iter().all(|j| team_ok(&j.team))
-                    && play.buzzes.iter().all(|b| team_ok(&b.team))
-                    && play.false_starts.iter().all(|f| team_ok(&f.team))
-                    && play.floor().is_none_or(|t| team_ok(&t))
-            }
-            (Play::MultipleChoice(play), Round::MultipleChoice(_)) => {
-                let options = round.questions()[stage.question].options.len();
-                play.choices.len() == teams
-                    && play.choices.iter().flatten().all(|c| c.option < options)
-            }
-            _ => return Err("the question on stage is not of its round's kind".into()),
-        };
+        let state = &self.round_states[stage.round];
+        if !round.fits(&stage.play, state, stage.question, teams) {
+            return Err("the question on stage does not fit its round".into());
+        }
+        let play_ok = self.undo.iter().all(|u| {
+            round.fits(&u.play_before, state, stage.question, teams)
+                && u.state_before.as_ref().is_none_or(|s| round.owns(s))
+        });
         let all_ok = play_ok
             && self
                 .undo
@@ -727,10 +739,7 @@ impl Game {
     /// keeps the phones' Wi-Fi out of power save.
     pub fn wants_fast_sync(&self) -> bool {
         match &self.stage {
-            Stage::Question(stage) => match &stage.play {
-                Play::BuzzIn(play) => !matches!(play.phase, Phase::Closed { .. }),
-                Play::MultipleChoice(play) => play.answering(),
-            },
+            Stage::Question(stage) => stage.play.wants_fast_sync(),
             _ => false,
         }
     }
@@ -738,22 +747,16 @@ impl Game {
     /// Whether a team may now see something the others may not (its own answer to a
     /// multiple-choice question): then each team's view is built for it alone.
     pub fn has_team_views(&self) -> bool {
-        matches!(
-            &self.stage,
-            Stage::Question(QuestionStage {
-                play: Play::MultipleChoice(_),
-                ..
-            })
-        )
+        match &self.stage {
+            Stage::Question(stage) => stage.play.has_team_views(),
+            _ => false,
+        }
     }
 
     /// The next moment at which [`Game::tick`] has something to do.
     pub fn next_deadline(&self) -> Option<Time> {
         match &self.stage {
-            Stage::Question(stage) => match &stage.play {
-                Play::BuzzIn(play) => play.next_deadline(),
-                Play::MultipleChoice(play) => play.next_deadline(),
-            },
+            Stage::Question(stage) => stage.play.next_deadline(),
             _ => None,
         }
     }
@@ -761,11 +764,11 @@ impl Game {
     /// Lets every deadline due at `now` expire.
     pub fn tick(&mut self, now: Time) -> Vec<Event> {
         let mut events = Vec::new();
-        if let Ok((play, setting)) = buzz_in_parts(&mut self.stage, &self.contest) {
-            play.tick(setting, now, &mut events);
-        } else if let Ok((play, _)) = choice_parts(&mut self.stage, &self.contest) {
-            play.tick(now, &mut events);
-        }
+        // Nothing to expire without a question on stage.
+        let _ = self.with_kind(now, &mut events, |round, play, state, turn| {
+            round.tick(play, state, turn);
+            Ok(())
+        });
         events
     }
 
@@ -808,132 +811,107 @@ impl Game {
                 delta,
                 reason,
             } => self.adjust_score(*team, *delta, reason, events),
+            Command::Undo => self.undo(events),
             Command::RevealAnswer => {
-                let Stage::Question(stage) = &mut self.stage else {
-                    return Err(self.no_question());
-                };
-                if stage.revealed {
-                    return Err(Rejection::AlreadyRevealed);
+                match &self.stage {
+                    Stage::Question(stage) if stage.revealed => {
+                        return Err(Rejection::AlreadyRevealed);
+                    }
+                    Stage::Question(_) => {}
+                    _ => return Err(self.no_question()),
                 }
-                if let Play::BuzzIn(play) = &mut stage.play {
-                    play.reveal(events)?;
-                    stage.revealed = true;
-                    events.push(Event::AnswerRevealed);
-                    return Ok(());
-                }
-                let (play, setting) = choice_parts(&mut self.stage, &self.contest)?;
-                let play_before = Play::MultipleChoice(play.clone());
-                let asked = play.reveal(setting, events)?;
+                self.forward(command, now, events)?;
                 if let Stage::Question(stage) = &mut self.stage {
                     stage.revealed = true;
                 }
-                events.push(Event::AnswerRevealed);
-                let changes = self.change_scores(play_before, &asked, false);
-                events.push(Event::ChoicesScored { changes });
                 Ok(())
             }
-            Command::OpenAnswers => {
-                let (play, setting) = choice_parts(&mut self.stage, &self.contest)?;
-                play.open(setting, now, events)
+            Command::Buzz { team, .. } | Command::Choose { team, .. } if team.0 >= team_count => {
+                Err(Rejection::UnknownTeam)
             }
-            Command::LockAnswers => {
-                let (play, _) = choice_parts(&mut self.stage, &self.contest)?;
-                play.lock(events)
-            }
-            Command::Choose {
-                team,
-                option,
-                claim,
-            } => {
-                if team.0 >= team_count {
-                    return Err(Rejection::UnknownTeam);
-                }
-                let (play, setting) = choice_parts(&mut self.stage, &self.contest)?;
-                play.choose(*team, *option, *claim, setting, now, events)
-            }
-            Command::Undo => {
-                let Some(entry) = self.undo.pop() else {
-                    return Err(Rejection::NothingToUndo);
-                };
-                let Stage::Question(stage) = &mut self.stage else {
-                    return Err(Rejection::NothingToUndo);
-                };
-                stage.play = entry.play_before;
-                // Undoing a multiple-choice reveal takes back its scores and the reveal with
-                // them, so that the MC can reveal again (after fixing a wrong answer key).
-                if let Play::MultipleChoice(play) = &stage.play {
-                    stage.revealed = play.phase == ChoicePhase::Revealed;
-                }
-                for change in entry.changes {
-                    self.add_points(change.team, -change.delta);
-                    events.push(Event::Undone {
-                        team: change.team,
-                        delta: change.delta,
-                    });
-                }
-                Ok(())
-            }
-            Command::OpenBuzzers { settle_us } => {
-                let (play, setting) = buzz_in_parts(&mut self.stage, &self.contest)?;
-                play.open(setting, *settle_us, now, events)
-            }
-            Command::LockBuzzers => {
-                let (play, _) = buzz_in_parts(&mut self.stage, &self.contest)?;
-                play.lock(events)
-            }
-            Command::Buzz { team, claim } => {
-                if team.0 >= team_count {
-                    return Err(Rejection::UnknownTeam);
-                }
-                let (play, setting) = buzz_in_parts(&mut self.stage, &self.contest)?;
-                play.buzz(*team, *claim, setting, now, events)
-            }
-            Command::Judge { verdict } => {
-                let (play, setting) = buzz_in_parts(&mut self.stage, &self.contest)?;
-                let play_before = Play::BuzzIn(play.clone());
-                // Judged goes before what the judgement caused (reopen, close).
-                let judged_at = events.len();
-                let change = play.judge(*verdict, setting, now, events)?;
-                let floor_at_zero = setting.rules.floor_at_zero;
-                let applied =
-                    self.change_scores(play_before, &[(change.team, change.delta)], floor_at_zero);
-                let delta = applied.first().map_or(0, |c| c.delta);
-                events.insert(
-                    judged_at,
-                    Event::Judged {
-                        team: change.team,
-                        verdict: *verdict,
-                        delta,
-                    },
-                );
-                Ok(())
-            }
+            Command::OpenBuzzers { .. }
+            | Command::LockBuzzers
+            | Command::Buzz { .. }
+            | Command::Judge { .. }
+            | Command::OpenAnswers
+            | Command::LockAnswers
+            | Command::Choose { .. } => self.forward(command, now, events),
         }
     }
 
-    /// The one path for a judgement's score changes: applies `asked` (team, points) to the
-    /// scores — each stopped at zero with `floor_at_zero` — and records them, with the question
-    /// as it was before (`play_before`), so that undo reverts the judgement exactly. Returns the
-    /// points actually applied, in the order asked.
-    fn change_scores(
+    /// Hands a command to the kind of the question on stage.
+    fn forward(
         &mut self,
-        play_before: Play,
-        asked: &[(TeamId, i64)],
-        floor_at_zero: bool,
-    ) -> Vec<ScoreDelta> {
-        let changes: Vec<ScoreDelta> = asked
-            .iter()
-            .map(|&(team, points)| {
-                let delta = clamp_delta(self.scores[team.0], points, floor_at_zero);
-                self.add_points(team, delta);
-                ScoreDelta { team, delta }
-            })
-            .collect();
-        self.undo.push(UndoEntry {
-            play_before,
-            changes: changes.clone(),
-        });
-        changes
+        command: &Command,
+        now: Time,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        self.with_kind(now, events, |round, play, state, turn| {
+            round.apply(play, state, command, turn)
+        })
+    }
+
+    /// Runs `act` on the question on stage with its round and a [`Turn`]; when `act` scored,
+    /// records the judgement for undo with the question and round as they were before.
+    fn with_kind(
+        &mut self,
+        now: Time,
+        events: &mut Vec<Event>,
+        act: impl FnOnce(&Round, &mut Play, &mut RoundState, &mut Turn) -> Result<(), Rejection>,
+    ) -> Result<(), Rejection> {
+        let Game {
+            contest,
+            scores,
+            round_scores,
+            stage,
+            undo,
+            round_states,
+            ..
+        } = self;
+        let stage = question_on_stage(stage)?;
+        let (Some(round), Some(state), Some(round_scores)) = (
+            contest.rounds.get(stage.round),
+            round_states.get_mut(stage.round),
+            round_scores.get_mut(stage.round),
+        ) else {
+            return Err(Rejection::NoQuestion);
+        };
+        let play_before = stage.play.clone();
+        let state_before = state.clone();
+        let mut turn = Turn::new(now, stage.question, events, scores, round_scores);
+        act(round, &mut stage.play, state, &mut turn)?;
+        if let Some(changes) = turn.into_scored() {
+            undo.push(UndoEntry {
+                play_before,
+                state_before: Some(state_before),
+                changes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reverts the last judgement of the question on stage: its question and round states and
+    /// every score it changed.
+    fn undo(&mut self, events: &mut Vec<Event>) -> Result<(), Rejection> {
+        let Some(entry) = self.undo.pop() else {
+            return Err(Rejection::NothingToUndo);
+        };
+        let Stage::Question(stage) = &mut self.stage else {
+            return Err(Rejection::NothingToUndo);
+        };
+        stage.play = entry.play_before;
+        stage.revealed = stage.play.revealed_after_undo(stage.revealed);
+        if let Some(state) = entry.state_before {
+            self.round_states[stage.round] = state;
+        }
+        for change in entry.changes {
+            self.add_points(change.team, -change.delta);
+            events.push(Event::Undone {
+                team: change.team,
+                delta: change.delta,
+            });
+        }
+        Ok(())
     }
 
     /// Adds points to a team's total and to the round being played (the first round before the
@@ -962,10 +940,7 @@ impl Game {
     /// open: not yet); then clears its undo history, which belongs to it.
     fn leave(&mut self) -> Result<(), Rejection> {
         if let Stage::Question(stage) = &self.stage {
-            match &stage.play {
-                Play::BuzzIn(play) => play.can_leave()?,
-                Play::MultipleChoice(play) => play.can_leave()?,
-            }
+            stage.play.can_leave()?;
         }
         self.undo.clear();
         Ok(())
@@ -989,14 +964,11 @@ impl Game {
         self.leave()?;
         match self.next_position() {
             Some((round, question)) => {
-                let play = match &self.contest.rounds[round] {
-                    Round::BuzzIn(_) => Play::BuzzIn(BuzzInQuestion::new()),
-                    Round::MultipleChoice(_) => {
-                        Play::MultipleChoice(ChoiceQuestion::new(self.contest.teams.len()))
-                    }
-                    // A round without questions is never next.
-                    Round::Scored(_) => return Err(Rejection::NoQuestion),
-                };
+                let teams = self.contest.teams.len();
+                // A round without questions is never next.
+                let play = self.contest.rounds[round]
+                    .new_play(question, &mut self.round_states[round], teams)
+                    .ok_or(Rejection::NoQuestion)?;
                 self.shown[round] = question + 1;
                 self.round = Some(round);
                 self.stage = Stage::Question(QuestionStage {
@@ -1090,24 +1062,6 @@ impl Game {
     }
 }
 
-/// The buzz-in question on stage with what it needs to know of its round and contest.
-fn buzz_in_parts<'a>(
-    stage: &'a mut Stage,
-    contest: &'a Contest,
-) -> Result<(&'a mut BuzzInQuestion, Setting<'a>), Rejection> {
-    let stage = question_on_stage(stage)?;
-    let (Some(Round::BuzzIn(round)), Play::BuzzIn(play)) =
-        (contest.rounds.get(stage.round), &mut stage.play)
-    else {
-        return Err(Rejection::WrongKind);
-    };
-    let setting = Setting {
-        rules: &round.rules,
-        team_count: contest.teams.len(),
-    };
-    Ok((play, setting))
-}
-
 /// The question on stage, or why there is none.
 fn question_on_stage(stage: &mut Stage) -> Result<&mut QuestionStage, Rejection> {
     match stage {
@@ -1119,28 +1073,6 @@ fn question_on_stage(stage: &mut Stage) -> Result<&mut QuestionStage, Rejection>
     }
 }
 
-/// The multiple-choice question on stage with its round's rules and its question.
-fn choice_parts<'a>(
-    stage: &'a mut Stage,
-    contest: &'a Contest,
-) -> Result<(&'a mut ChoiceQuestion, multiple_choice::Setting<'a>), Rejection> {
-    let stage = question_on_stage(stage)?;
-    let (Some(Round::MultipleChoice(round)), Play::MultipleChoice(play)) =
-        (contest.rounds.get(stage.round), &mut stage.play)
-    else {
-        return Err(Rejection::WrongKind);
-    };
-    let question = round
-        .questions
-        .get(stage.question)
-        .ok_or(Rejection::NoQuestion)?;
-    let setting = multiple_choice::Setting {
-        rules: &round.rules,
-        question,
-    };
-    Ok((play, setting))
-}
-
 /// Standard competition ranks of `points` (highest first; equal points share a rank: 1, 1, 3),
 /// in the same order as `points`.
 pub fn ranks(points: &[i64]) -> Vec<usize> {
@@ -1148,16 +1080,6 @@ pub fn ranks(points: &[i64]) -> Vec<usize> {
         .iter()
         .map(|mine| 1 + points.iter().filter(|other| *other > mine).count())
         .collect()
-}
-
-/// The part of `delta` that may be applied to `score` when scores stop at zero.
-fn clamp_delta(score: i64, delta: i64, floor_at_zero: bool) -> i64 {
-    if floor_at_zero && delta < 0 && score + delta < 0 {
-        // Never push a score down below zero; a score already below zero stays where it is.
-        (-score).min(0)
-    } else {
-        delta
-    }
 }
 
 #[cfg(test)]

@@ -3203,8 +3203,13 @@ fn a_score_change_of_several_teams_is_undone_exactly() {
     let mut game = with_floor(floor_at_zero_rules(5), A);
     ok(&mut game, adjust(B, 5, "start"), t(10));
     let before = game.clone();
-    let play_before = question_stage(&game).play.clone();
-    let applied = game.change_scores(play_before, &[(A, 30), (B, -30), (C, -10)], true);
+    let mut applied = Vec::new();
+    let mut events = Vec::new();
+    game.with_kind(t(11), &mut events, |_, _, _, turn| {
+        applied = turn.score(&[(A, 30), (B, -30), (C, -10)], true);
+        Ok(())
+    })
+    .expect("a question is on stage");
     // Scores stop at zero: B loses its 5, C (at 0) loses nothing.
     assert_eq!(
         applied,

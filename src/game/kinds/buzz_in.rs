@@ -9,10 +9,256 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::game::contest::BuzzInRules;
+use super::{QuestionKind, QuestionPlay, RoundKind, RoundState, Turn};
+use crate::game::contest::{
+    DEFAULT_PRESS_ALLOWANCE_CAP_MS, MAX_FAIRNESS_MS, MAX_WINDOW_MS, Problems, Question,
+};
 use crate::game::race::{self, Placement};
 pub use crate::game::race::{Buzz, Clamp, FalseStart, PressClaim};
-use crate::game::{Event, Rejection, TeamId, Time, Verdict};
+use crate::game::{Command, Event, Rejection, TeamId, Time, Verdict};
+
+/// A buzz-in round: its rules and questions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BuzzInRound {
+    /// Title shown on stage, e.g. "Giành quyền trả lời".
+    pub title: String,
+    /// How the round is played; every field has a default.
+    #[serde(default)]
+    pub rules: BuzzInRules,
+    /// The questions, in order.
+    pub questions: Vec<Question>,
+}
+
+/// Rules of a buzz-in round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuzzInRules {
+    /// How long the buzzers stay open waiting for a first buzz.
+    pub buzz_window_ms: u64,
+    /// How long the team with the floor has to answer before "time's up".
+    pub answer_window_ms: u64,
+    /// Points for a correct answer.
+    pub points: i64,
+    /// Points taken for a wrong answer (0 = no penalty).
+    pub penalty: i64,
+    /// After a wrong answer, reopen the buzzers for the teams that have not tried yet.
+    pub reopen_after_wrong: bool,
+    /// Never let a score go below zero.
+    pub floor_at_zero: bool,
+    /// The most a claimed press time may precede its arrival. Bounds what a phone that lies about
+    /// its press time can gain; see `docs/FAIRNESS.md` for the choice of the default.
+    pub press_allowance_cap_ms: u64,
+    /// The longest wait after a first buzz for earlier presses still in flight (0 = none: the
+    /// first arrival wins, as with ordinary buzzers).
+    pub settle_max_ms: u64,
+    /// What a buzz before the buzzers open costs.
+    pub false_start: FalseStartRule,
+    /// With the `lockout` rule: how long a false start locks the team's buzzer.
+    pub false_start_lockout_ms: u64,
+}
+
+/// What happens to a team that buzzes before the buzzers open ("bấm sớm").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FalseStartRule {
+    /// Nothing: the early press is simply not counted.
+    Ignore,
+    /// The team's buzzer is dead for `false_start_lockout_ms`.
+    Lockout,
+    /// The team loses the right to answer this question ("phạm quy").
+    LoseQuestion,
+}
+
+impl Default for BuzzInRules {
+    fn default() -> Self {
+        BuzzInRules {
+            buzz_window_ms: 10_000,
+            answer_window_ms: 5_000,
+            points: 10,
+            penalty: 0,
+            reopen_after_wrong: true,
+            floor_at_zero: false,
+            press_allowance_cap_ms: DEFAULT_PRESS_ALLOWANCE_CAP_MS,
+            settle_max_ms: 100,
+            false_start: FalseStartRule::Lockout,
+            false_start_lockout_ms: 250,
+        }
+    }
+}
+
+/// What a buzz-in round keeps across its questions: nothing yet (each question is a race of its
+/// own), kept so that a rule spanning questions has its place.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuzzInRoundState {}
+
+impl RoundKind for BuzzInRound {
+    const NAME: &'static str = "buzz_in";
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn questions(&self) -> &[Question] {
+        &self.questions
+    }
+
+    fn floor_at_zero(&self) -> bool {
+        self.rules.floor_at_zero
+    }
+
+    fn check(&self, at: &str, problems: &mut Problems) {
+        if self.questions.is_empty() {
+            problems.add(
+                format!("{at}.questions"),
+                "a round needs at least one question",
+            );
+        }
+        for (q, question) in self.questions.iter().enumerate() {
+            if !question.options.is_empty()
+                || question.points.is_some()
+                || question.time_ms.is_some()
+            {
+                problems.add(
+                    format!("{at}.questions[{q}]"),
+                    "options, points and time_ms belong to multiple-choice questions",
+                );
+            }
+        }
+        let rules = &self.rules;
+        problems.window(format!("{at}.rules.buzz_window_ms"), rules.buzz_window_ms);
+        problems.window(
+            format!("{at}.rules.answer_window_ms"),
+            rules.answer_window_ms,
+        );
+        for (name, value) in [
+            ("press_allowance_cap_ms", rules.press_allowance_cap_ms),
+            ("settle_max_ms", rules.settle_max_ms),
+        ] {
+            problems.range(
+                format!("{at}.rules.{name}"),
+                value,
+                0,
+                MAX_FAIRNESS_MS,
+                " ms",
+            );
+        }
+        problems.range(
+            format!("{at}.rules.false_start_lockout_ms"),
+            rules.false_start_lockout_ms,
+            0,
+            MAX_WINDOW_MS,
+            " ms",
+        );
+        problems.points(format!("{at}.rules.points"), rules.points);
+        problems.points(format!("{at}.rules.penalty"), rules.penalty);
+    }
+
+    fn amendable_to(&self, amended: &Self, place: &str) -> Result<(), String> {
+        if self.rules != amended.rules {
+            return Err(format!("the rules of {place} changed"));
+        }
+        if self.questions.len() != amended.questions.len() {
+            return Err(format!("the number of questions in {place} changed"));
+        }
+        Ok(())
+    }
+
+    fn new_state(&self) -> RoundState {
+        RoundState::BuzzIn(BuzzInRoundState::default())
+    }
+}
+
+impl QuestionKind for BuzzInRound {
+    type Play = BuzzInQuestion;
+    type State = BuzzInRoundState;
+
+    fn new_play(
+        &self,
+        _question: usize,
+        _state: &mut Self::State,
+        _teams: usize,
+    ) -> BuzzInQuestion {
+        BuzzInQuestion::new()
+    }
+
+    fn fits(&self, play: &BuzzInQuestion, _question: usize, team_count: usize) -> bool {
+        let team_ok = |team: &TeamId| team.0 < team_count;
+        play.tried.iter().all(team_ok)
+            && play.judgements.iter().all(|j| team_ok(&j.team))
+            && play.buzzes.iter().all(|b| team_ok(&b.team))
+            && play.false_starts.iter().all(|f| team_ok(&f.team))
+            && play.floor().is_none_or(|t| team_ok(&t))
+    }
+
+    fn tick(&self, play: &mut BuzzInQuestion, turn: &mut Turn) {
+        play.tick(self.setting(turn), turn.now, turn.events);
+    }
+
+    fn apply(
+        &self,
+        play: &mut BuzzInQuestion,
+        _state: &mut Self::State,
+        command: &Command,
+        turn: &mut Turn,
+    ) -> Result<(), Rejection> {
+        let setting = self.setting(turn);
+        match command {
+            Command::OpenBuzzers { settle_us } => {
+                play.open(setting, *settle_us, turn.now, turn.events)
+            }
+            Command::LockBuzzers => play.lock(turn.events),
+            Command::Buzz { team, claim } => {
+                play.buzz(*team, *claim, setting, turn.now, turn.events)
+            }
+            Command::Judge { verdict } => {
+                // Judged goes before what the judgement caused (reopen, close).
+                let judged_at = turn.events.len();
+                let change = play.judge(*verdict, setting, turn.now, turn.events)?;
+                let applied = turn.score(&[(change.team, change.delta)], self.rules.floor_at_zero);
+                let delta = applied.first().map_or(0, |c| c.delta);
+                turn.events.insert(
+                    judged_at,
+                    Event::Judged {
+                        team: change.team,
+                        verdict: *verdict,
+                        delta,
+                    },
+                );
+                Ok(())
+            }
+            Command::RevealAnswer => {
+                play.reveal(turn.events)?;
+                turn.events.push(Event::AnswerRevealed);
+                Ok(())
+            }
+            _ => Err(Rejection::WrongKind),
+        }
+    }
+}
+
+impl BuzzInRound {
+    fn setting(&self, turn: &Turn) -> Setting<'_> {
+        Setting {
+            rules: &self.rules,
+            team_count: turn.team_count,
+        }
+    }
+}
+
+impl QuestionPlay for BuzzInQuestion {
+    fn next_deadline(&self) -> Option<Time> {
+        BuzzInQuestion::next_deadline(self)
+    }
+
+    fn can_leave(&self) -> Result<(), Rejection> {
+        BuzzInQuestion::can_leave(self)
+    }
+
+    fn wants_fast_sync(&self) -> bool {
+        !matches!(self.phase, Phase::Closed { .. })
+    }
+}
 
 /// Where a buzz-in question stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -9,9 +9,57 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::game::contest::{MultipleChoiceRules, Question};
+use super::{QuestionKind, QuestionPlay, RoundKind, RoundState, Turn};
+use crate::game::contest::{
+    DEFAULT_PRESS_ALLOWANCE_CAP_MS, MAX_FAIRNESS_MS, OPTION_LETTERS, Problems, Question,
+};
 use crate::game::race::{self, Placement, PressClaim};
-use crate::game::{Event, Rejection, TeamId, Time};
+use crate::game::{Command, Event, Rejection, TeamId, Time};
+
+/// A multiple-choice round: its rules and questions (each with 2 to 4 options).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MultipleChoiceRound {
+    /// Title shown on stage, e.g. "Kiến thức".
+    pub title: String,
+    /// How the round is played; every field has a default.
+    #[serde(default)]
+    pub rules: MultipleChoiceRules,
+    /// The questions, in order.
+    pub questions: Vec<Question>,
+}
+
+/// Rules of a multiple-choice round.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MultipleChoiceRules {
+    /// Time to answer once the MC opens the answers (a question may set its own).
+    pub answer_time_ms: u64,
+    /// Points for a right answer (a question may set its own).
+    pub points: i64,
+    /// Extra points for speed: a right answer given at once earns all of them, one given at the
+    /// last moment none, in proportion between (0: no bonus). Times are press times, measured
+    /// with the same clock sync as buzzes.
+    pub speed_bonus: i64,
+    /// The most a claimed press time may precede its arrival (as for buzzes).
+    pub press_allowance_cap_ms: u64,
+}
+
+impl Default for MultipleChoiceRules {
+    fn default() -> Self {
+        MultipleChoiceRules {
+            answer_time_ms: 20_000,
+            points: 10,
+            speed_bonus: 0,
+            press_allowance_cap_ms: DEFAULT_PRESS_ALLOWANCE_CAP_MS,
+        }
+    }
+}
+
+/// What a multiple-choice round keeps across its questions: nothing yet (each question stands
+/// alone), kept so that a rule spanning questions has its place.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceRoundState {}
 
 /// Where a multiple-choice question stands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +104,175 @@ pub struct ChoiceQuestion {
     pub phase: ChoicePhase,
     /// Each team's answer, indexed like the contest's teams.
     pub choices: Vec<Option<Choice>>,
+}
+
+impl RoundKind for MultipleChoiceRound {
+    const NAME: &'static str = "multiple_choice";
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn questions(&self) -> &[Question] {
+        &self.questions
+    }
+
+    fn check(&self, at: &str, problems: &mut Problems) {
+        if self.questions.is_empty() {
+            problems.add(
+                format!("{at}.questions"),
+                "a round needs at least one question",
+            );
+        }
+        for (q, question) in self.questions.iter().enumerate() {
+            check_question(question, &format!("{at}.questions[{q}]"), problems);
+        }
+        let rules = &self.rules;
+        problems.window(format!("{at}.rules.answer_time_ms"), rules.answer_time_ms);
+        problems.points(format!("{at}.rules.points"), rules.points);
+        problems.points(format!("{at}.rules.speed_bonus"), rules.speed_bonus);
+        problems.range(
+            format!("{at}.rules.press_allowance_cap_ms"),
+            rules.press_allowance_cap_ms,
+            0,
+            MAX_FAIRNESS_MS,
+            " ms",
+        );
+    }
+
+    fn amendable_to(&self, amended: &Self, place: &str) -> Result<(), String> {
+        if self.rules != amended.rules {
+            return Err(format!("the rules of {place} changed"));
+        }
+        if self.questions.len() != amended.questions.len() {
+            return Err(format!("the number of questions in {place} changed"));
+        }
+        let scoring = |q: &Question| (q.options.len(), q.points, q.time_ms);
+        if self
+            .questions
+            .iter()
+            .map(scoring)
+            .ne(amended.questions.iter().map(scoring))
+        {
+            return Err(format!("the options, points or times in {place} changed"));
+        }
+        Ok(())
+    }
+
+    fn new_state(&self) -> RoundState {
+        RoundState::MultipleChoice(ChoiceRoundState::default())
+    }
+}
+
+/// A multiple-choice question's own problems: its options and the letter of its answer.
+fn check_question(question: &Question, at: &str, problems: &mut Problems) {
+    let count = question.options.len();
+    if !(2..=OPTION_LETTERS.len()).contains(&count) {
+        problems.add(
+            format!("{at}.options"),
+            format!("a multiple-choice question needs 2 to 4 options, found {count}"),
+        );
+    }
+    if let Some(empty) = question.options.iter().position(|o| o.trim().is_empty()) {
+        problems.add(
+            format!("{at}.options[{empty}]"),
+            "an option must not be empty",
+        );
+    }
+    if !question.answer.trim().is_empty() && question.answer_option().is_none() {
+        problems.add(
+            format!("{at}.answer"),
+            format!(
+                "the answer {:?} is not the letter of one of its options (A to {})",
+                question.answer,
+                OPTION_LETTERS[count.clamp(1, OPTION_LETTERS.len()) - 1]
+            ),
+        );
+    }
+    if let Some(points) = question.points {
+        problems.points(format!("{at}.points"), points);
+    }
+    if let Some(time_ms) = question.time_ms {
+        problems.window(format!("{at}.time_ms"), time_ms);
+    }
+}
+
+impl QuestionKind for MultipleChoiceRound {
+    type Play = ChoiceQuestion;
+    type State = ChoiceRoundState;
+
+    fn new_play(&self, _question: usize, _state: &mut Self::State, teams: usize) -> ChoiceQuestion {
+        ChoiceQuestion::new(teams)
+    }
+
+    fn fits(&self, play: &ChoiceQuestion, question: usize, team_count: usize) -> bool {
+        let options = self.questions.get(question).map_or(0, |q| q.options.len());
+        play.choices.len() == team_count
+            && play.choices.iter().flatten().all(|c| c.option < options)
+    }
+
+    fn tick(&self, play: &mut ChoiceQuestion, turn: &mut Turn) {
+        play.tick(turn.now, turn.events);
+    }
+
+    fn apply(
+        &self,
+        play: &mut ChoiceQuestion,
+        _state: &mut Self::State,
+        command: &Command,
+        turn: &mut Turn,
+    ) -> Result<(), Rejection> {
+        let question = self
+            .questions
+            .get(turn.question)
+            .ok_or(Rejection::NoQuestion)?;
+        let setting = Setting {
+            rules: &self.rules,
+            question,
+        };
+        match command {
+            Command::OpenAnswers => play.open(setting, turn.now, turn.events),
+            Command::LockAnswers => play.lock(turn.events),
+            Command::Choose {
+                team,
+                option,
+                claim,
+            } => play.choose(*team, *option, *claim, setting, turn.now, turn.events),
+            Command::RevealAnswer => {
+                let asked = play.reveal(setting, turn.events)?;
+                turn.events.push(Event::AnswerRevealed);
+                let changes = turn.score(&asked, false);
+                turn.events.push(Event::ChoicesScored { changes });
+                Ok(())
+            }
+            _ => Err(Rejection::WrongKind),
+        }
+    }
+}
+
+impl QuestionPlay for ChoiceQuestion {
+    fn next_deadline(&self) -> Option<Time> {
+        ChoiceQuestion::next_deadline(self)
+    }
+
+    fn can_leave(&self) -> Result<(), Rejection> {
+        ChoiceQuestion::can_leave(self)
+    }
+
+    fn wants_fast_sync(&self) -> bool {
+        self.answering()
+    }
+
+    fn has_team_views(&self) -> bool {
+        // A team sees its own choice, and only it, until the reveal.
+        true
+    }
+
+    fn revealed_after_undo(&self, _was_revealed: bool) -> bool {
+        // Undoing the reveal takes back its scores and the reveal with them, so that the MC
+        // can reveal again (after fixing a wrong answer key).
+        self.phase == ChoicePhase::Revealed
+    }
 }
 
 /// Everything a multiple-choice question needs to know of its round.
