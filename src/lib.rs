@@ -3,8 +3,9 @@
 //! Module map:
 //! - [`game`]: the pure game core. Every rule of the contest, deterministic, time passed in.
 //!   - [`game::contest`]: the contest data (teams, rounds, questions, rules) and its validation.
-//!   - [`game::kinds`]: one module per round kind with per-question state ([`game::buzz_in`],
-//!     [`game::multiple_choice`]).
+//!   - [`game::kinds`]: one module per round kind ([`game::buzz_in`],
+//!     [`game::multiple_choice`], [`game::kinds::scored`]) and the one place that forwards
+//!     the programme's commands to them.
 //!   - [`game::race`]: the buzzer race shared by every kind that lets teams buzz.
 //! - [`contest_file`]: reading a contest file and the spreadsheets its rounds take questions from.
 //! - [`clocksync`]: NTP-style clock estimation for one phone (pure).

@@ -366,3 +366,40 @@ impl Play {
         each_play!(self, p => p.revealed_after_undo(was_revealed))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::game::{BuzzInRules, ContestBuilder, MultipleChoiceRules};
+
+    /// The name a kind gives the wire and the results is the one the contest file uses for it,
+    /// and a new round starts with its own kind's state.
+    #[test]
+    fn each_kind_is_named_as_in_the_contest_file_and_starts_its_own_state() {
+        let contest = ContestBuilder::new("Hội thi")
+            .team("a", "Đội A")
+            .buzz_in("Giành quyền", BuzzInRules::default(), 1, |_| {
+                Question::new("?", "!")
+            })
+            .multiple_choice("Kiến thức", MultipleChoiceRules::default(), 1, |_| {
+                Question {
+                    options: vec!["x".into(), "y".into()],
+                    ..Question::new("?", "A")
+                }
+            })
+            .scored("Chào hỏi")
+            .build();
+        for round in &contest.rounds {
+            let written = serde_json::to_value(round).expect("serialise");
+            assert_eq!(written["kind"], round.kind_name());
+            let state = round.new_state();
+            assert!(round.owns(&state));
+            assert_eq!(
+                serde_json::to_value(&state).expect("state")["kind"],
+                round.kind_name()
+            );
+            let others = contest.rounds.iter().filter(|other| *other != round);
+            assert!(others.into_iter().all(|other| !other.owns(&state)));
+        }
+    }
+}
