@@ -89,8 +89,8 @@ pub enum ClientMessage {
     AdjustScore {
         /// Team id.
         team: String,
-        /// Points to add, negative to take.
-        delta: i64,
+        /// Points to add, negative to take (at most two decimals).
+        delta: game::Points,
         /// Why (required).
         reason: String,
     },
@@ -367,7 +367,7 @@ pub struct ChoiceRecordView {
     /// How many times the team changed its mind before.
     pub changes: u32,
     /// Points it scored at the reveal (0 before the reveal and for a wrong answer).
-    pub points: i64,
+    pub points: game::Points,
 }
 
 /// A slide on stage.
@@ -393,7 +393,7 @@ pub struct RankView {
     /// Team id.
     pub team: String,
     /// Points in the round ranked (or in total).
-    pub points: i64,
+    pub points: game::Points,
 }
 
 /// One round of the programme, for the MC's list.
@@ -419,7 +419,7 @@ pub struct TeamView {
     /// Display name.
     pub name: String,
     /// Current score.
-    pub score: i64,
+    pub score: game::Points,
     /// Phones of this team connected now.
     pub devices: u32,
     /// Of those, phones answering the clock-sync pings (a phone whose radio or page went to
@@ -897,7 +897,7 @@ fn slide_view(
             ranking: None,
         },
         game::Slide::Ranking { round } => {
-            let points: Vec<i64> = match round {
+            let points: Vec<game::Points> = match round {
                 Some(r) => game.round_scores().get(*r).cloned().unwrap_or_default(),
                 None => game.scores().to_vec(),
             };

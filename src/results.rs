@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::game::{Game, ranks};
+use crate::game::{Game, Points, ranks};
 
 /// The results of a contest, as far as it has been played.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -26,12 +26,12 @@ pub struct RankedTeam {
     /// Display name.
     pub name: String,
     /// Points in each round, like `rounds`.
-    pub round_points: Vec<i64>,
+    pub round_points: Vec<Points>,
     /// The team's place in each round, like `rounds` (prizes are given per round too); equal
     /// points share a place.
     pub round_ranks: Vec<usize>,
     /// Total.
-    pub total: i64,
+    pub total: Points,
 }
 
 impl Results {
@@ -50,13 +50,13 @@ impl Results {
                 round_points: game
                     .round_scores()
                     .iter()
-                    .map(|round| round.get(i).copied().unwrap_or(0))
+                    .map(|round| round.get(i).copied().unwrap_or_default())
                     .collect(),
                 round_ranks: round_ranks
                     .iter()
                     .map(|round| round.get(i).copied().unwrap_or(0))
                     .collect(),
-                total: game.scores().get(i).copied().unwrap_or(0),
+                total: game.scores().get(i).copied().unwrap_or_default(),
             })
             .collect();
         for (team, rank) in ranking.iter_mut().zip(ranks(game.scores())) {
@@ -116,7 +116,7 @@ mod tests {
             if *p != 0 {
                 let command = Command::AdjustScore {
                     team: TeamId(i),
-                    delta: *p,
+                    delta: Points::whole(*p),
                     reason: "test".into(),
                 };
                 game.apply(&command, Time(1)).expect("adjust");
@@ -128,7 +128,11 @@ mod tests {
     #[test]
     fn equal_totals_share_a_rank() {
         let results = Results::of(&adjusted(&[10, 30, 10, 5]));
-        let ranks: Vec<(usize, i64)> = results.ranking.iter().map(|t| (t.rank, t.total)).collect();
+        let ranks: Vec<(usize, i64)> = results
+            .ranking
+            .iter()
+            .map(|t| (t.rank, t.total.hundredths() / 100))
+            .collect();
         assert_eq!(ranks, vec![(1, 30), (2, 10), (2, 10), (4, 5)]);
         assert_eq!(results.ranking[0].round_points, vec![30]);
         assert_eq!(results.ranking[1].round_ranks, vec![2]);
@@ -149,7 +153,7 @@ mod tests {
         let adjust = |game: &mut Game, team: usize, delta: i64| {
             let command = Command::AdjustScore {
                 team: TeamId(team),
-                delta,
+                delta: Points::whole(delta),
                 reason: "giám khảo".into(),
             };
             game.apply(&command, Time(1)).expect("adjust");

@@ -13,7 +13,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::{Value, json};
 use stagebuzz::game::{
     BuzzInRules, Command, Contest, ContestBuilder, Event, FalseStartRule, Game, MAX_ADJUSTMENT,
-    MAX_REASON_CHARS, Phase, Play, PressClaim, Question, Stage, TeamId, Time, Verdict,
+    MAX_REASON_CHARS, Phase, Play, Points, PressClaim, Question, Stage, TeamId, Time, Verdict,
 };
 use stagebuzz::protocol::{Audience, ClientEnvelope, ClientMessage, StateView};
 
@@ -106,20 +106,21 @@ fn command() -> impl Strategy<Value = Command> {
         6 => (0usize..6, claim()).prop_map(|(team, claim)| Command::Buzz { team: TeamId(team), claim }),
         3 => prop_oneof![Just(Verdict::Correct), Just(Verdict::Wrong)].prop_map(|verdict| Command::Judge { verdict }),
         1 => Just(Command::RevealAnswer),
-        1 => (0usize..6, -2_000_000i64..2_000_000, "[ a-zđ]{0,5}")
-            .prop_map(|(team, delta, reason)| Command::AdjustScore { team: TeamId(team), delta, reason }),
+        // In hundredths: half points and judges' means are adjusted by hand too.
+        1 => (0usize..6, -200_000_000i64..200_000_000, "[ a-zđ]{0,5}")
+            .prop_map(|(team, delta, reason)| Command::AdjustScore { team: TeamId(team), delta: Points::from_hundredths(delta), reason }),
         1 => Just(Command::Undo),
     ]
 }
 
 /// Points each event moved, per team.
-fn points_of(events: &[Event], totals: &mut [i64]) {
+fn points_of(events: &[Event], totals: &mut [Points]) {
     for event in events {
         match event {
             Event::Judged { team, delta, .. } | Event::ScoreAdjusted { team, delta, .. } => {
-                totals[team.0] += delta;
+                totals[team.0] += *delta;
             }
-            Event::Undone { team, delta } => totals[team.0] -= delta,
+            Event::Undone { team, delta } => totals[team.0] = totals[team.0] - *delta,
             _ => {}
         }
     }
@@ -141,7 +142,7 @@ proptest! {
         let mut game = Game::new(contest.clone());
         let mut now = Time::from_millis(1_800_000_000_000);
         let mut accepted = Vec::new();
-        let mut totals = vec![0i64; 4];
+        let mut totals = vec![Points::ZERO; 4];
         for (command, advance_ms, tick_first) in steps {
             now = now.after(advance_ms);
             if tick_first {
@@ -157,7 +158,7 @@ proptest! {
                 Err(_) => prop_assert_eq!(&game, &before, "a refused command changed the game"),
             }
             prop_assert_eq!(game.scores(), totals.as_slice());
-            let per_round: Vec<i64> = (0..4)
+            let per_round: Vec<Points> = (0..4)
                 .map(|t| game.round_scores().iter().map(|r| r[t]).sum())
                 .collect();
             prop_assert_eq!(game.scores(), per_round.as_slice());
@@ -252,8 +253,9 @@ fn documented_answer(text: &str, socket: Socket) -> Option<Answer> {
             }
             ClientMessage::AdjustScore { delta, reason, .. } => {
                 let reason = reason.trim();
-                let invalid = delta == 0
-                    || delta.unsigned_abs() > MAX_ADJUSTMENT.unsigned_abs()
+                let invalid = delta == Points::ZERO
+                    || delta.hundredths().unsigned_abs()
+                        > MAX_ADJUSTMENT.hundredths().unsigned_abs()
                     || reason.is_empty()
                     || reason.chars().count() > MAX_REASON_CHARS;
                 invalid.then_some(Answer::Rejected(id, "invalid_adjustment"))

@@ -14,6 +14,7 @@
 
 pub mod contest;
 pub mod kinds;
+pub mod points;
 pub mod race;
 
 pub use kinds::{buzz_in, multiple_choice};
@@ -29,6 +30,7 @@ pub use contest::{
 };
 pub use kinds::{Play, RoundState};
 use kinds::{Turn, clamp_delta};
+pub use points::Points;
 
 /// A moment in time: microseconds since the Unix epoch, as supplied by the caller.
 ///
@@ -103,7 +105,7 @@ pub enum Command {
         /// Whose score.
         team: TeamId,
         /// Points to add (negative to take).
-        delta: i64,
+        delta: Points,
         /// Why, e.g. "phạm quy" (foul); kept in the record.
         reason: String,
     },
@@ -223,7 +225,7 @@ pub enum Event {
         /// The verdict.
         verdict: Verdict,
         /// Points actually applied (after any floor-at-zero clamp).
-        delta: i64,
+        delta: Points,
     },
     /// The question closed.
     QuestionClosed {
@@ -237,7 +239,7 @@ pub enum Event {
         /// Whose score.
         team: TeamId,
         /// Points actually applied.
-        delta: i64,
+        delta: Points,
         /// The MC's reason.
         reason: String,
     },
@@ -246,7 +248,7 @@ pub enum Event {
         /// The team whose judgement was reverted.
         team: TeamId,
         /// Points taken back.
-        delta: i64,
+        delta: Points,
     },
     /// The last question is done, or the MC ended the contest; final scores stand.
     ContestFinished,
@@ -398,7 +400,7 @@ impl Rejection {
 }
 
 /// Largest single manual score adjustment.
-pub const MAX_ADJUSTMENT: i64 = 1_000_000;
+pub const MAX_ADJUSTMENT: Points = Points::whole(1_000_000);
 /// Longest reason for a manual adjustment, in characters.
 pub const MAX_REASON_CHARS: usize = 200;
 
@@ -440,7 +442,7 @@ pub struct ScoreDelta {
     /// Whose score.
     pub team: TeamId,
     /// Points added (negative: taken).
-    pub delta: i64,
+    pub delta: Points,
 }
 
 /// What undo needs to revert one judgement exactly: the question and its round as they were,
@@ -470,7 +472,7 @@ struct UndoRecord {
     #[serde(default)]
     team: Option<TeamId>,
     #[serde(default)]
-    delta: Option<i64>,
+    delta: Option<Points>,
 }
 
 impl From<UndoRecord> for UndoEntry {
@@ -494,9 +496,9 @@ pub struct Game {
     /// Shared, not copied: the game is cloned for every command (to leave it untouched when the
     /// command is refused), and a contest with hundreds of questions must not be copied each time.
     contest: Arc<Contest>,
-    scores: Vec<i64>,
+    scores: Vec<Points>,
     /// Points won in each round, `[round][team]`, for per-round results and prizes.
-    round_scores: Vec<Vec<i64>>,
+    round_scores: Vec<Vec<Points>>,
     stage: Stage,
     /// Judgements of the current question that undo can revert, oldest first.
     undo: Vec<UndoEntry>,
@@ -515,8 +517,8 @@ pub struct Game {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 struct GameRecord {
     contest: Arc<Contest>,
-    scores: Vec<i64>,
-    round_scores: Vec<Vec<i64>>,
+    scores: Vec<Points>,
+    round_scores: Vec<Vec<Points>>,
     stage: Stage,
     undo: Vec<UndoEntry>,
     #[serde(default)]
@@ -585,7 +587,7 @@ impl From<Game> for GameRecord {
 impl Game {
     /// A contest before its first question, every score at zero.
     pub fn new(contest: Contest) -> Game {
-        let scores = vec![0; contest.teams.len()];
+        let scores = vec![Points::ZERO; contest.teams.len()];
         let round_scores = vec![scores.clone(); contest.rounds.len()];
         let shown = vec![0; contest.rounds.len()];
         let round_states = contest.rounds.iter().map(Round::new_state).collect();
@@ -689,7 +691,7 @@ impl Game {
     }
 
     /// Scores, indexed like [`Contest::teams`].
-    pub fn scores(&self) -> &[i64] {
+    pub fn scores(&self) -> &[Points] {
         &self.scores
     }
 
@@ -916,7 +918,7 @@ impl Game {
 
     /// Adds points to a team's total and to the round being played (the first round before the
     /// start, the last one after the end).
-    fn add_points(&mut self, team: TeamId, points: i64) {
+    fn add_points(&mut self, team: TeamId, points: Points) {
         let round = self.round.unwrap_or(0);
         self.scores[team.0] += points;
         if let Some(round_scores) = self.round_scores.get_mut(round) {
@@ -925,7 +927,7 @@ impl Game {
     }
 
     /// Points won in each round, `[round][team]`.
-    pub fn round_scores(&self) -> &[Vec<i64>] {
+    pub fn round_scores(&self) -> &[Vec<Points>] {
         &self.round_scores
     }
 
@@ -1027,14 +1029,14 @@ impl Game {
     fn adjust_score(
         &mut self,
         team: TeamId,
-        delta: i64,
+        delta: Points,
         reason: &str,
         events: &mut Vec<Event>,
     ) -> Result<(), Rejection> {
         if team.0 >= self.scores.len() {
             return Err(Rejection::UnknownTeam);
         }
-        if delta == 0 {
+        if delta == Points::ZERO {
             return Err(Rejection::InvalidAdjustment("the change must not be zero"));
         }
         if !(-MAX_ADJUSTMENT..=MAX_ADJUSTMENT).contains(&delta) {
@@ -1075,7 +1077,7 @@ fn question_on_stage(stage: &mut Stage) -> Result<&mut QuestionStage, Rejection>
 
 /// Standard competition ranks of `points` (highest first; equal points share a rank: 1, 1, 3),
 /// in the same order as `points`.
-pub fn ranks(points: &[i64]) -> Vec<usize> {
+pub fn ranks<P: Ord>(points: &[P]) -> Vec<usize> {
     points
         .iter()
         .map(|mine| 1 + points.iter().filter(|other| *other > mine).count())

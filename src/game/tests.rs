@@ -114,10 +114,10 @@ fn judge(verdict: Verdict) -> Command {
     Command::Judge { verdict }
 }
 
-fn adjust(team: TeamId, delta: i64, reason: &str) -> Command {
+fn adjust(team: TeamId, delta: impl Into<Points>, reason: &str) -> Command {
     Command::AdjustScore {
         team,
-        delta,
+        delta: delta.into(),
         reason: reason.into(),
     }
 }
@@ -379,7 +379,7 @@ fn correct_answer_scores_and_closes_the_question() {
             Event::Judged {
                 team: B,
                 verdict: Verdict::Correct,
-                delta: 10,
+                delta: Points::whole(10),
             },
             Event::QuestionClosed {
                 reason: CloseReason::Correct
@@ -415,7 +415,7 @@ fn wrong_answer_penalises_and_reopens_for_the_others() {
             Event::Judged {
                 team: B,
                 verdict: Verdict::Wrong,
-                delta: -5,
+                delta: Points::whole(-5),
             },
             Event::BuzzersOpened {
                 deadline: t(13_000),
@@ -467,7 +467,7 @@ fn wrong_answer_without_reopen_locks_the_buzzers() {
             Event::Judged {
                 team: B,
                 verdict: Verdict::Wrong,
-                delta: 0,
+                delta: Points::whole(0),
             },
             Event::BuzzersLocked,
         ]
@@ -498,7 +498,7 @@ fn all_teams_wrong_closes_the_question_with_reopen() {
         let judged = Event::Judged {
             team,
             verdict: Verdict::Wrong,
-            delta: -1,
+            delta: Points::whole(-1),
         };
         if i + 1 < order.len() {
             assert_eq!(events.len(), 2, "{events:?}");
@@ -549,7 +549,7 @@ fn all_teams_wrong_closes_the_question_without_reopen() {
                 Event::Judged {
                     team,
                     verdict: Verdict::Wrong,
-                    delta: 0,
+                    delta: Points::whole(0),
                 },
                 caused,
             ]
@@ -949,11 +949,11 @@ fn invalid_score_adjustments_are_refused() {
     let cases = [
         (adjust(A, 0, "nothing"), "the change must not be zero"),
         (
-            adjust(A, MAX_ADJUSTMENT + 1, "typo"),
+            adjust(A, MAX_ADJUSTMENT + Points::from_hundredths(1), "typo"),
             "the change is too large",
         ),
         (
-            adjust(A, -MAX_ADJUSTMENT - 1, "typo"),
+            adjust(A, -MAX_ADJUSTMENT - Points::from_hundredths(1), "typo"),
             "the change is too large",
         ),
         (adjust(A, i64::MIN, "typo"), "the change is too large"),
@@ -989,11 +989,19 @@ fn score_adjustments_at_the_limits_are_accepted() {
         events,
         vec![Event::ScoreAdjusted {
             team: C,
-            delta: 3,
+            delta: Points::whole(3),
             reason: long_reason,
         }]
     );
-    assert_eq!(game.scores(), &[MAX_ADJUSTMENT, -MAX_ADJUSTMENT, 3, 0]);
+    assert_eq!(
+        game.scores(),
+        &[
+            MAX_ADJUSTMENT,
+            -MAX_ADJUSTMENT,
+            Points::whole(3),
+            Points::ZERO
+        ]
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1008,7 +1016,13 @@ fn undo_reverts_a_correct_judgement_exactly() {
     ok(&mut game, judge(Verdict::Correct), t(2_000));
 
     let events = ok(&mut game, Command::Undo, t(3_000));
-    assert_eq!(events, vec![Event::Undone { team: B, delta: 10 }]);
+    assert_eq!(
+        events,
+        vec![Event::Undone {
+            team: B,
+            delta: Points::whole(10)
+        }]
+    );
     assert_eq!(game.scores(), before.scores());
     assert_eq!(game.stage(), before.stage());
     assert_eq!(game, before);
@@ -1027,7 +1041,13 @@ fn undo_reverts_a_wrong_judgement_exactly() {
     assert_eq!(game.scores(), &[0, -5, 0, 0]);
 
     let events = ok(&mut game, Command::Undo, t(3_000));
-    assert_eq!(events, vec![Event::Undone { team: B, delta: -5 }]);
+    assert_eq!(
+        events,
+        vec![Event::Undone {
+            team: B,
+            delta: Points::whole(-5)
+        }]
+    );
     assert_eq!(game.scores(), &[0, 0, 0, 0]);
     assert_eq!(play(&game).tried, Vec::<TeamId>::new());
     assert_eq!(play(&game).floor(), Some(B));
@@ -1048,14 +1068,20 @@ fn two_undos_revert_two_judgements() {
 
     assert_eq!(
         ok(&mut game, Command::Undo, t(5_000)),
-        vec![Event::Undone { team: C, delta: -5 }]
+        vec![Event::Undone {
+            team: C,
+            delta: Points::whole(-5)
+        }]
     );
     assert_eq!(game, before_second);
     assert_eq!(play(&game).tried, vec![B]);
 
     assert_eq!(
         ok(&mut game, Command::Undo, t(5_500)),
-        vec![Event::Undone { team: B, delta: -5 }]
+        vec![Event::Undone {
+            team: B,
+            delta: Points::whole(-5)
+        }]
     );
     assert_eq!(game, before_first);
     assert_eq!(
@@ -1103,7 +1129,10 @@ fn undo_after_reopen_and_another_buzz_returns_to_the_first_floor() {
 
     assert_eq!(
         ok(&mut game, Command::Undo, t(3_500)),
-        vec![Event::Undone { team: B, delta: -5 }]
+        vec![Event::Undone {
+            team: B,
+            delta: Points::whole(-5)
+        }]
     );
     assert_eq!(play(&game).floor(), Some(B));
     assert_eq!(play(&game).buzzes, vec![plain_buzz(B, 1, t(1_000))]);
@@ -1162,7 +1191,7 @@ fn answer_time_up_is_reported_once_and_the_mc_still_judges() {
             Event::Judged {
                 team: B,
                 verdict: Verdict::Correct,
-                delta: 10,
+                delta: Points::whole(10),
             },
             Event::QuestionClosed {
                 reason: CloseReason::Correct
@@ -1268,7 +1297,7 @@ fn accepted_command_reports_missed_expiries_first() {
             Event::Judged {
                 team: B,
                 verdict: Verdict::Wrong,
-                delta: 0,
+                delta: Points::whole(0),
             },
             Event::BuzzersOpened {
                 deadline: t(17_000),
@@ -1337,7 +1366,7 @@ fn floor_at_zero_stops_a_penalty_at_zero_and_undo_restores_it() {
         Event::Judged {
             team: B,
             verdict: Verdict::Wrong,
-            delta: -10,
+            delta: Points::whole(-10),
         }
     );
     assert_eq!(game.scores(), &[0, 0, 0, 0]);
@@ -1346,7 +1375,7 @@ fn floor_at_zero_stops_a_penalty_at_zero_and_undo_restores_it() {
         ok(&mut game, Command::Undo, t(6_000)),
         vec![Event::Undone {
             team: B,
-            delta: -10
+            delta: Points::whole(-10)
         }]
     );
     assert_eq!(game.scores(), &[0, 10, 0, 0]);
@@ -1361,7 +1390,7 @@ fn floor_at_zero_stops_a_penalty_at_zero_and_undo_restores_it() {
         Event::Judged {
             team: A,
             verdict: Verdict::Wrong,
-            delta: 0,
+            delta: Points::whole(0),
         }
     );
     assert_eq!(game.scores(), &[0, 0, 0, 0]);
@@ -1377,7 +1406,7 @@ fn without_floor_at_zero_scores_go_negative() {
         Event::Judged {
             team: B,
             verdict: Verdict::Wrong,
-            delta: -15,
+            delta: Points::whole(-15),
         }
     );
     assert_eq!(game.scores(), &[0, -15, 0, 0]);
@@ -1394,7 +1423,7 @@ fn floor_at_zero_clamps_manual_deductions() {
         events,
         vec![Event::ScoreAdjusted {
             team: B,
-            delta: -10,
+            delta: Points::whole(-10),
             reason: "foul".into(),
         }]
     );
@@ -1425,7 +1454,7 @@ fn floor_at_zero_never_withholds_points_from_a_team_below_zero() {
         Event::Judged {
             team: B,
             verdict: Verdict::Correct,
-            delta: 10,
+            delta: Points::whole(10),
         }
     );
     assert_eq!(game.scores(), &[0, -10, 0, 0]);
@@ -1435,7 +1464,7 @@ fn floor_at_zero_never_withholds_points_from_a_team_below_zero() {
         events,
         vec![Event::ScoreAdjusted {
             team: B,
-            delta: 4,
+            delta: Points::whole(4),
             reason: "bonus".into(),
         }]
     );
@@ -1450,7 +1479,7 @@ fn floor_at_zero_never_withholds_points_from_a_team_below_zero() {
         Event::Judged {
             team: B,
             verdict: Verdict::Wrong,
-            delta: 0,
+            delta: Points::whole(0),
         }
     );
     assert_eq!(game.scores(), &[0, -6, 0, 0]);
@@ -2497,7 +2526,7 @@ fn lose_question_rule_takes_the_question_from_an_early_buzzer() {
             Event::Judged {
                 team: D,
                 verdict: Verdict::Wrong,
-                delta: 0,
+                delta: Points::whole(0),
             },
             Event::QuestionClosed {
                 reason: CloseReason::AllTried
@@ -2635,7 +2664,7 @@ fn reopening_after_wrong_starts_race_two_with_the_same_settle_window() {
             Event::Judged {
                 team: A,
                 verdict: Verdict::Wrong,
-                delta: -5,
+                delta: Points::whole(-5),
             },
             Event::BuzzersOpened {
                 deadline: t(12_000),
@@ -2717,7 +2746,10 @@ fn undo_after_a_settled_race_restores_the_floor_exactly() {
     assert!(matches!(phase(&game), Phase::Settling { .. }));
     assert_eq!(
         ok(&mut game, Command::Undo, t(3_010)),
-        vec![Event::Undone { team: A, delta: -5 }]
+        vec![Event::Undone {
+            team: A,
+            delta: Points::whole(-5)
+        }]
     );
     assert_eq!(game, before);
     assert_eq!(game.next_deadline(), Some(t(6_070)));
@@ -2783,7 +2815,7 @@ fn a_late_tick_awards_the_floor_from_the_settle_deadline() {
             Event::Judged {
                 team: A,
                 verdict: Verdict::Correct,
-                delta: 10,
+                delta: Points::whole(10),
             },
             Event::QuestionClosed {
                 reason: CloseReason::Correct
@@ -2844,7 +2876,7 @@ fn only_wording_can_be_amended_in_a_running_show() {
     game.apply(
         &Command::AdjustScore {
             team: TeamId(2),
-            delta: 7,
+            delta: Points::whole(7),
             reason: "chào hỏi".into(),
         },
         Time(2_000),
@@ -3098,7 +3130,7 @@ fn the_mc_may_end_the_contest_early_and_take_it_back() {
 fn equal_points_share_a_rank() {
     assert_eq!(ranks(&[10, 20, 10, 5]), vec![2, 1, 2, 4]);
     assert_eq!(ranks(&[0, 0, 0]), vec![1, 1, 1]);
-    assert_eq!(ranks(&[]), Vec::<usize>::new());
+    assert_eq!(ranks::<i64>(&[]), Vec::<usize>::new());
 }
 
 /// A snapshot from before rounds could be played in any order has no record of the questions
@@ -3206,7 +3238,10 @@ fn a_score_change_of_several_teams_is_undone_exactly() {
     let mut applied = Vec::new();
     let mut events = Vec::new();
     game.with_kind(t(11), &mut events, |_, _, _, turn| {
-        applied = turn.score(&[(A, 30), (B, -30), (C, -10)], true);
+        applied = turn.score(
+            &[(A, 30.into()), (B, (-30).into()), (C, (-10).into())],
+            true,
+        );
         Ok(())
     })
     .expect("a question is on stage");
@@ -3214,9 +3249,18 @@ fn a_score_change_of_several_teams_is_undone_exactly() {
     assert_eq!(
         applied,
         vec![
-            ScoreDelta { team: A, delta: 30 },
-            ScoreDelta { team: B, delta: -5 },
-            ScoreDelta { team: C, delta: 0 }
+            ScoreDelta {
+                team: A,
+                delta: Points::whole(30)
+            },
+            ScoreDelta {
+                team: B,
+                delta: Points::whole(-5)
+            },
+            ScoreDelta {
+                team: C,
+                delta: Points::whole(0)
+            }
         ]
     );
     assert_eq!(game.scores(), &[30, 0, 0, 0]);
@@ -3224,9 +3268,18 @@ fn a_score_change_of_several_teams_is_undone_exactly() {
     assert_eq!(
         events,
         vec![
-            Event::Undone { team: A, delta: 30 },
-            Event::Undone { team: B, delta: -5 },
-            Event::Undone { team: C, delta: 0 }
+            Event::Undone {
+                team: A,
+                delta: Points::whole(30)
+            },
+            Event::Undone {
+                team: B,
+                delta: Points::whole(-5)
+            },
+            Event::Undone {
+                team: C,
+                delta: Points::whole(0)
+            }
         ]
     );
     assert_eq!(game.scores(), before.scores());
@@ -3253,7 +3306,13 @@ fn an_undo_entry_of_the_previous_format_still_undoes() {
     let mut old: Game = serde_json::from_value(saved).expect("reads");
     assert_eq!(old, game);
     let events = ok(&mut old, Command::Undo, t(11));
-    assert_eq!(events, vec![Event::Undone { team: B, delta: 10 }]);
+    assert_eq!(
+        events,
+        vec![Event::Undone {
+            team: B,
+            delta: Points::whole(10)
+        }]
+    );
     assert_eq!(old.scores(), &[0, 0, 0, 0]);
 }
 
@@ -3342,8 +3401,14 @@ fn teams_choose_and_may_change_until_time_is_up_then_right_answers_score() {
             Event::AnswerRevealed,
             Event::ChoicesScored {
                 changes: vec![
-                    ScoreDelta { team: A, delta: 10 },
-                    ScoreDelta { team: B, delta: 10 }
+                    ScoreDelta {
+                        team: A,
+                        delta: Points::whole(10)
+                    },
+                    ScoreDelta {
+                        team: B,
+                        delta: Points::whole(10)
+                    }
                 ]
             }
         ]
@@ -3385,10 +3450,10 @@ fn the_speed_bonus_follows_the_press_time_and_a_reveal_is_undone_exactly() {
     assert_eq!(before.tick(t(20_000)), vec![Event::AnswersLocked]);
     ok(&mut game, Command::RevealAnswer, t(20_000));
     assert_eq!(game.scores(), &[20, 17, 10, 0]);
-    let points: Vec<i64> = choice_play(&game)
+    let points: Vec<Points> = choice_play(&game)
         .choices
         .iter()
-        .map(|c| c.map_or(-1, |c| c.points))
+        .map(|c| c.map_or(Points::whole(-1), |c| c.points))
         .collect();
     assert_eq!(points, [20, 17, 10, 0]);
     // A wrong answer key found on stage: the MC takes the reveal back, every score with it.

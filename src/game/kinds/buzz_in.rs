@@ -15,7 +15,7 @@ use crate::game::contest::{
 };
 use crate::game::race::{self, Placement};
 pub use crate::game::race::{Buzz, Clamp, FalseStart, PressClaim};
-use crate::game::{Command, Event, Rejection, TeamId, Time, Verdict};
+use crate::game::{Command, Event, Points, Rejection, TeamId, Time, Verdict};
 
 /// A buzz-in round: its rules and questions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -216,7 +216,7 @@ impl QuestionKind for BuzzInRound {
                 let judged_at = turn.events.len();
                 let change = play.judge(*verdict, setting, turn.now, turn.events)?;
                 let applied = turn.score(&[(change.team, change.delta)], self.rules.floor_at_zero);
-                let delta = applied.first().map_or(0, |c| c.delta);
+                let delta = applied.first().map_or(Points::ZERO, |c| c.delta);
                 turn.events.insert(
                     judged_at,
                     Event::Judged {
@@ -346,7 +346,7 @@ pub struct ScoreChange {
     /// Whose score.
     pub team: TeamId,
     /// Signed points before any floor-at-zero clamp.
-    pub delta: i64,
+    pub delta: Points,
 }
 
 /// Everything a buzz-in question needs to know about its round and contest.
@@ -646,7 +646,7 @@ impl BuzzInQuestion {
                 self.close(CloseReason::Correct, events);
                 Ok(ScoreChange {
                     team,
-                    delta: rules.points,
+                    delta: Points::whole(rules.points),
                 })
             }
             Verdict::Wrong => {
@@ -661,7 +661,7 @@ impl BuzzInQuestion {
                 }
                 Ok(ScoreChange {
                     team,
-                    delta: -rules.penalty,
+                    delta: -Points::whole(rules.penalty),
                 })
             }
         }

@@ -18,7 +18,7 @@ pub mod scored;
 use serde::{Deserialize, Serialize};
 
 use super::contest::{Problems, Question};
-use super::{Command, Event, Rejection, ScoreDelta, TeamId, Time};
+use super::{Command, Event, Points, Rejection, ScoreDelta, TeamId, Time};
 
 /// One round of the programme. Each kind of round is one variant with its own rules.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,8 +169,8 @@ pub struct Turn<'a> {
     pub team_count: usize,
     /// Events of this command so far; the kind adds its own.
     pub events: &'a mut Vec<Event>,
-    scores: &'a mut [i64],
-    round_scores: &'a mut [i64],
+    scores: &'a mut [Points],
+    round_scores: &'a mut [Points],
     /// `Some` once the command scored: the changes undo reverts together.
     scored: Option<Vec<ScoreDelta>>,
 }
@@ -181,8 +181,8 @@ impl<'a> Turn<'a> {
         now: Time,
         question: usize,
         events: &'a mut Vec<Event>,
-        scores: &'a mut [i64],
-        round_scores: &'a mut [i64],
+        scores: &'a mut [Points],
+        round_scores: &'a mut [Points],
     ) -> Turn<'a> {
         Turn {
             now,
@@ -199,7 +199,7 @@ impl<'a> Turn<'a> {
     /// stopped at zero with `floor_at_zero` — and marks the command as a judgement that undo
     /// reverts exactly, even when no points moved (a wrong answer without penalty still changed
     /// the question). Returns the points actually applied, in the order asked.
-    pub fn score(&mut self, asked: &[(TeamId, i64)], floor_at_zero: bool) -> Vec<ScoreDelta> {
+    pub fn score(&mut self, asked: &[(TeamId, Points)], floor_at_zero: bool) -> Vec<ScoreDelta> {
         let applied: Vec<ScoreDelta> = asked
             .iter()
             .map(|&(team, points)| {
@@ -222,10 +222,10 @@ impl<'a> Turn<'a> {
 }
 
 /// The part of `delta` that may be applied to `score` when scores stop at zero.
-pub(crate) fn clamp_delta(score: i64, delta: i64, floor_at_zero: bool) -> i64 {
-    if floor_at_zero && delta < 0 && score + delta < 0 {
+pub(crate) fn clamp_delta(score: Points, delta: Points, floor_at_zero: bool) -> Points {
+    if floor_at_zero && delta < Points::ZERO && score + delta < Points::ZERO {
         // Never push a score down below zero; a score already below zero stays where it is.
-        (-score).min(0)
+        (-score).min(Points::ZERO)
     } else {
         delta
     }

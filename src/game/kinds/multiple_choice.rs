@@ -14,7 +14,7 @@ use crate::game::contest::{
     DEFAULT_PRESS_ALLOWANCE_CAP_MS, MAX_FAIRNESS_MS, OPTION_LETTERS, Problems, Question,
 };
 use crate::game::race::{self, Placement, PressClaim};
-use crate::game::{Command, Event, Rejection, TeamId, Time};
+use crate::game::{Command, Event, Points, Rejection, TeamId, Time};
 
 /// A multiple-choice round: its rules and questions (each with 2 to 4 options).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -94,7 +94,7 @@ pub struct Choice {
     pub changes: u32,
     /// Points scored at the reveal (0 before it, and for a wrong answer).
     #[serde(default)]
-    pub points: i64,
+    pub points: Points,
 }
 
 /// The state of one multiple-choice question.
@@ -415,7 +415,7 @@ impl ChoiceQuestion {
             option,
             at,
             changes,
-            points: 0,
+            points: Points::ZERO,
         });
         events.push(Event::AnswerChosen { team });
         Ok(())
@@ -427,7 +427,7 @@ impl ChoiceQuestion {
         &mut self,
         setting: Setting,
         events: &mut Vec<Event>,
-    ) -> Result<Vec<(TeamId, i64)>, Rejection> {
+    ) -> Result<Vec<(TeamId, Points)>, Rejection> {
         let opened_at = match self.phase {
             ChoicePhase::Revealed => return Err(Rejection::AlreadyRevealed),
             ChoicePhase::Ready => None,
@@ -447,7 +447,8 @@ impl ChoiceQuestion {
             };
             if Some(choice.option) == right {
                 let took = opened_at.map_or(time_us, |at| choice.at.0.saturating_sub(at.0));
-                choice.points = setting.points() + speed_bonus(setting, took, time_us);
+                choice.points =
+                    Points::whole(setting.points() + speed_bonus(setting, took, time_us));
                 changes.push((TeamId(team), choice.points));
             }
         }
