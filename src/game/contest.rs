@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::kinds::Round;
 pub use super::kinds::buzz_in::{BuzzInRound, BuzzInRules, FalseStartRule};
+pub use super::kinds::judged::{Aggregate, Criterion, JudgedRound, JudgedRules, Situation};
 pub use super::kinds::multiple_choice::{MultipleChoiceRound, MultipleChoiceRules};
 pub use super::kinds::scored::{MAX_DESCRIPTION_CHARS, ScoredRound};
 
@@ -25,7 +26,23 @@ pub struct Contest {
     pub teams: Vec<Team>,
     /// The programme: played from the first round to the last.
     pub rounds: Vec<Round>,
+    /// The judging panel ("ban giám khảo"), for rounds the judges score; may be empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub judges: Vec<Judge>,
 }
+
+/// A member of the judging panel; joins on their own phone with a judge code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Judge {
+    /// Stable identifier used on the wire: lowercase ASCII letters, digits and `-`.
+    pub id: String,
+    /// Display name, e.g. "Bà Nguyễn Thị Lan".
+    pub name: String,
+}
+
+/// The most judges a panel may have.
+pub const MAX_JUDGES: usize = 15;
 
 /// A team of contestants.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,6 +106,7 @@ impl ContestBuilder {
                 title: title.into(),
                 teams: Vec::new(),
                 rounds: Vec::new(),
+                judges: Vec::new(),
             },
         }
     }
@@ -145,6 +163,31 @@ impl ContestBuilder {
                 rules,
                 questions: (0..count).map(question).collect(),
             }));
+        self
+    }
+
+    /// Adds a judge to the panel.
+    pub fn judge(mut self, id: impl Into<String>, name: impl Into<String>) -> ContestBuilder {
+        self.contest.judges.push(Judge {
+            id: id.into(),
+            name: name.into(),
+        });
+        self
+    }
+
+    /// Adds a round the judging panel scores, with `rules` and `situations` to draw.
+    pub fn judged(
+        mut self,
+        title: impl Into<String>,
+        rules: JudgedRules,
+        situations: Vec<Situation>,
+    ) -> ContestBuilder {
+        self.contest.rounds.push(Round::Judged(JudgedRound {
+            title: title.into(),
+            description: String::new(),
+            rules,
+            situations,
+        }));
         self
     }
 
@@ -255,7 +298,7 @@ pub(crate) const MAX_FAIRNESS_MS: u64 = 250;
 /// Upper bound for any window, so that a typo (extra zeros) cannot freeze a show for hours.
 pub(crate) const MAX_WINDOW_MS: u64 = 10 * 60 * 1000;
 /// Upper bound for points, keeping every sum far from integer overflow.
-const MAX_POINTS: i64 = 1_000_000;
+pub(crate) const MAX_POINTS: i64 = 1_000_000;
 
 impl Contest {
     /// Whether `amended` is this contest with only its wording changed — the title, team names,
@@ -266,6 +309,10 @@ impl Contest {
         let ids = |c: &Contest| c.teams.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
         if ids(self) != ids(amended) {
             return Err("the teams are not the same".into());
+        }
+        let judge_ids = |c: &Contest| c.judges.iter().map(|j| j.id.clone()).collect::<Vec<_>>();
+        if judge_ids(self) != judge_ids(amended) {
+            return Err("the judges are not the same".into());
         }
         if self.rounds.len() != amended.rounds.len() {
             return Err("the number of rounds changed".into());
@@ -324,13 +371,7 @@ impl Contest {
         }
         for (i, team) in self.teams.iter().enumerate() {
             let at = format!("teams[{i}]");
-            let id_ok = !team.id.is_empty()
-                && team.id.len() <= 40
-                && team
-                    .id
-                    .bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-            if !id_ok {
+            if !is_id(&team.id) {
                 problems.add(
                     format!("{at}.id"),
                     "use 1-40 lowercase letters, digits or '-'",
@@ -359,6 +400,7 @@ impl Contest {
                 );
             }
         }
+        self.check_judges(problems);
         if self.rounds.is_empty() {
             problems.add("rounds", "a contest needs at least one round");
         }
@@ -380,8 +422,74 @@ impl Contest {
         }
     }
 
+    fn check_judges(&self, problems: &mut Problems) {
+        if self.judges.len() > MAX_JUDGES {
+            problems.add(
+                "judges",
+                format!("at most {MAX_JUDGES} judges, found {}", self.judges.len()),
+            );
+        }
+        for (i, judge) in self.judges.iter().enumerate() {
+            let at = format!("judges[{i}]");
+            if !is_id(&judge.id) {
+                problems.add(
+                    format!("{at}.id"),
+                    "use 1-40 lowercase letters, digits or '-'",
+                );
+            }
+            let earlier = &self.judges[..i];
+            if earlier.iter().any(|other| other.id == judge.id)
+                || self.teams.iter().any(|team| team.id == judge.id)
+            {
+                problems.add(
+                    format!("{at}.id"),
+                    format!("{:?} is already a team's or a judge's id", judge.id),
+                );
+            }
+            let name_chars = judge.name.trim().chars().count();
+            if name_chars == 0 || name_chars > MAX_TEAM_NAME_CHARS {
+                problems.add(
+                    format!("{at}.name"),
+                    format!("must be 1-{MAX_TEAM_NAME_CHARS} characters"),
+                );
+            }
+            if earlier
+                .iter()
+                .any(|other| other.name.trim() == judge.name.trim())
+            {
+                problems.add(
+                    format!("{at}.name"),
+                    format!("duplicate judge name {:?}", judge.name.trim()),
+                );
+            }
+        }
+        for (r, round) in self.rounds.iter().enumerate() {
+            if let Round::Judged(judged) = round
+                && self.judges.len() < judged.rules.min_judges.max(1)
+            {
+                problems.add(
+                    format!("rounds[{r}]"),
+                    format!(
+                        "a judged round needs at least {} judges in \"judges\", found {}",
+                        judged.rules.min_judges.max(1),
+                        self.judges.len()
+                    ),
+                );
+            }
+        }
+    }
+
     /// The index of the team with this id.
     pub fn team_index(&self, id: &str) -> Option<usize> {
         self.teams.iter().position(|team| team.id == id)
     }
+}
+
+/// Whether `id` is 1-40 lowercase ASCII letters, digits or `-`: safe in URLs and on the wire.
+fn is_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }

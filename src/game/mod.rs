@@ -17,7 +17,7 @@ pub mod kinds;
 pub mod points;
 pub mod race;
 
-pub use kinds::{buzz_in, multiple_choice};
+pub use kinds::{buzz_in, judged, multiple_choice};
 
 use std::sync::Arc;
 
@@ -137,6 +137,9 @@ pub enum Command {
         /// When the phone says it was pressed, with its clock estimate.
         claim: Option<PressClaim>,
     },
+    /// A round judged by a panel: what the MC and the judges do (recorded as
+    /// `{"command": "judged", "action": …}`).
+    Judged(judged::Action),
 }
 
 /// A slide the MC puts on stage between questions.
@@ -280,6 +283,44 @@ pub enum Event {
         /// Each team that answered right, with its points.
         changes: Vec<ScoreDelta>,
     },
+    /// Judged: a team is called on stage.
+    Performing {
+        /// The team.
+        team: TeamId,
+    },
+    /// Judged: a team drew its situation.
+    SituationDrawn {
+        /// The team.
+        team: TeamId,
+        /// Index of the situation in the round's.
+        situation: usize,
+    },
+    /// Judged: a judge gave or changed a team's marks (which, only the judge and the MC see).
+    MarksGiven {
+        /// The judge.
+        judge: usize,
+        /// The team.
+        team: TeamId,
+    },
+    /// Judged: a team's scoring closed with this result.
+    ScoringClosed {
+        /// The team.
+        team: TeamId,
+        /// Its result for the round.
+        result: Points,
+        /// Points actually applied.
+        delta: Points,
+    },
+    /// Judged: a team's scoring reopened; its result was taken back.
+    ScoringReopened {
+        /// The team.
+        team: TeamId,
+    },
+    /// Judged: a team's marks and result are on the projector.
+    ResultRevealed {
+        /// The team.
+        team: TeamId,
+    },
 }
 
 /// Why a command was refused. The game is unchanged whenever one is returned.
@@ -363,6 +404,36 @@ pub enum Rejection {
     /// Multiple choice: there is no option with that letter.
     #[error("this question has no such option")]
     NoSuchOption,
+    /// A command for a round as a whole while its title is not on stage.
+    #[error("put the round's title on stage first")]
+    RoundNotOnStage,
+    /// Judged: there is no such judge.
+    #[error("there is no such judge")]
+    UnknownJudge,
+    /// Judged: a mark outside the scale, off its steps, or the wrong number of them.
+    #[error("invalid mark: {0}")]
+    InvalidMark(&'static str),
+    /// Judged: scoring of this team is closed.
+    #[error("scoring of this team is closed")]
+    ScoringClosed,
+    /// Judged: scoring of this team is still open.
+    #[error("scoring of this team is still open")]
+    ScoringOpen,
+    /// Judged: too few judges have scored this team to close it.
+    #[error("too few judges have scored this team")]
+    TooFewMarks,
+    /// Judged: the team has already drawn its situation.
+    #[error("this team has already drawn its situation")]
+    AlreadyDrawn,
+    /// Judged: every situation has been drawn, or the round has none.
+    #[error("there is no situation left to draw")]
+    NothingToDraw,
+    /// Judged: no team is on stage.
+    #[error("call a team on stage first")]
+    NoPerformer,
+    /// Judged: the result of this team is already on the projector.
+    #[error("this result is already shown")]
+    AlreadyShown,
 }
 
 impl Rejection {
@@ -395,6 +466,16 @@ impl Rejection {
             Rejection::AnswersNotOpen => "answers_not_open",
             Rejection::AnswersClosed => "answers_closed",
             Rejection::NoSuchOption => "no_such_option",
+            Rejection::RoundNotOnStage => "round_not_on_stage",
+            Rejection::UnknownJudge => "unknown_judge",
+            Rejection::InvalidMark(_) => "invalid_mark",
+            Rejection::ScoringClosed => "scoring_closed",
+            Rejection::ScoringOpen => "scoring_open",
+            Rejection::TooFewMarks => "too_few_marks",
+            Rejection::AlreadyDrawn => "already_drawn",
+            Rejection::NothingToDraw => "nothing_to_draw",
+            Rejection::AlreadyShown => "already_shown",
+            Rejection::NoPerformer => "no_performer",
         }
     }
 }
@@ -451,8 +532,9 @@ pub struct ScoreDelta {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(from = "UndoRecord")]
 struct UndoEntry {
-    /// The question state just before the judgement.
-    play_before: Play,
+    /// The question state just before the judgement (`None` for a judgement of the round, made
+    /// with no question on stage: a judging panel's result).
+    play_before: Option<Play>,
     /// The round's state just before it (`None` in entries stored before rounds had a state).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     state_before: Option<RoundState>,
@@ -464,7 +546,8 @@ struct UndoEntry {
 /// `team` and its `delta`.
 #[derive(Deserialize)]
 struct UndoRecord {
-    play_before: Play,
+    #[serde(default)]
+    play_before: Option<Play>,
     #[serde(default)]
     state_before: Option<RoundState>,
     #[serde(default)]
@@ -553,9 +636,14 @@ impl From<GameRecord> for Game {
             Stage::Finished => rounds.checked_sub(1),
             _ => None,
         });
-        let round_states = record
-            .round_states
-            .unwrap_or_else(|| record.contest.rounds.iter().map(Round::new_state).collect());
+        let round_states = record.round_states.unwrap_or_else(|| {
+            let contest = &record.contest;
+            contest
+                .rounds
+                .iter()
+                .map(|r| r.new_state(contest))
+                .collect()
+        });
         Game {
             contest: record.contest,
             scores: record.scores,
@@ -590,7 +678,11 @@ impl Game {
         let scores = vec![Points::ZERO; contest.teams.len()];
         let round_scores = vec![scores.clone(); contest.rounds.len()];
         let shown = vec![0; contest.rounds.len()];
-        let round_states = contest.rounds.iter().map(Round::new_state).collect();
+        let round_states = contest
+            .rounds
+            .iter()
+            .map(|r| r.new_state(&contest))
+            .collect();
         Game {
             contest: Arc::new(contest),
             scores,
@@ -630,7 +722,7 @@ impl Game {
             || rounds
                 .iter()
                 .zip(&self.round_states)
-                .any(|(round, state)| !round.owns(state))
+                .any(|(round, state)| !round.state_fits(state, &self.contest))
         {
             return Err("the rounds' states do not match the contest".into());
         }
@@ -647,31 +739,56 @@ impl Game {
             }
             _ => {}
         }
-        let Stage::Question(stage) = &self.stage else {
-            return Ok(());
-        };
+        let team_ok = |team: &TeamId| team.0 < teams;
+        if !self
+            .undo
+            .iter()
+            .all(|u| u.changes.iter().all(|c| team_ok(&c.team)))
+        {
+            return Err("a team index is out of range".into());
+        }
+        match &self.stage {
+            Stage::Question(stage) => self.validate_question(stage),
+            Stage::RoundIntro { round } => {
+                let content = &rounds[*round];
+                let undo_ok = self.undo.iter().all(|u| {
+                    u.play_before.is_none()
+                        && u.state_before
+                            .as_ref()
+                            .is_none_or(|s| content.state_fits(s, &self.contest))
+                });
+                undo_ok
+                    .then_some(())
+                    .ok_or_else(|| "the undo history does not fit the round on stage".into())
+            }
+            _ if !self.undo.is_empty() => Err("an undo history without a question".into()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Checks the question on stage of a game read back from storage.
+    fn validate_question(&self, stage: &QuestionStage) -> Result<(), String> {
+        let teams = self.contest.teams.len();
         let Some(round) = self.contest.rounds.get(stage.round) else {
             return Err(format!("round {} does not exist", stage.round));
         };
         if stage.question >= round.questions().len() {
             return Err(format!("question {} does not exist", stage.question));
         }
-        let team_ok = |team: &TeamId| team.0 < teams;
         let state = &self.round_states[stage.round];
         if !round.fits(&stage.play, state, stage.question, teams) {
             return Err("the question on stage does not fit its round".into());
         }
-        let play_ok = self.undo.iter().all(|u| {
-            round.fits(&u.play_before, state, stage.question, teams)
-                && u.state_before.as_ref().is_none_or(|s| round.owns(s))
+        let undo_ok = self.undo.iter().all(|u| {
+            u.play_before
+                .as_ref()
+                .is_some_and(|play| round.fits(play, state, stage.question, teams))
+                && u.state_before
+                    .as_ref()
+                    .is_none_or(|s| round.state_fits(s, &self.contest))
         });
-        let all_ok = play_ok
-            && self
-                .undo
-                .iter()
-                .all(|u| u.changes.iter().all(|c| team_ok(&c.team)));
-        if !all_ok {
-            return Err("a team index is out of range".into());
+        if !undo_ok {
+            return Err("the undo history does not fit the question on stage".into());
         }
         Ok(())
     }
@@ -831,6 +948,7 @@ impl Game {
             Command::Buzz { team, .. } | Command::Choose { team, .. } if team.0 >= team_count => {
                 Err(Rejection::UnknownTeam)
             }
+            Command::Judged(_) => self.forward_to_round(command, now, events),
             Command::OpenBuzzers { .. }
             | Command::LockBuzzers
             | Command::Buzz { .. }
@@ -850,6 +968,18 @@ impl Game {
     ) -> Result<(), Rejection> {
         self.with_kind(now, events, |round, play, state, turn| {
             round.apply(play, state, command, turn)
+        })
+    }
+
+    /// Hands a command for the round as a whole to the kind of the round whose title is on stage.
+    fn forward_to_round(
+        &mut self,
+        command: &Command,
+        now: Time,
+        events: &mut Vec<Event>,
+    ) -> Result<(), Rejection> {
+        self.with_round(now, events, |round, state, turn| {
+            round.apply_round(state, command, turn)
         })
     }
 
@@ -880,11 +1010,19 @@ impl Game {
         };
         let play_before = stage.play.clone();
         let state_before = state.clone();
-        let mut turn = Turn::new(now, stage.question, events, scores, round_scores);
+        let judges = contest.judges.len();
+        let mut turn = Turn::new(
+            now,
+            Some(stage.question),
+            judges,
+            events,
+            scores,
+            round_scores,
+        );
         act(round, &mut stage.play, state, &mut turn)?;
         if let Some(changes) = turn.into_scored() {
             undo.push(UndoEntry {
-                play_before,
+                play_before: Some(play_before),
                 state_before: Some(state_before),
                 changes,
             });
@@ -892,19 +1030,66 @@ impl Game {
         Ok(())
     }
 
-    /// Reverts the last judgement of the question on stage: its question and round states and
-    /// every score it changed.
+    /// Runs `act` on the round whose title is on stage, as [`Game::with_kind`] does on a
+    /// question.
+    fn with_round(
+        &mut self,
+        now: Time,
+        events: &mut Vec<Event>,
+        act: impl FnOnce(&Round, &mut RoundState, &mut Turn) -> Result<(), Rejection>,
+    ) -> Result<(), Rejection> {
+        let Game {
+            contest,
+            scores,
+            round_scores,
+            stage,
+            undo,
+            round_states,
+            ..
+        } = self;
+        let round = match stage {
+            Stage::RoundIntro { round } => *round,
+            Stage::Finished => return Err(Rejection::ContestFinished),
+            _ => return Err(Rejection::RoundNotOnStage),
+        };
+        let (Some(content), Some(state), Some(round_scores)) = (
+            contest.rounds.get(round),
+            round_states.get_mut(round),
+            round_scores.get_mut(round),
+        ) else {
+            return Err(Rejection::UnknownRound);
+        };
+        let state_before = state.clone();
+        let judges = contest.judges.len();
+        let mut turn = Turn::new(now, None, judges, events, scores, round_scores);
+        act(content, state, &mut turn)?;
+        if let Some(changes) = turn.into_scored() {
+            undo.push(UndoEntry {
+                play_before: None,
+                state_before: Some(state_before),
+                changes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Reverts the last judgement of the question (or round) on stage: its question and round
+    /// states and every score it changed.
     fn undo(&mut self, events: &mut Vec<Event>) -> Result<(), Rejection> {
         let Some(entry) = self.undo.pop() else {
             return Err(Rejection::NothingToUndo);
         };
-        let Stage::Question(stage) = &mut self.stage else {
-            return Err(Rejection::NothingToUndo);
+        let round = match (&mut self.stage, entry.play_before) {
+            (Stage::Question(stage), Some(play)) => {
+                stage.play = play;
+                stage.revealed = stage.play.revealed_after_undo(stage.revealed);
+                stage.round
+            }
+            (Stage::RoundIntro { round }, None) => *round,
+            _ => return Err(Rejection::NothingToUndo),
         };
-        stage.play = entry.play_before;
-        stage.revealed = stage.play.revealed_after_undo(stage.revealed);
         if let Some(state) = entry.state_before {
-            self.round_states[stage.round] = state;
+            self.round_states[round] = state;
         }
         for change in entry.changes {
             self.add_points(change.team, -change.delta);

@@ -42,6 +42,7 @@ fn contest_with_rounds(rounds: Vec<Round>) -> Contest {
             })
             .collect(),
         rounds,
+        judges: Vec::new(),
     }
 }
 

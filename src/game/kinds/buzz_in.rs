@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{QuestionKind, QuestionPlay, RoundKind, RoundState, Turn};
 use crate::game::contest::{
-    DEFAULT_PRESS_ALLOWANCE_CAP_MS, MAX_FAIRNESS_MS, MAX_WINDOW_MS, Problems, Question,
+    Contest, DEFAULT_PRESS_ALLOWANCE_CAP_MS, MAX_FAIRNESS_MS, MAX_WINDOW_MS, Problems, Question,
 };
 use crate::game::race::{self, Placement};
 pub use crate::game::race::{Buzz, Clamp, FalseStart, PressClaim};
@@ -164,7 +164,7 @@ impl RoundKind for BuzzInRound {
         Ok(())
     }
 
-    fn new_state(&self) -> RoundState {
+    fn new_state(&self, _contest: &Contest) -> RoundState {
         RoundState::BuzzIn(BuzzInRoundState::default())
     }
 }

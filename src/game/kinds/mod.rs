@@ -12,12 +12,13 @@
 //! views of a kind live in `protocol` (every wire message is described there).
 
 pub mod buzz_in;
+pub mod judged;
 pub mod multiple_choice;
 pub mod scored;
 
 use serde::{Deserialize, Serialize};
 
-use super::contest::{Problems, Question};
+use super::contest::{Contest, Problems, Question};
 use super::{Command, Event, Points, Rejection, ScoreDelta, TeamId, Time};
 
 /// One round of the programme. Each kind of round is one variant with its own rules.
@@ -33,6 +34,9 @@ pub enum Round {
     /// tình huống") or talent ("năng khiếu"): no questions; while its title is on stage the MC
     /// enters each team's points with a reason, and they count for this round.
     Scored(scored::ScoredRound),
+    /// A round the judging panel scores ("ban giám khảo"): greeting, situation handling
+    /// (situations drawn by lot), talent; each judge scores each team on their phone.
+    Judged(judged::JudgedRound),
 }
 
 /// The per-question state of each kind that puts questions on stage.
@@ -56,6 +60,8 @@ pub enum RoundState {
     MultipleChoice(multiple_choice::ChoiceRoundState),
     /// A round scored by hand.
     Scored,
+    /// A round the judging panel scores.
+    Judged(judged::JudgedState),
 }
 
 /// Runs `$body` with `$r` bound to the round's content, whatever its kind.
@@ -65,6 +71,7 @@ macro_rules! each_round {
             Round::BuzzIn($r) => $body,
             Round::MultipleChoice($r) => $body,
             Round::Scored($r) => $body,
+            Round::Judged($r) => $body,
         }
     };
 }
@@ -114,8 +121,13 @@ pub trait RoundKind {
     /// Whether `amended` differs from this round only in wording (see
     /// [`super::Contest::amendable_to`]); says what else changed, of `place` ("round 2").
     fn amendable_to(&self, amended: &Self, place: &str) -> Result<(), String>;
-    /// The state the round starts with.
-    fn new_state(&self) -> RoundState;
+    /// The state the round starts with, in `contest`.
+    fn new_state(&self, contest: &Contest) -> RoundState;
+    /// Whether a round state read back from storage is of this kind and fits `contest` (no
+    /// index outside it).
+    fn state_fits(&self, state: &RoundState, contest: &Contest) -> bool {
+        std::mem::discriminant(&self.new_state(contest)) == std::mem::discriminant(state)
+    }
 }
 
 /// A kind whose rounds put questions on stage, one at a time.
@@ -163,10 +175,13 @@ pub trait QuestionPlay {
 pub struct Turn<'a> {
     /// When the command is applied.
     pub now: Time,
-    /// Index of the question on stage in its round.
-    pub question: usize,
+    /// Index of the question on stage in its round (`None`: a command for the round as a
+    /// whole, with its title on stage).
+    pub question: Option<usize>,
     /// Number of teams in the contest.
     pub team_count: usize,
+    /// Number of judges in the contest.
+    pub judge_count: usize,
     /// Events of this command so far; the kind adds its own.
     pub events: &'a mut Vec<Event>,
     scores: &'a mut [Points],
@@ -179,7 +194,8 @@ impl<'a> Turn<'a> {
     /// A turn that may change `scores` (totals) and `round_scores` (the round being played).
     pub(crate) fn new(
         now: Time,
-        question: usize,
+        question: Option<usize>,
+        judge_count: usize,
         events: &'a mut Vec<Event>,
         scores: &'a mut [Points],
         round_scores: &'a mut [Points],
@@ -188,6 +204,7 @@ impl<'a> Turn<'a> {
             now,
             question,
             team_count: scores.len(),
+            judge_count,
             events,
             scores,
             round_scores,
@@ -268,13 +285,14 @@ impl Round {
                 was.amendable_to(now, place)
             }
             (Round::Scored(was), Round::Scored(now)) => was.amendable_to(now, place),
+            (Round::Judged(was), Round::Judged(now)) => was.amendable_to(now, place),
             _ => Err(format!("the kind of {place} changed")),
         }
     }
 
     /// The state the round starts with.
-    pub(crate) fn new_state(&self) -> RoundState {
-        each_round!(self, r => r.new_state())
+    pub(crate) fn new_state(&self, contest: &Contest) -> RoundState {
+        each_round!(self, r => r.new_state(contest))
     }
 
     /// The state of `question` as it goes on stage; `None` for a round without questions.
@@ -312,14 +330,27 @@ impl Round {
         )
     }
 
-    /// Whether a stored round state is of this round's kind.
-    pub(crate) fn owns(&self, state: &RoundState) -> bool {
-        std::mem::discriminant(&self.new_state()) == std::mem::discriminant(state)
+    /// Whether a stored round state is of this round's kind and fits `contest`.
+    pub(crate) fn state_fits(&self, state: &RoundState, contest: &Contest) -> bool {
+        each_round!(self, r => r.state_fits(state, contest))
     }
 
     /// Lets the question's deadlines due at `turn.now` expire.
     pub(crate) fn tick(&self, play: &mut Play, state: &mut RoundState, turn: &mut Turn) {
         with_question!(self, play, state, |r, p, _s| r.tick(p, turn), ())
+    }
+
+    /// Forwards a command for the round as a whole (its title on stage) to its kind.
+    pub(crate) fn apply_round(
+        &self,
+        state: &mut RoundState,
+        command: &Command,
+        turn: &mut Turn,
+    ) -> Result<(), Rejection> {
+        match (self, state) {
+            (Round::Judged(r), RoundState::Judged(s)) => r.apply_round(s, command, turn),
+            _ => Err(Rejection::WrongKind),
+        }
     }
 
     /// Forwards a command to the kind of the question on stage.
@@ -392,14 +423,18 @@ mod tests {
         for round in &contest.rounds {
             let written = serde_json::to_value(round).expect("serialise");
             assert_eq!(written["kind"], round.kind_name());
-            let state = round.new_state();
-            assert!(round.owns(&state));
+            let state = round.new_state(&contest);
+            assert!(round.state_fits(&state, &contest));
             assert_eq!(
                 serde_json::to_value(&state).expect("state")["kind"],
                 round.kind_name()
             );
             let others = contest.rounds.iter().filter(|other| *other != round);
-            assert!(others.into_iter().all(|other| !other.owns(&state)));
+            assert!(
+                others
+                    .into_iter()
+                    .all(|other| !other.state_fits(&state, &contest))
+            );
         }
     }
 }

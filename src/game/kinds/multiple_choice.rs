@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{QuestionKind, QuestionPlay, RoundKind, RoundState, Turn};
 use crate::game::contest::{
-    DEFAULT_PRESS_ALLOWANCE_CAP_MS, MAX_FAIRNESS_MS, OPTION_LETTERS, Problems, Question,
+    Contest, DEFAULT_PRESS_ALLOWANCE_CAP_MS, MAX_FAIRNESS_MS, OPTION_LETTERS, Problems, Question,
 };
 use crate::game::race::{self, Placement, PressClaim};
 use crate::game::{Command, Event, Points, Rejection, TeamId, Time};
@@ -159,7 +159,7 @@ impl RoundKind for MultipleChoiceRound {
         Ok(())
     }
 
-    fn new_state(&self) -> RoundState {
+    fn new_state(&self, _contest: &Contest) -> RoundState {
         RoundState::MultipleChoice(ChoiceRoundState::default())
     }
 }
@@ -224,7 +224,7 @@ impl QuestionKind for MultipleChoiceRound {
     ) -> Result<(), Rejection> {
         let question = self
             .questions
-            .get(turn.question)
+            .get(turn.question.ok_or(Rejection::NoQuestion)?)
             .ok_or(Rejection::NoQuestion)?;
         let setting = Setting {
             rules: &self.rules,

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{RoundKind, RoundState};
-use crate::game::contest::Problems;
+use crate::game::contest::{Contest, Problems};
 
 /// Longest description of a scored round, in characters.
 pub const MAX_DESCRIPTION_CHARS: usize = 500;
@@ -42,7 +42,7 @@ impl RoundKind for ScoredRound {
         Ok(())
     }
 
-    fn new_state(&self) -> RoundState {
+    fn new_state(&self, _contest: &Contest) -> RoundState {
         RoundState::Scored
     }
 }
