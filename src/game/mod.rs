@@ -17,7 +17,7 @@ pub mod kinds;
 pub mod points;
 pub mod race;
 
-pub use kinds::{buzz_in, judged, multiple_choice};
+pub use kinds::{buzz_in, judged, multiple_choice, olympia};
 
 use std::sync::Arc;
 
@@ -140,6 +140,9 @@ pub enum Command {
     /// A round judged by a panel: what the MC and the judges do (recorded as
     /// `{"command": "judged", "action": …}`).
     Judged(judged::Action),
+    /// A "Về đích" round: the MC's turns, packs and stars (recorded as
+    /// `{"command": "olympia", "action": …}`).
+    Olympia(olympia::Action),
 }
 
 /// A slide the MC puts on stage between questions.
@@ -282,6 +285,30 @@ pub enum Event {
     ChoicesScored {
         /// Each team that answered right, with its points.
         changes: Vec<ScoreDelta>,
+    },
+    /// Olympia: it is this team's turn.
+    TurnStarted {
+        /// The team.
+        team: TeamId,
+    },
+    /// Olympia: the team on turn chose its pack.
+    PackChosen {
+        /// The team.
+        team: TeamId,
+        /// The values, in order.
+        values: Vec<i64>,
+    },
+    /// Olympia: the team on turn declared its star of hope for its next question.
+    StarDeclared {
+        /// The team.
+        team: TeamId,
+    },
+    /// Olympia: a right steal took points from the team on turn.
+    Stolen {
+        /// The team on turn.
+        from: TeamId,
+        /// Points actually taken (negative).
+        delta: Points,
     },
     /// Judged: a team is called on stage.
     Performing {
@@ -428,6 +455,36 @@ pub enum Rejection {
     /// Judged: every situation has been drawn, or the round has none.
     #[error("there is no situation left to draw")]
     NothingToDraw,
+    /// Olympia: call a team's turn first.
+    #[error("no team is on turn")]
+    NoTurn,
+    /// Olympia: the team on turn has not chosen its pack.
+    #[error("the team on turn has not chosen its pack")]
+    NoPack,
+    /// Olympia: a turn is in progress.
+    #[error("the turn of another team is not over")]
+    TurnInProgress,
+    /// Olympia: the team has had its turn.
+    #[error("this team has had its turn")]
+    TurnTaken,
+    /// Olympia: the pack is already chosen.
+    #[error("the pack is already chosen")]
+    PackChosen,
+    /// Olympia: a pack of the wrong size or with a value the round does not have.
+    #[error("a pack needs the round's number of questions, each of one of its values")]
+    InvalidPack,
+    /// Olympia: not enough questions of a value are left for this pack.
+    #[error("not enough questions of these values are left")]
+    PackUnavailable,
+    /// Olympia: the round has no star of hope.
+    #[error("this round has no star of hope")]
+    NoStar,
+    /// Olympia: the team has used its star of hope.
+    #[error("the star of hope is already used")]
+    StarUsed,
+    /// Olympia: a team cannot steal its own question.
+    #[error("this is your team's own question")]
+    OwnQuestion,
     /// Judged: no team is on stage.
     #[error("call a team on stage first")]
     NoPerformer,
@@ -476,6 +533,16 @@ impl Rejection {
             Rejection::NothingToDraw => "nothing_to_draw",
             Rejection::AlreadyShown => "already_shown",
             Rejection::NoPerformer => "no_performer",
+            Rejection::NoTurn => "no_turn",
+            Rejection::NoPack => "no_pack",
+            Rejection::TurnInProgress => "turn_in_progress",
+            Rejection::TurnTaken => "turn_taken",
+            Rejection::PackChosen => "pack_chosen",
+            Rejection::InvalidPack => "invalid_pack",
+            Rejection::PackUnavailable => "pack_unavailable",
+            Rejection::NoStar => "no_star",
+            Rejection::StarUsed => "star_used",
+            Rejection::OwnQuestion => "own_question",
         }
     }
 }
@@ -948,7 +1015,7 @@ impl Game {
             Command::Buzz { team, .. } | Command::Choose { team, .. } if team.0 >= team_count => {
                 Err(Rejection::UnknownTeam)
             }
-            Command::Judged(_) => self.forward_to_round(command, now, events),
+            Command::Judged(_) | Command::Olympia(_) => self.forward_to_round(command, now, events),
             Command::OpenBuzzers { .. }
             | Command::LockBuzzers
             | Command::Buzz { .. }
@@ -1047,8 +1114,14 @@ impl Game {
             round_states,
             ..
         } = self;
-        let round = match stage {
-            Stage::RoundIntro { round } => *round,
+        // Between questions of the round (its question on stage may be left) counts as the
+        // round on stage: an Olympia turn moves on with its last question still shown.
+        let (round, play_before) = match stage {
+            Stage::RoundIntro { round } => (*round, None),
+            Stage::Question(stage) => {
+                stage.play.can_leave()?;
+                (stage.round, Some(stage.play.clone()))
+            }
             Stage::Finished => return Err(Rejection::ContestFinished),
             _ => return Err(Rejection::RoundNotOnStage),
         };
@@ -1065,7 +1138,7 @@ impl Game {
         act(content, state, &mut turn)?;
         if let Some(changes) = turn.into_scored() {
             undo.push(UndoEntry {
-                play_before: None,
+                play_before,
                 state_before: Some(state_before),
                 changes,
             });
@@ -1135,13 +1208,17 @@ impl Game {
 
     /// The next question to show: the first unshown one of the round being played, else of the
     /// first round in programme order that has one.
-    fn next_position(&self) -> Option<(usize, usize)> {
-        let unshown = |r: &usize| self.shown[*r] < self.contest.rounds[*r].questions().len();
-        self.round
-            .into_iter()
-            .chain(0..self.contest.rounds.len())
-            .find(unshown)
-            .map(|r| (r, self.shown[r]))
+    fn next_position(&self) -> Result<Option<(usize, usize)>, Rejection> {
+        let rounds = &self.contest.rounds;
+        let teams = self.contest.teams.len();
+        let next = |r: usize| rounds[r].next_question(&self.round_states[r], self.shown[r], teams);
+        // The round being played decides first; it may need the MC to act (a pack to choose).
+        if let Some(round) = self.round
+            && let Some(question) = next(round)?
+        {
+            return Ok(Some((round, question)));
+        }
+        Ok((0..rounds.len()).find_map(|r| next(r).ok().flatten().map(|q| (r, q))))
     }
 
     fn show_next_question(&mut self, events: &mut Vec<Event>) -> Result<(), Rejection> {
@@ -1149,14 +1226,14 @@ impl Game {
             return Err(Rejection::ContestFinished);
         }
         self.leave()?;
-        match self.next_position() {
+        match self.next_position()? {
             Some((round, question)) => {
                 let teams = self.contest.teams.len();
                 // A round without questions is never next.
                 let play = self.contest.rounds[round]
                     .new_play(question, &mut self.round_states[round], teams)
                     .ok_or(Rejection::NoQuestion)?;
-                self.shown[round] = question + 1;
+                self.shown[round] += 1;
                 self.round = Some(round);
                 self.stage = Stage::Question(QuestionStage {
                     round,
@@ -1175,11 +1252,11 @@ impl Game {
     }
 
     fn start_round(&mut self, round: usize, events: &mut Vec<Event>) -> Result<(), Rejection> {
-        let Some(length) = self.contest.rounds.get(round).map(|r| r.questions().len()) else {
+        let Some(content) = self.contest.rounds.get(round) else {
             return Err(Rejection::UnknownRound);
         };
-        // A round scored by hand has no questions: the MC may come back to it at any time.
-        if length > 0 && self.shown[round] >= length {
+        let teams = self.contest.teams.len();
+        if content.played(&self.round_states[round], self.shown[round], teams) {
             return Err(Rejection::RoundPlayed);
         }
         self.leave()?;

@@ -14,6 +14,7 @@
 pub mod buzz_in;
 pub mod judged;
 pub mod multiple_choice;
+pub mod olympia;
 pub mod scored;
 
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,9 @@ pub enum Round {
     /// A round the judging panel scores ("ban giám khảo"): greeting, situation handling
     /// (situations drawn by lot), talent; each judge scores each team on their phone.
     Judged(judged::JudgedRound),
+    /// "Về đích", the finish of "Đường lên đỉnh Olympia": each team in turn answers its pack of
+    /// questions (star of hope optional); the others may steal a question it misses.
+    OlympiaFinish(olympia::OlympiaRound),
 }
 
 /// The per-question state of each kind that puts questions on stage.
@@ -47,6 +51,9 @@ pub enum Play {
     BuzzIn(buzz_in::BuzzInQuestion),
     /// A multiple-choice question.
     MultipleChoice(multiple_choice::ChoiceQuestion),
+    /// A "Về đích" question (boxed: it holds a whole steal race, and the game is copied for
+    /// every command).
+    OlympiaFinish(Box<olympia::OlympiaQuestion>),
 }
 
 /// What a round keeps across its questions (turn order, packs, a star of hope: whatever its
@@ -62,6 +69,9 @@ pub enum RoundState {
     Scored,
     /// A round the judging panel scores.
     Judged(judged::JudgedState),
+    /// A "Về đích" round.
+    #[serde(rename = "olympia_finish")]
+    Olympia(olympia::OlympiaState),
 }
 
 /// Runs `$body` with `$r` bound to the round's content, whatever its kind.
@@ -72,6 +82,7 @@ macro_rules! each_round {
             Round::MultipleChoice($r) => $body,
             Round::Scored($r) => $body,
             Round::Judged($r) => $body,
+            Round::OlympiaFinish($r) => $body,
         }
     };
 }
@@ -82,6 +93,7 @@ macro_rules! each_play {
         match $play {
             Play::BuzzIn($p) => $body,
             Play::MultipleChoice($p) => $body,
+            Play::OlympiaFinish($p) => $body,
         }
     };
 }
@@ -97,6 +109,7 @@ macro_rules! with_question {
                 Play::MultipleChoice($p),
                 RoundState::MultipleChoice($s),
             ) => $body,
+            (Round::OlympiaFinish($r), Play::OlympiaFinish($p), RoundState::Olympia($s)) => $body,
             _ => $mismatch,
         }
     };
@@ -127,6 +140,24 @@ pub trait RoundKind {
     /// index outside it).
     fn state_fits(&self, state: &RoundState, contest: &Contest) -> bool {
         std::mem::discriminant(&self.new_state(contest)) == std::mem::discriminant(state)
+    }
+    /// Which question goes on stage next, `shown` of them having been shown: `Ok(None)` when
+    /// the round has none left, `Err` when the MC must do something first (an Olympia turn
+    /// without its pack). In order, by default.
+    fn next_question(
+        &self,
+        state: &RoundState,
+        shown: usize,
+        team_count: usize,
+    ) -> Result<Option<usize>, Rejection> {
+        let _ = (state, team_count);
+        Ok((shown < self.questions().len()).then_some(shown))
+    }
+    /// Whether the round has been played to its end (it cannot be started again). A round
+    /// without questions never is: the MC may come back to it.
+    fn played(&self, state: &RoundState, shown: usize, team_count: usize) -> bool {
+        let _ = (state, team_count);
+        !self.questions().is_empty() && shown >= self.questions().len()
     }
 }
 
@@ -286,8 +317,24 @@ impl Round {
             }
             (Round::Scored(was), Round::Scored(now)) => was.amendable_to(now, place),
             (Round::Judged(was), Round::Judged(now)) => was.amendable_to(now, place),
+            (Round::OlympiaFinish(was), Round::OlympiaFinish(now)) => was.amendable_to(now, place),
             _ => Err(format!("the kind of {place} changed")),
         }
+    }
+
+    /// Which question goes on stage next (see [`RoundKind::next_question`]).
+    pub(crate) fn next_question(
+        &self,
+        state: &RoundState,
+        shown: usize,
+        team_count: usize,
+    ) -> Result<Option<usize>, Rejection> {
+        each_round!(self, r => r.next_question(state, shown, team_count))
+    }
+
+    /// Whether the round has been played to its end.
+    pub(crate) fn played(&self, state: &RoundState, shown: usize, team_count: usize) -> bool {
+        each_round!(self, r => r.played(state, shown, team_count))
     }
 
     /// The state the round starts with.
@@ -308,6 +355,9 @@ impl Round {
             }
             (Round::MultipleChoice(r), RoundState::MultipleChoice(s)) => {
                 Some(Play::MultipleChoice(r.new_play(question, s, team_count)))
+            }
+            (Round::OlympiaFinish(r), RoundState::Olympia(s)) => {
+                Some(Play::OlympiaFinish(Box::new(r.new_play(question, s, team_count))))
             }
             _ => None,
         }
@@ -349,6 +399,7 @@ impl Round {
     ) -> Result<(), Rejection> {
         match (self, state) {
             (Round::Judged(r), RoundState::Judged(s)) => r.apply_round(s, command, turn),
+            (Round::OlympiaFinish(r), RoundState::Olympia(s)) => r.apply_round(s, command, turn),
             _ => Err(Rejection::WrongKind),
         }
     }
