@@ -14,6 +14,7 @@
 //!   team (pure).
 //! - [`results`]: per-round results and ranking, as JSON and CSV.
 //! - [`sheets`]: a round's questions from an organiser's `.xlsx` or `.csv` sheet, checked.
+//! - [`media`]: question images: which files may be shown, and the store they are served from.
 //! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
 //! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`).
@@ -40,6 +41,7 @@ pub mod contest_file;
 pub mod game;
 pub mod journal;
 pub mod link;
+pub mod media;
 pub mod owner;
 pub mod protocol;
 pub mod results;
