@@ -4,15 +4,17 @@
 //!
 //! The game core never sees a spreadsheet: the questions read here are put into the round as if
 //! they had been written in the file, so the journal keeps the whole contest and a restart does
-//! not need the sheets.
+//! not need the sheets. Question images are checked here too (in the file or a sheet), but stay
+//! files: the server reads them at start from the contest file's folder ([`crate::media`]).
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use crate::game::{Contest, ContestError};
+use crate::game::{Contest, ContestError, Question};
+use crate::media;
 use crate::sheets::{self, QuestionShape, SheetQuestion};
 
 /// Why a contest file cannot be used.
@@ -92,15 +94,21 @@ pub fn load(path: &Path) -> Result<Contest, ContestFileError> {
         message,
     };
     let mut value: Value = serde_json::from_str(&text).map_err(|e| parse_error(e.to_string()))?;
-    let base = path.parent().unwrap_or(Path::new("."));
+    let base = folder_of(path);
+    let base = base.as_path();
     let mut problems = Vec::new();
     // Rounds whose sheet could not be read: their empty question list is no news.
     let mut unread = Vec::new();
+    // Rounds whose questions (and images) came from a sheet, checked there with their cells.
+    let mut from_sheet = Vec::new();
     if let Some(rounds) = value.get_mut("rounds").and_then(Value::as_array_mut) {
         for (index, round) in rounds.iter_mut().enumerate() {
             let Some(round) = round.as_object_mut() else {
                 continue;
             };
+            if round.contains_key("questions_from") {
+                from_sheet.push(index);
+            }
             if !fill_from_sheet(round, index, base, &mut problems) {
                 // Still check the rest of the file, without a second message for this round.
                 round.entry("questions").or_insert_with(|| json!([]));
@@ -119,6 +127,11 @@ pub fn load(path: &Path) -> Result<Contest, ContestFileError> {
         ),
         Err(ContestError::Parse(message)) => return Err(parse_error(message)),
     }
+    for (index, round) in contest.rounds.iter().enumerate() {
+        if !from_sheet.contains(&index) {
+            check_images(round.questions(), index, base, &mut problems);
+        }
+    }
     if problems.is_empty() {
         Ok(contest)
     } else {
@@ -127,6 +140,40 @@ pub fn load(path: &Path) -> Result<Contest, ContestFileError> {
             problems,
         })
     }
+}
+
+/// The folder a contest file's sheets and images are relative to: the file's own.
+pub fn folder_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(folder) if !folder.as_os_str().is_empty() => folder.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Checks the `image` of each question of round `index` written in the contest file: a file
+/// inside `base` that may be shown (see [`crate::media`]).
+fn check_images(questions: &[Question], index: usize, base: &Path, problems: &mut Vec<String>) {
+    for (q, question) in questions.iter().enumerate() {
+        if let Some(image) = &question.image
+            && let Err(problem) = media::open(base, image, "the contest file's folder")
+        {
+            problems.push(format!("rounds[{index}].questions[{q}].image: {problem}"));
+        }
+    }
+}
+
+/// The folder of a sheet named `file` in the contest file, relative to the contest file's folder
+/// with `/` between folders (`""` beside it); `None` when the sheet is not inside that folder.
+fn folder_in_contest(file: &str) -> Option<String> {
+    let mut parts = Vec::new();
+    for component in Path::new(file).parent()?.components() {
+        match component {
+            Component::Normal(part) => parts.push(part.to_str()?.to_string()),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(parts.join("/"))
 }
 
 /// Replaces a round's `questions_from` with the questions of its sheet. Returns `false` when the
@@ -182,6 +229,20 @@ fn fill_from_sheet(
             ));
         }
     }
+    // Images are relative to the sheet's folder; the contest's are relative to its own.
+    let sheet_folder = folder_in_contest(&source.file);
+    if sheet_folder.is_none() {
+        for question in &questions {
+            if let (Some(image), Some(image_at)) = (&question.image, &question.image_at) {
+                usable = false;
+                problems.push(format!(
+                    "{at}: {image_at}: the image \"{image}\" is outside the contest file's folder, \
+                     since the sheet is: keep the sheet and its images in the contest file's \
+                     folder or below it"
+                ));
+            }
+        }
+    }
     if !usable {
         return false;
     }
@@ -189,6 +250,12 @@ fn fill_from_sheet(
         .into_iter()
         .map(|q| {
             let mut question = json!({"text": q.text, "answer": q.answer, "notes": q.notes});
+            if let (Some(image), Some(folder)) = (&q.image, &sheet_folder) {
+                question["image"] = match folder.as_str() {
+                    "" => json!(image),
+                    folder => json!(format!("{folder}/{image}")),
+                };
+            }
             if shape == QuestionShape::MultipleChoice {
                 question["options"] = json!(q.options);
                 if let Some(points) = q.points {
@@ -205,8 +272,8 @@ fn fill_from_sheet(
     true
 }
 
-/// What a round cannot take from a sheet's row (yet); refused rather than dropped, so that
-/// nobody believes a question is worth 20 points or shows a picture when it does not.
+/// What a round cannot take from a sheet's row; refused rather than dropped, so that nobody
+/// believes a question is worth 20 points when it is not.
 fn unused_columns(question: &SheetQuestion, shape: QuestionShape) -> Vec<&'static str> {
     let mut unused = Vec::new();
     let buzz_in = shape == QuestionShape::OpenAnswer;
@@ -215,9 +282,6 @@ fn unused_columns(question: &SheetQuestion, shape: QuestionShape) -> Vec<&'stati
     }
     if buzz_in && question.time_ms.is_some() {
         unused.push("a buzz-in round takes its times from its rules, not per question (leave the time column empty)");
-    }
-    if question.image.is_some() {
-        unused.push("question images are not shown yet (leave the image column empty)");
     }
     unused
 }
@@ -383,6 +447,164 @@ mod tests {
         assert_eq!(questions[1].options, ["Huế", "Hà Nội"]);
         assert_eq!((questions[1].points, questions[1].time_ms), (None, None));
         assert_eq!(questions[1].answer_option(), Some(1));
+    }
+
+    /// A 1×1 PNG, committed with the sheet fixtures.
+    fn png() -> Vec<u8> {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sheets/hinh/ban-do.png"),
+        )
+        .expect("fixture")
+    }
+
+    fn write_bytes(dir: &Path, name: &str, bytes: &[u8]) {
+        let path = dir.join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("folder");
+        std::fs::write(path, bytes).expect("write");
+    }
+
+    #[test]
+    fn a_question_in_the_file_shows_an_image_beside_it() {
+        let dir = tempfile::tempdir().expect("dir");
+        write_bytes(dir.path(), "hinh/ban-do.png", &png());
+        let path = write(
+            dir.path(),
+            "contest.json",
+            &contest_json(json!({
+                "kind": "buzz_in", "title": "Giành quyền trả lời",
+                "questions": [
+                    {"text": "Tỉnh nào?", "answer": "Ninh Thuận", "image": "hinh/ban-do.png"},
+                    {"text": "Không ảnh?", "answer": "Đúng"}
+                ]
+            })),
+        );
+        let contest = load(&path).expect("loads");
+        let questions = contest.rounds[0].questions();
+        assert_eq!(questions[0].image.as_deref(), Some("hinh/ban-do.png"));
+        assert_eq!(questions[1].image, None);
+    }
+
+    #[test]
+    fn every_image_of_the_file_that_cannot_be_shown_is_named_by_its_question() {
+        let dir = tempfile::tempdir().expect("dir");
+        write_bytes(dir.path(), "hinh/ve.svg", b"<svg><script>1</script></svg>");
+        write_bytes(dir.path(), "hinh/anh.png", b"\xff\xd8\xff\xe0 a JPEG");
+        let outside = tempfile::tempdir().expect("another dir");
+        write_bytes(outside.path(), "bi-mat.png", &png());
+        let questions: Vec<Value> = [
+            "hinh/khong-co.png",
+            "hinh/ve.svg",
+            "hinh/anh.png",
+            "../bi-mat.png",
+            &outside.path().join("bi-mat.png").display().to_string(),
+            "https://example.com/anh.png",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, image)| json!({"text": format!("Câu {i}?"), "answer": "!", "image": image}))
+        .collect();
+        let path = write(
+            dir.path(),
+            "contest.json",
+            &contest_json(json!({
+                "kind": "buzz_in", "title": "Giành quyền trả lời", "questions": questions
+            })),
+        );
+        let Err(ContestFileError::Problems { problems, .. }) = load(&path) else {
+            panic!("refused");
+        };
+        let expected = [
+            "there is no image file \"hinh/khong-co.png\" in the contest file's folder",
+            "is an SVG: SVG images can carry scripts",
+            "is named .png but holds a JPEG image: rename it to .jpg",
+            "goes out of the contest file's folder (..)",
+            "is an absolute path",
+            "is a web address",
+        ];
+        assert_eq!(problems.len(), expected.len(), "{problems:#?}");
+        for (q, (problem, says)) in problems.iter().zip(expected).enumerate() {
+            assert!(
+                problem.starts_with(&format!("rounds[0].questions[{q}].image: "))
+                    && problem.contains(says),
+                "{problem}"
+            );
+        }
+    }
+
+    /// A contest file whose one multiple-choice round reads the CSV `sheet` (a path, holding one
+    /// question with `image`) from `dir`.
+    fn with_image_sheet(dir: &Path, sheet: &str, image: &str) -> PathBuf {
+        write(
+            dir,
+            "contest.json",
+            &contest_json(json!({
+                "kind": "multiple_choice", "title": "Kiến thức",
+                "questions_from": {"file": sheet}
+            })),
+        );
+        let csv =
+            format!("Câu hỏi,A,B,Đáp án,Hình ảnh\nTỉnh nào?,Ninh Thuận,Bình Thuận,A,{image}\n");
+        write_bytes(dir, sheet, csv.as_bytes());
+        dir.join("contest.json")
+    }
+
+    #[test]
+    fn an_image_in_a_sheet_becomes_a_path_from_the_contest_file() {
+        let dir = tempfile::tempdir().expect("dir");
+        write_bytes(dir.path(), "hinh/a.png", &png());
+        write_bytes(dir.path(), "de-thi/hinh/a.png", &png());
+        // Beside the contest file, and in a folder of it: the image is relative to the sheet.
+        for (sheet, image) in [
+            ("cau-hoi.csv", "hinh/a.png"),
+            ("de-thi/cau-hoi.csv", "de-thi/hinh/a.png"),
+            ("./de-thi/cau-hoi.csv", "de-thi/hinh/a.png"),
+        ] {
+            let path = with_image_sheet(dir.path(), sheet, "hinh\\a.png");
+            let contest = load(&path).unwrap_or_else(|e| panic!("{sheet}: {e}"));
+            assert_eq!(
+                contest.rounds[0].questions()[0].image.as_deref(),
+                Some(image),
+                "{sheet}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_image_problem_in_a_sheet_names_its_file_row_and_column() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = with_image_sheet(dir.path(), "cau-hoi.csv", "hinh/khong-co.png");
+        let error = load(&path).expect_err("refused").to_string();
+        assert!(
+            error.contains(
+                "rounds[0].questions_from: {}, row 2, column E (Hình ảnh): there is no image \
+                 file \"hinh/khong-co.png\""
+                    .replace("{}", &dir.path().join("cau-hoi.csv").display().to_string())
+                    .as_str()
+            ),
+            "{error}"
+        );
+        assert!(!error.contains("at least one question"), "{error}");
+
+        // A sheet outside the contest file's folder takes its images out with it.
+        let inner = dir.path().join("hoi-thi");
+        std::fs::create_dir(&inner).expect("folder");
+        write_bytes(dir.path(), "khac/hinh/a.png", &png());
+        let path = with_image_sheet(&inner, "../khac/cau-hoi.csv", "hinh/a.png");
+        let Err(ContestFileError::Problems { problems, .. }) = load(&path) else {
+            panic!("refused");
+        };
+        assert_eq!(problems.len(), 1, "{problems:#?}");
+        assert!(
+            problems[0].starts_with("rounds[0].questions_from: ")
+                && problems[0].contains("khac/cau-hoi.csv, row 2, column E (Hình ảnh): the image \"hinh/a.png\" is outside the contest file's folder"),
+            "{problems:#?}"
+        );
+        // The same sheet without images may stay where it is.
+        let path = with_image_sheet(&inner, "../khac/cau-hoi.csv", "");
+        assert_eq!(
+            load(&path).expect("loads").rounds[0].questions()[0].image,
+            None
+        );
     }
 
     #[test]

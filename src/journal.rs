@@ -140,7 +140,7 @@ pub enum JournalError {
     #[error(
         "{path} holds the contest \"{found}\", not the one being started ({why}). Start with \
          --new to archive it and begin the new contest, or start with the same contest file to \
-         resume (changing only the wording of questions, answers, notes or names is fine)"
+         resume (changing only the wording of questions, answers, notes, images or names is fine)"
     )]
     OtherContest {
         /// The journal file.
@@ -291,8 +291,8 @@ impl Journal {
                 .compact(&game, now.max(last_at))
                 .map_err(io_error(&path))?;
             warnings.push(format!(
-                "the contest file changed only in wording (questions, answers, notes or names); \
-                 the contest in {} goes on with the new wording",
+                "the contest file changed only in wording (questions, answers, notes, images or \
+                 names); the contest in {} goes on with the new wording",
                 dir.display()
             ));
         }

@@ -15,6 +15,7 @@
 //!   team (pure).
 //! - [`results`]: per-round results and ranking, as JSON and CSV.
 //! - [`sheets`]: a round's questions from an organiser's `.xlsx` or `.csv` sheet, checked.
+//! - [`media`]: question images: which files may be shown, and the store they are served from.
 //! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
 //! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`).
@@ -41,6 +42,7 @@ pub mod contest_file;
 pub mod game;
 pub mod journal;
 pub mod link;
+pub mod media;
 pub mod owner;
 pub mod protocol;
 pub mod results;
@@ -63,6 +65,7 @@ use tokio_util::task::TaskTracker;
 use crate::access::Access;
 use crate::game::{Contest, Game};
 use crate::journal::Journal;
+use crate::media::Media;
 use crate::owner::{Clock, Owner};
 use crate::server::listener::Connections;
 use crate::server::{AllowedHosts, AppState, Limits};
@@ -76,6 +79,10 @@ pub struct Config {
     pub port: u16,
     /// The contest to play.
     pub contest: Contest,
+    /// The folder its question images are read from: the contest file's
+    /// ([`contest_file::folder_of`]). `None` when the contest was not read from a file (the demo,
+    /// tests); a contest with images is then refused at start.
+    pub contest_dir: Option<PathBuf>,
     /// The MC's secret; a random one is made when absent.
     pub control_token: Option<String>,
     /// Where the journal lives; `None` keeps the contest in memory only (tests).
@@ -108,6 +115,24 @@ pub enum StartError {
     /// The control token, join codes or phone registry cannot be read or saved.
     #[error("{0}")]
     Access(String),
+    /// Question images cannot be served: every problem, each naming its question.
+    #[error("{}", media_problems(.0))]
+    Media(Vec<String>),
+}
+
+/// The problems with a contest's images, one a line, as a contest file's are listed.
+fn media_problems(problems: &[String]) -> String {
+    let noun = if problems.len() == 1 {
+        "a problem"
+    } else {
+        "problems"
+    };
+    let mut text = format!("the contest's question images have {noun}:");
+    for problem in problems {
+        text.push_str("\n  - ");
+        text.push_str(problem);
+    }
+    text
 }
 
 /// A running server. Dropping it does not stop it; call [`Server::shutdown`].
@@ -132,6 +157,15 @@ impl Server {
             addr: wanted,
             source,
         };
+        // Before the data directory is touched: a contest whose images cannot be served must
+        // not start (nor archive the previous one with --new). The game's contest is this one:
+        // the journal either starts it or amends the contest it holds to it.
+        let media = Media::load(&config.contest, config.contest_dir.as_deref())
+            .map_err(StartError::Media)?;
+        if !media.is_empty() {
+            tracing::info!(images = media.len(), "question images loaded");
+        }
+        let media = Arc::new(media);
         let (game, journal, clock) = recover(&config)?;
         let listener = TcpListener::bind(wanted).await.map_err(bind_error)?;
         let limits = within_open_files_limit(config.limits);
@@ -148,7 +182,7 @@ impl Server {
         let access_text = server::access_message(&access, &contest, Vec::new()).to_json();
         let access = Arc::new(Mutex::new(access));
         let connected = contest.teams.iter().map(|_| AtomicU32::new(0)).collect();
-        let (owner, handle) = Owner::new(game, journal, clock);
+        let (owner, handle) = Owner::new(game, journal, clock, media.clone());
         let stage = StageRuntime::start().map_err(|source| StartError::Bind {
             addr: wanted,
             source,
@@ -160,6 +194,7 @@ impl Server {
         let state = AppState {
             owner: handle,
             contest,
+            media,
             control_token: control_token.as_str().into(),
             cancel: cancel.clone(),
             tracker: tracker.clone(),

@@ -102,6 +102,7 @@ async fn main() -> ExitCode {
         bind: cli.bind,
         port: cli.port,
         contest,
+        contest_dir: cli.contest.as_deref().map(contest_file::folder_of),
         control_token: cli.control_token,
         data_dir: Some(cli.data_dir),
         fresh: cli.new,

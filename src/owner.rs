@@ -18,6 +18,7 @@ use crate::clocksync::SyncEstimate;
 use crate::game::{Command, Event, Game, Rejection, TeamId, Time};
 use crate::journal::Journal;
 use crate::link::settle_window_us;
+use crate::media::Media;
 use crate::protocol::{Audience, LinkView, StateView};
 use crate::results::Results;
 
@@ -199,6 +200,8 @@ const LINK_PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
 /// Owns the game until `cancel` fires.
 pub struct Owner {
     game: Game,
+    /// The contest's images, whose addresses go into the views.
+    media: Arc<Media>,
     journal: Option<Journal>,
     links: BTreeMap<u64, Link>,
     last_publish: Instant,
@@ -218,13 +221,19 @@ const REQUEST_QUEUE: usize = 1024;
 
 impl Owner {
     /// Creates the owner of `game` (fresh or recovered from `journal`, which then records every
-    /// accepted command) and the handle sockets use to reach it.
-    pub fn new(game: Game, journal: Option<Journal>, clock: Clock) -> (Owner, OwnerHandle) {
+    /// accepted command) and the handle sockets use to reach it; `media` holds the contest's
+    /// images.
+    pub fn new(
+        game: Game,
+        journal: Option<Journal>,
+        clock: Clock,
+        media: Arc<Media>,
+    ) -> (Owner, OwnerHandle) {
         let links = BTreeMap::new();
         let (request_tx, requests) = mpsc::channel(REQUEST_QUEUE);
         let now = clock.now();
         let per_team = links_per_team(&game, &links);
-        let mut public_view = StateView::of(&game, &per_team, now, Audience::Public);
+        let mut public_view = view_of(&game, &media, &per_team, now, Audience::Public);
         let first_public = PublicSnapshot {
             bytes: public_view.to_json().into(),
             sync_fast: game.wants_fast_sync(),
@@ -239,10 +248,11 @@ impl Owner {
             .unzip();
         let last_teams = vec![None; teams.len()];
         let (public, public_rx) = watch::channel(first_public);
-        let control_json = StateView::of(&game, &per_team, now, Audience::Control).to_json();
+        let control_json = view_of(&game, &media, &per_team, now, Audience::Control).to_json();
         let (control, control_rx) = watch::channel(control_json.into());
         let mut owner = Owner {
             game,
+            media,
             journal,
             links,
             last_publish: Instant::now(),
@@ -407,7 +417,7 @@ impl Owner {
     fn publish(&mut self) {
         let now = self.clock.now();
         let per_team = links_per_team(&self.game, &self.links);
-        let mut public = StateView::of(&self.game, &per_team, now, Audience::Public);
+        let mut public = view_of(&self.game, &self.media, &per_team, now, Audience::Public);
         // Compared without its clock, which differs every time.
         let now_ms = std::mem::take(&mut public.now_ms);
         let public_changed = public != self.last_public;
@@ -421,7 +431,7 @@ impl Owner {
             self.last_public = public;
         }
         self.publish_team_views(now, &per_team, public_changed);
-        let control = StateView::of(&self.game, &per_team, now, Audience::Control);
+        let control = view_of(&self.game, &self.media, &per_team, now, Audience::Control);
         self.control.send_replace(control.to_json().into());
         self.last_publish = Instant::now();
     }
@@ -438,7 +448,7 @@ impl Owner {
             let last = &mut self.last_teams[index];
             if private {
                 let audience = Audience::Team(TeamId(index));
-                let mut view = StateView::of(&self.game, per_team, now, audience);
+                let mut view = view_of(&self.game, &self.media, per_team, now, audience);
                 let now_ms = std::mem::take(&mut view.now_ms);
                 if last.as_ref() != Some(&view) {
                     view.now_ms = now_ms;
@@ -455,6 +465,17 @@ impl Owner {
             }
         }
     }
+}
+
+/// The view of `game` for `audience`, with the address of the image on stage.
+fn view_of(
+    game: &Game,
+    media: &Media,
+    per_team: &[Vec<LinkView>],
+    now: Time,
+    audience: Audience,
+) -> StateView {
+    StateView::of(game, per_team, now, audience).with_images(game, media)
 }
 
 /// Each team's phone links as the views show them.

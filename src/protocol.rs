@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::game::{self, Clamp, CloseReason, Game, Phase, Play, Stage, Verdict};
+use crate::media::Media;
 
 /// Who a socket speaks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -478,6 +479,9 @@ pub struct QuestionView {
     pub total: usize,
     /// Question text.
     pub text: String,
+    /// The question's image: the path to fetch it from on this server (`/media/3fa1….png`);
+    /// `null` when it has none. Filled by [`StateView::with_images`].
+    pub image: Option<String>,
     /// The answer key: always for control, for others only once revealed.
     pub answer: Option<String>,
     /// Whether the MC revealed the answer.
@@ -651,6 +655,7 @@ impl StateView {
                     number: stage.question + 1,
                     total: round.questions().len(),
                     text: question.text.clone(),
+                    image: None,
                     answer: (control || stage.revealed).then(|| question.answer.clone()),
                     revealed: stage.revealed,
                     notes: control.then(|| question.notes.clone()),
@@ -707,6 +712,21 @@ impl StateView {
     /// Serialises to the JSON text sent on the wire.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|_| "{}".to_string())
+    }
+
+    /// This view with the address of the image of the question on stage, as `media` serves it.
+    /// Apart from [`StateView::of`] because the addresses are the running server's. Only the
+    /// question on stage has one, in every view alike, so that no page (nor the MC's) learns an
+    /// image's address before its question is shown.
+    pub fn with_images(mut self, game: &Game, media: &Media) -> StateView {
+        if let Some(view) = self.question.as_mut() {
+            view.image = game
+                .current_question()
+                .and_then(|question| question.image.as_deref())
+                .and_then(|image| media.url(image))
+                .map(str::to_string);
+        }
+        self
     }
 }
 

@@ -20,7 +20,7 @@
 //! | answer | `Đáp án`, `Đáp án đúng`, `Answer`, `Correct answer` | yes | multiple choice: the letter of an option (`b`, ` B ` read as `B`); open answer: the expected answer |
 //! | points | `Điểm`, `Số điểm`, `Points` | no | a whole number from 0 to 1,000,000; empty: the round's default |
 //! | time | `Thời gian`, `Thời gian (giây)`, `Thời gian (s)`, `Time`, `Time (s)`, `Time (seconds)` | no | seconds to answer, above 0 and at most 600; a fraction may be written `7.5` or `7,5`; empty: the round's default |
-//! | image | `Hình ảnh`, `Ảnh`, `Image` | no | an image file, relative to the sheet's folder (`hinh/cau1.png`; `\` is read as `/`) |
+//! | image | `Hình ảnh`, `Ảnh`, `Image` | no | an image file, relative to the sheet's folder (`hinh/cau1.png`; `\` is read as `/`): PNG, JPEG, GIF or WebP, at most 8 MiB (see [`crate::media`]) |
 //! | notes | `Ghi chú`, `Notes`, `Note` | no | private notes for the MC |
 //! | (ignored) | `STT`, `No`, `No.`, `#` | no | the row numbers organisers keep; not read |
 //!
@@ -52,6 +52,7 @@ use std::path::{Path, PathBuf};
 
 use unicode_normalization::UnicodeNormalization;
 
+use crate::media;
 use columns::{Field, OPTION_LETTERS, column_letter, field_of};
 use read::{Cell, ReadError, Row};
 
@@ -77,9 +78,12 @@ pub struct SheetQuestion {
     pub points: Option<i64>,
     /// Time to answer, in milliseconds; `None`: the round's default.
     pub time_ms: Option<u64>,
-    /// An image file, relative to the sheet's folder, with `/` separators. It existed when the
-    /// sheet was loaded and stays inside that folder.
+    /// An image file, relative to the sheet's folder, with `/` separators. When the sheet was
+    /// loaded it was inside that folder and an image that may be shown (see [`crate::media`]).
     pub image: Option<String>,
+    /// Where the image was named, as problems name places (`cau-hoi.xlsx, sheet Kiến thức, row
+    /// 7, column I (Hình ảnh)`), for a problem found later; `None` without an image.
+    pub image_at: Option<String>,
     /// The MC's private notes (may be empty).
     pub notes: String,
     /// The question's 1-based row in the sheet, for later messages.
@@ -112,21 +116,38 @@ pub struct SheetProblem {
 
 impl fmt::Display for SheetProblem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.file)?;
-        if let Some(sheet) = &self.sheet {
-            write!(f, ", sheet {sheet}")?;
-        }
-        if let Some(row) = self.row {
-            write!(f, ", row {row}")?;
-        }
-        if let Some(column) = &self.column {
-            write!(f, ", column {}", column.letter)?;
-            if !column.header.is_empty() {
-                write!(f, " ({})", column.header)?;
-            }
-        }
-        write!(f, ": {}", self.message)
+        let place = place_text(
+            &self.file,
+            self.sheet.as_deref(),
+            self.row,
+            self.column.as_ref(),
+        );
+        write!(f, "{place}: {}", self.message)
     }
+}
+
+/// A place in a sheet as messages name it: `file, sheet S, row R, column C (Header)`, each part
+/// only when known.
+fn place_text(
+    file: &str,
+    sheet: Option<&str>,
+    row: Option<usize>,
+    column: Option<&SheetColumn>,
+) -> String {
+    let mut text = file.to_string();
+    if let Some(sheet) = sheet {
+        text.push_str(&format!(", sheet {sheet}"));
+    }
+    if let Some(row) = row {
+        text.push_str(&format!(", row {row}"));
+    }
+    if let Some(column) = column {
+        text.push_str(&format!(", column {}", column.letter));
+        if !column.header.is_empty() {
+            text.push_str(&format!(" ({})", column.header));
+        }
+    }
+    text
 }
 
 /// Every problem found in a sheet (never empty); displayed one per line.
@@ -224,12 +245,19 @@ impl Place {
             file: self.file.clone(),
             sheet: self.sheet.clone(),
             row,
-            column: column.map(|c| SheetColumn {
-                letter: column_letter(c.index),
-                header: c.header.clone(),
-            }),
+            column: column.map(Column::named),
             message: message.into(),
         });
+    }
+
+    /// A cell of this sheet as messages name it.
+    fn cell_text(&self, row: usize, column: &Column) -> String {
+        place_text(
+            &self.file,
+            self.sheet.as_deref(),
+            Some(row),
+            Some(&column.named()),
+        )
     }
 
     fn into_errors(self) -> SheetErrors {
@@ -244,6 +272,16 @@ impl Place {
 struct Column {
     index: usize,
     header: String,
+}
+
+impl Column {
+    /// The column as messages name it.
+    fn named(&self) -> SheetColumn {
+        SheetColumn {
+            letter: column_letter(self.index),
+            header: self.header.clone(),
+        }
+    }
 }
 
 /// The recognised columns of a sheet.
@@ -524,9 +562,11 @@ fn question_of(
         }
         text_of(cell)
             .and_then(|raw| image_of(&raw, folder))
+            .map(|image| (image, place.cell_text(row.number, column)))
             .map_err(|message| place.problem(Some(row.number), Some(column), message))
             .ok()
     });
+    let (image, image_at) = image.unzip();
     SheetQuestion {
         text,
         options,
@@ -534,6 +574,7 @@ fn question_of(
         points,
         time_ms,
         image,
+        image_at,
         notes,
         row: row.number,
     }
@@ -742,51 +783,13 @@ fn decimal(s: &str) -> Option<f64> {
     }
 }
 
-/// An image path: relative, inside the sheet's folder, and an existing file there.
+/// An image path: relative, inside the sheet's folder, and an image file there that may be shown
+/// (see [`crate::media`]). Returns the path with `/` between folders, spelt as it names the file.
 fn image_of(raw: &str, folder: &Path) -> Result<String, String> {
     // Organisers on Windows type `hinh\cau1.png`.
     let path = raw.trim().replace('\\', "/");
-    if path.contains("://") {
-        return Err(format!(
-            "the image \"{}\" is a web address: images must be files beside the sheet (the \
-             venue has no internet)",
-            short(&path)
-        ));
-    }
-    let drive = path.as_bytes().get(1) == Some(&b':');
-    if path.starts_with('/') || drive {
-        return Err(format!(
-            "the image \"{}\" is an absolute path: write it relative to the sheet's folder, \
-             e.g. hinh/cau1.png",
-            short(&path)
-        ));
-    }
-    if path.split('/').any(|part| part == "..") {
-        return Err(format!(
-            "the image \"{}\" goes out of the sheet's folder (..): keep images in that folder \
-             or below it",
-            short(&path)
-        ));
-    }
-    // A name typed with precomposed accents may be stored with combining ones, or back.
-    let spellings: [String; 3] = [path.clone(), path.nfc().collect(), path.nfd().collect()];
-    for spelling in &spellings {
-        match std::fs::metadata(folder.join(spelling)) {
-            Ok(meta) if meta.is_file() => return Ok(spelling.clone()),
-            Ok(_) => {
-                return Err(format!(
-                    "the image \"{}\" is a folder, not a file",
-                    short(&path)
-                ));
-            }
-            Err(_) => {}
-        }
-    }
-    Err(format!(
-        "there is no image file \"{}\" in the sheet's folder ({})",
-        short(&path),
-        folder.display()
-    ))
+    let found = media::open(folder, &path, "the sheet's folder")?;
+    Ok(found.spelling)
 }
 
 /// Question text folded for finding duplicates: case and spacing ignored, accents kept ("Bắc"

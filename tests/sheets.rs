@@ -120,7 +120,7 @@ fn find<'a>(errors: &'a SheetErrors, row: usize, says: &str) -> &'a SheetProblem
 fn xlsx_multiple_choice_sheet_reads_every_column() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("hinh")).unwrap();
-    std::fs::write(dir.path().join("hinh/cau2.png"), b"png").unwrap();
+    std::fs::copy(fixture("hinh/ban-do.png"), dir.path().join("hinh/cau2.png")).unwrap();
     let path = dir.path().join("vong-1.xlsx");
     let header = [
         "STT",
@@ -182,6 +182,7 @@ fn xlsx_multiple_choice_sheet_reads_every_column() {
                 points: Some(10),
                 time_ms: Some(7_500),
                 image: None,
+                image_at: None,
                 notes: "Ghi chú cho MC\nhai dòng".into(),
                 row: 2,
             },
@@ -197,6 +198,10 @@ fn xlsx_multiple_choice_sheet_reads_every_column() {
                 points: Some(20),
                 time_ms: Some(30_000),
                 image: Some("hinh/cau2.png".into()),
+                image_at: Some(format!(
+                    "{}, sheet Kiến thức, row 4, column J (Hình ảnh)",
+                    path.display()
+                )),
                 notes: String::new(),
                 row: 4,
             },
@@ -373,7 +378,12 @@ fn xlsx_dates_times_and_excel_errors_are_refused_not_guessed() {
 fn every_problem_is_reported_with_its_place_and_all_together() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("hinh")).unwrap();
-    std::fs::write(dir.path().join("hinh/co.png"), b"png").unwrap();
+    std::fs::copy(fixture("hinh/ban-do.png"), dir.path().join("hinh/co.png")).unwrap();
+    std::fs::write(
+        dir.path().join("hinh/ve.svg"),
+        "<svg><script>1</script></svg>",
+    )
+    .unwrap();
     let path = dir.path().join("q.xlsx");
     let header = [
         "Câu hỏi",
@@ -424,6 +434,7 @@ fn every_problem_is_reported_with_its_place_and_all_together() {
                     [V::E, V::E, s("../hinh/co.png")],
                 ), // 13
                 row("Đúng?", abcd, "B", none()),                       // 14
+                row("Ảnh SVG?", abcd, "A", [V::E, V::E, s("hinh/ve.svg")]), // 15
             ],
         )],
     );
@@ -433,7 +444,7 @@ fn every_problem_is_reported_with_its_place_and_all_together() {
         assert_eq!(problem.file, file);
         assert_eq!(problem.sheet.as_deref(), Some("Kiến thức"));
     }
-    let expected: [(usize, &str, &str, &str); 12] = [
+    let expected: [(usize, &str, &str, &str); 13] = [
         (3, "A", "Câu hỏi", "the question is empty"),
         (4, "F", "Đáp án", "the answer is empty"),
         (
@@ -481,6 +492,12 @@ fn every_problem_is_reported_with_its_place_and_all_together() {
         (12, "I", "Hình ảnh", "is an absolute path"),
         (13, "I", "Hình ảnh", "goes out of the sheet's folder"),
         (14, "A", "Câu hỏi", "the same question as row 2"),
+        (
+            15,
+            "I",
+            "Hình ảnh",
+            "is an SVG: SVG images can carry scripts",
+        ),
     ];
     for (row, letter, header, says) in expected {
         let problem = find(&errors, row, says);
@@ -543,6 +560,7 @@ fn csv_fixtures_with_and_without_bom_and_with_semicolons_read_the_same() {
             points: Some(10),
             time_ms: Some(15_000),
             image: None,
+            image_at: None,
             notes: "Nguồn: VTV3, Đài Truyền hình Việt Nam".into(),
             row: 2,
         },
@@ -555,13 +573,21 @@ fn csv_fixtures_with_and_without_bom_and_with_semicolons_read_the_same() {
             points: Some(20),
             time_ms: Some(7_500),
             image: Some("hinh/ban-do.png".into()),
+            image_at: None,
             notes: "Điều 9".into(),
             row: 3,
         },
     ];
     for name in ["bom.csv", "no-bom.csv", "semicolon.csv"] {
-        let questions =
+        let mut questions =
             load_questions(&fixture(name), None, MC).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+        assert_eq!(
+            questions[1].image_at.take(),
+            Some(format!(
+                "{}, row 3, column I (Hình ảnh)",
+                fixture(name).display()
+            ))
+        );
         assert_eq!(questions, expected, "{name}");
     }
 }

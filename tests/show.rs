@@ -115,7 +115,7 @@ async fn full_question_with_simultaneous_buzzes() {
             "teams": TEAMS.iter().map(|id| team_view(id, 0)).collect::<Vec<_>>(),
             "stage": "question",
             "round": {"number": 1, "total": 1, "title": "Giành quyền trả lời", "kind": "buzz_in"},
-            "question": {"number": 1, "total": 3, "text": "Câu hỏi số 1?", "answer": null, "revealed": false},
+            "question": {"number": 1, "total": 3, "text": "Câu hỏi số 1?", "image": null, "answer": null, "revealed": false},
             "buzz": {
                 "phase": "open",
                 "deadline_ms": "<deadline>",

@@ -75,6 +75,11 @@ pub struct Question {
     /// Multiple choice only: time to answer (ms), instead of the round's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_ms: Option<u64>,
+    /// An image shown with the question on the projector and the phones: a path relative to the
+    /// contest file's folder, `/` between folders (`hinh/cau-3.png`). Checked when the file is
+    /// loaded and served by the server (`crate::media`); like the text, it is wording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
 }
 
 /// Option letters of a multiple-choice question, in order.

@@ -1,7 +1,7 @@
 //! The HTTP and WebSocket transport: thin. It parses, checks the role, forwards to the owner task
 //! and sends back what the owner answers and publishes.
 //!
-//! - this module: shared state, the router, pages and assets, security headers;
+//! - this module: shared state, the router, pages, assets and question images, security headers;
 //! - [`exports`]: results, audit log and join QR codes for the MC;
 //! - [`listener`]: accepting connections — caps per address and in total, the request-head timeout;
 //! - [`hosts`]: the host names pages and sockets answer to;
@@ -41,6 +41,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::access::{Access, constant_time_eq};
 use crate::game::Contest;
+use crate::media::Media;
 use crate::owner::{Clock, OwnerHandle};
 
 /// The pages, scripts and styles, embedded in the binary.
@@ -105,6 +106,8 @@ pub struct AppState {
     pub owner: OwnerHandle,
     /// The contest, for looking up team ids.
     pub contest: Arc<Contest>,
+    /// The question images, served under `/media/`.
+    pub media: Arc<Media>,
     /// The secret that makes a socket the MC's.
     pub control_token: Arc<str>,
     /// Fires at shutdown.
@@ -139,6 +142,7 @@ pub fn router(state: AppState) -> Router {
         .route("/control", get(|| async { control_page() }))
         .route("/screen", get(|| async { page("screen.html") }))
         .route("/assets/{*path}", get(asset))
+        .route("/media/{name}", get(media_file))
         .route("/api/state", get(public_state))
         .route("/api/results.json", get(exports::results_json))
         .route("/api/results.csv", get(exports::results_csv))
@@ -211,6 +215,22 @@ fn embedded(path: &str) -> Response {
             (header::CACHE_CONTROL, "no-cache".to_string()),
         ],
         file.data,
+    )
+        .into_response()
+}
+
+/// A question image. Its address is a keyed hash of its bytes, which never change while the
+/// server runs (the next run has other addresses): a page may keep it for good.
+async fn media_file(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    let Some(image) = state.media.file(&name) else {
+        return (StatusCode::NOT_FOUND, "not found").into_response();
+    };
+    (
+        [
+            (header::CONTENT_TYPE, image.content_type),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        image.bytes.clone(),
     )
         .into_response()
 }

@@ -307,7 +307,13 @@ fn times_are_positive_seconds_up_to_ten_minutes() {
 fn images_stay_inside_the_sheets_folder_and_exist() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("hinh")).unwrap();
-    std::fs::write(dir.path().join("hinh").join("bản đồ.png"), b"png").unwrap();
+    // A PNG's signature is all the check reads of its content.
+    std::fs::write(
+        dir.path().join("hinh").join("bản đồ.png"),
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("hinh").join("chu.png"), b"text").unwrap();
     let folder = dir.path();
     assert_eq!(
         image_of(" hinh/bản đồ.png ", folder).as_deref(),
@@ -328,6 +334,7 @@ fn images_stay_inside_the_sheets_folder_and_exist() {
         ("../bí mật.png", "goes out of the sheet's folder"),
         ("hinh/../../x.png", "goes out of the sheet's folder"),
         ("https://example.com/a.png", "web address"),
+        ("hinh/chu.png", "is named .png but is not a PNG image"),
     ] {
         let err = image_of(bad, folder).unwrap_err();
         assert!(err.contains(says), "{bad}: {err}");

@@ -59,24 +59,51 @@ impl TestServer {
         TestServer::start_with(contest, None, limits).await
     }
 
+    /// Starts a server playing the contest file at `path` as the binary would (its images read
+    /// from beside it), journaling to `data_dir` when given.
+    pub async fn start_file(
+        path: &std::path::Path,
+        data_dir: Option<std::path::PathBuf>,
+    ) -> TestServer {
+        let contest = stagebuzz::contest_file::load(path).expect("the contest file loads");
+        let folder = stagebuzz::contest_file::folder_of(path);
+        let config = TestServer::config(contest, Some(folder), data_dir, Limits::default());
+        TestServer::start_config(config).await
+    }
+
     async fn start_with(
         contest: Contest,
         data_dir: Option<std::path::PathBuf>,
         limits: Limits,
     ) -> TestServer {
-        let server = Server::start(Config {
+        TestServer::start_config(TestServer::config(contest, None, data_dir, limits)).await
+    }
+
+    /// The configuration the tests use: loopback, a free port, 3 phones a team.
+    pub fn config(
+        contest: Contest,
+        contest_dir: Option<std::path::PathBuf>,
+        data_dir: Option<std::path::PathBuf>,
+        limits: Limits,
+    ) -> Config {
+        Config {
             bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 0,
             contest,
+            contest_dir,
             control_token: None,
             data_dir,
             fresh: false,
             phones_per_team: 3,
             limits,
             public_hosts: Vec::new(),
-        })
-        .await
-        .expect("server starts on 127.0.0.1:0");
+        }
+    }
+
+    async fn start_config(config: Config) -> TestServer {
+        let server = Server::start(config)
+            .await
+            .expect("server starts on 127.0.0.1:0");
         TestServer {
             server: Some(server),
         }
@@ -410,4 +437,24 @@ pub async fn http_get(addr: SocketAddr, path: &str) -> (String, String) {
         .expect("read");
     let (head, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
     (head.to_ascii_lowercase(), body.to_string())
+}
+
+/// A plain HTTP/1.1 GET of `path` with `Host: host`, for binary bodies: (head in lower case,
+/// body bytes).
+pub async fn http_get_bytes(addr: SocketAddr, path: &str, host: &str) -> (String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    tokio::time::timeout(STEP_TIMEOUT, stream.read_to_end(&mut response))
+        .await
+        .expect("response in time")
+        .expect("read");
+    let end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&response[..end]).to_ascii_lowercase();
+    (head, response[end + 4..].to_vec())
 }

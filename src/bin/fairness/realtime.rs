@@ -511,6 +511,7 @@ pub async fn run_cell(cell: RtCell, seed: u64) -> Result<RtResult, String> {
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
         port: 0,
         contest: contest(CONTEST_TEAMS, questions, &rules),
+        contest_dir: None,
         control_token: None,
         // In memory: no journal, no device registry on disk.
         data_dir: None,
