@@ -7,6 +7,10 @@
 
 use serde::{Deserialize, Serialize};
 
+mod olympia;
+use olympia::olympia_view;
+pub use olympia::{OlympiaQuestionView, OlympiaTurnView, OlympiaValueView, OlympiaView};
+
 use crate::game::{self, Clamp, CloseReason, Game, Phase, Play, Stage, Verdict};
 use crate::media::Media;
 
@@ -130,6 +134,19 @@ pub enum ClientMessage {
         #[serde(default)]
         pressed_at: Option<f64>,
     },
+    /// Control, "Về đích": it is this team's turn (each team has one).
+    StartTurn {
+        /// Team id.
+        team: String,
+    },
+    /// Control, "Về đích": the team on turn's pack, one value per question in the order it
+    /// answers them (e.g. `[20, 30, 20]`).
+    ChoosePack {
+        /// Each one of the round's values.
+        values: Vec<i64>,
+    },
+    /// Control, "Về đích": the team on turn declares its star of hope for its next question.
+    Star,
     /// Control: give a team a new join code (phones already joined stay).
     RotateCode {
         /// Team id.
@@ -331,6 +348,9 @@ pub struct StateView {
     /// Control only: every round of the programme and how far it has been played.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub programme: Option<Vec<ProgrammeRoundView>>,
+    /// A "Về đích" round being played: turns, packs, star of hope, the team on turn's clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub olympia: Option<OlympiaView>,
 }
 
 /// The multiple-choice question on stage. A team's choice is its own until the reveal: before
@@ -660,6 +680,14 @@ impl StateView {
                     revealed: stage.revealed,
                     notes: control.then(|| question.notes.clone()),
                 };
+                if let (Play::OlympiaFinish(play), game::Round::OlympiaFinish(finish)) =
+                    (&stage.play, round)
+                {
+                    // The steal is a buzz-in race: phones and the projector show it as one.
+                    let rules = finish.rules.steal_rules();
+                    let steal = buzz_view(&play.steal, &rules, audience, &team_id);
+                    break 'question ("question", Some(question_view), Some(steal));
+                }
                 let (Play::BuzzIn(play), game::Round::BuzzIn(buzz_round)) = (&stage.play, round)
                 else {
                     if let Play::MultipleChoice(play) = &stage.play {
@@ -706,6 +734,7 @@ impl StateView {
             slide,
             programme,
             choice,
+            olympia: olympia_view(game),
         }
     }
 

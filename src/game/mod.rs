@@ -1184,6 +1184,11 @@ impl Game {
         }
     }
 
+    /// What round `round` keeps across its questions.
+    pub fn round_state(&self, round: usize) -> Option<&RoundState> {
+        self.round_states.get(round)
+    }
+
     /// Points won in each round, `[round][team]`.
     pub fn round_scores(&self) -> &[Vec<Points>] {
         &self.round_scores

@@ -4,7 +4,7 @@
 use super::AppState;
 use super::joining::access_command;
 use super::wire::Peer;
-use crate::game::{Command, OPTION_LETTERS, Rejection, Slide, TeamId};
+use crate::game::{Command, OPTION_LETTERS, Rejection, Slide, TeamId, olympia};
 use crate::link::TeamLink;
 use crate::owner::{Refusal, Request};
 use crate::protocol::{ClientEnvelope, ClientMessage, ServerMessage};
@@ -144,6 +144,16 @@ pub(super) async fn handle_text(
             slide: Slide::Intermission { caption },
         },
         ClientMessage::FinishContest => Command::FinishContest,
+        ClientMessage::StartTurn { team } => match state.contest.team_index(&team) {
+            Some(index) => Command::Olympia(olympia::Action::StartTurn {
+                team: TeamId(index),
+            }),
+            None => return Some(ServerMessage::rejected(id, &Rejection::UnknownTeam)),
+        },
+        ClientMessage::ChoosePack { values } => {
+            Command::Olympia(olympia::Action::ChoosePack { values })
+        }
+        ClientMessage::Star => Command::Olympia(olympia::Action::Star),
         ClientMessage::RotateCode { team } => {
             return Some(access_command(state, id, |access| {
                 access.rotate_code(&team)

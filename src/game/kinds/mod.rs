@@ -356,9 +356,9 @@ impl Round {
             (Round::MultipleChoice(r), RoundState::MultipleChoice(s)) => {
                 Some(Play::MultipleChoice(r.new_play(question, s, team_count)))
             }
-            (Round::OlympiaFinish(r), RoundState::Olympia(s)) => {
-                Some(Play::OlympiaFinish(Box::new(r.new_play(question, s, team_count))))
-            }
+            (Round::OlympiaFinish(r), RoundState::Olympia(s)) => Some(Play::OlympiaFinish(
+                Box::new(r.new_play(question, s, team_count)),
+            )),
             _ => None,
         }
     }

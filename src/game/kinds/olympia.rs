@@ -92,7 +92,7 @@ impl Default for OlympiaRules {
 
 impl OlympiaRules {
     /// The steal as a buzz-in race: one window, one answer, no reopening.
-    fn steal_rules(&self) -> BuzzInRules {
+    pub fn steal_rules(&self) -> BuzzInRules {
         BuzzInRules {
             buzz_window_ms: self.steal_window_ms,
             answer_window_ms: self.steal_answer_ms,
