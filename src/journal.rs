@@ -45,6 +45,9 @@ fn first_version() -> u32 {
 /// One line of the journal.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// A record lives only between reading (or writing) a line and using it, one at a time: boxing the
+// snapshot's game would save nothing worth an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Record {
     /// The whole game after command `seq`.
     Snapshot {

@@ -134,6 +134,16 @@ pub enum ClientMessage {
         #[serde(default)]
         pressed_at: Option<f64>,
     },
+    /// Control: break the tie between teams equal in a ranking with the tie-breaker's
+    /// questions (its title must be on stage).
+    BreakTie {
+        /// The tied teams' ids.
+        teams: Vec<String>,
+        /// The 1-based number of the round whose ranking is tied; absent or `null` for the
+        /// totals.
+        #[serde(default)]
+        round: Option<usize>,
+    },
     /// Control, "Về đích": it is this team's turn (each team has one).
     StartTurn {
         /// Team id.
@@ -348,6 +358,9 @@ pub struct StateView {
     /// Control only: every round of the programme and how far it has been played.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub programme: Option<Vec<ProgrammeRoundView>>,
+    /// The tie-breaker round being played: the ties broken and the one being broken.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tie_break: Option<Vec<TieBreakView>>,
     /// A "Về đích" round being played: turns, packs, star of hope, the team on turn's clock.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub olympia: Option<OlympiaView>,
@@ -680,6 +693,11 @@ impl StateView {
                     revealed: stage.revealed,
                     notes: control.then(|| question.notes.clone()),
                 };
+                if let (Play::TieBreaker(play), game::Round::TieBreaker(tie)) = (&stage.play, round)
+                {
+                    let view = buzz_view(play, &tie.rules, audience, &team_id);
+                    break 'question ("question", Some(question_view), Some(view));
+                }
                 if let (Play::OlympiaFinish(play), game::Round::OlympiaFinish(finish)) =
                     (&stage.play, round)
                 {
@@ -735,6 +753,7 @@ impl StateView {
             programme,
             choice,
             olympia: olympia_view(game),
+            tie_break: tie_break_view(game, &team_id),
         }
     }
 
@@ -950,7 +969,7 @@ fn slide_view(
                 Some(r) => game.round_scores().get(*r).cloned().unwrap_or_default(),
                 None => game.scores().to_vec(),
             };
-            let ranks = game::ranks(&points);
+            let ranks = game.ranking(*round);
             let mut ranking: Vec<RankView> = points
                 .iter()
                 .zip(ranks)
@@ -985,4 +1004,40 @@ fn close_reason(reason: CloseReason) -> &'static str {
         CloseReason::AllTried => "all_tried",
         CloseReason::Revealed => "revealed",
     }
+}
+
+/// A tie broken, or being broken, by the tie-breaker questions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TieBreakView {
+    /// The round whose ranking was tied (1-based number), `null` for the totals.
+    pub round: Option<usize>,
+    /// The tied teams' ids.
+    pub teams: Vec<String>,
+    /// The teams placed so far, best first (all of them once the tie is broken).
+    pub order: Vec<String>,
+    /// Every place is decided.
+    pub resolved: bool,
+}
+
+/// The ties of the tie-breaker round, while it is the round being played.
+fn tie_break_view(
+    game: &Game,
+    team_id: &dyn Fn(game::TeamId) -> String,
+) -> Option<Vec<TieBreakView>> {
+    let index = game.current_round_index()?;
+    let game::RoundState::TieBreaker(state) = game.round_state(index)? else {
+        return None;
+    };
+    Some(
+        state
+            .breaks
+            .iter()
+            .map(|tie| TieBreakView {
+                round: tie.round.map(|r| r + 1),
+                teams: tie.teams.iter().map(|t| team_id(*t)).collect(),
+                order: tie.order.iter().map(|t| team_id(*t)).collect(),
+                resolved: tie.resolved(),
+            })
+            .collect(),
+    )
 }

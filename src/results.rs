@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::game::{Game, Points, ranks};
+use crate::game::{Game, Points, TeamId};
 
 /// The results of a contest, as far as it has been played.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -14,12 +14,29 @@ pub struct Results {
     pub rounds: Vec<String>,
     /// Teams from first to last.
     pub ranking: Vec<RankedTeam>,
+    /// How ties were broken with tie-breaker questions: those of the totals first, then each
+    /// round's.
+    pub tie_breaks: Vec<TieBreakResult>,
+}
+
+/// A tie broken by tie-breaker questions.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TieBreakResult {
+    /// The ranking that was tied: a round's title, or `null` for the totals.
+    pub round: Option<String>,
+    /// The tied teams' ids in the places the tie-breaker gave them (best first); while it is
+    /// still being broken, the teams placed so far.
+    pub order: Vec<String>,
+    /// Every tied team's id.
+    pub teams: Vec<String>,
+    /// Tie-breaker questions asked.
+    pub questions: usize,
 }
 
 /// One team's line in the results.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RankedTeam {
-    /// 1 for the best; equal totals share a rank (1, 1, 3).
+    /// 1 for the best; equal totals share a rank (1, 1, 3) unless a tie-breaker decided.
     pub rank: usize,
     /// Team id.
     pub team: String,
@@ -38,7 +55,9 @@ impl Results {
     /// The results of `game` now.
     pub fn of(game: &Game) -> Results {
         let contest = game.contest();
-        let round_ranks: Vec<Vec<usize>> = game.round_scores().iter().map(|r| ranks(r)).collect();
+        let round_ranks: Vec<Vec<usize>> = (0..contest.rounds.len())
+            .map(|r| game.ranking(Some(r)))
+            .collect();
         let mut ranking: Vec<RankedTeam> = contest
             .teams
             .iter()
@@ -59,7 +78,7 @@ impl Results {
                 total: game.scores().get(i).copied().unwrap_or_default(),
             })
             .collect();
-        for (team, rank) in ranking.iter_mut().zip(ranks(game.scores())) {
+        for (team, rank) in ranking.iter_mut().zip(game.ranking(None)) {
             team.rank = rank;
         }
         // Stable sort: equal totals keep the contest's team order.
@@ -72,7 +91,25 @@ impl Results {
                 .map(|r| r.title().to_string())
                 .collect(),
             ranking,
+            tie_breaks: tie_breaks(game),
         }
+    }
+
+    /// What the tie-breaker decided for `team`, as a CSV note in both languages.
+    fn tie_break_note(&self, team: &str) -> String {
+        self.tie_breaks
+            .iter()
+            .filter(|tie| tie.teams.iter().any(|t| t == team))
+            .filter_map(|tie| {
+                let place = tie.order.iter().position(|t| t == team)? + 1;
+                let ranking = tie.round.as_deref().unwrap_or("Tổng điểm (Total)");
+                let of = tie.teams.len();
+                Some(format!(
+                    "Câu hỏi phụ, {ranking}: thứ {place}/{of} (tie-breaker: {place} of {of})"
+                ))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 
     /// CSV with a UTF-8 byte-order mark (so Excel reads Vietnamese correctly) and bilingual
@@ -86,6 +123,11 @@ impl Results {
             header.push(format!("{round} — Hạng (Rank)"));
         }
         header.push("Tổng điểm (Total)".to_string());
+        // Only contests that needed a tie-breaker get its column.
+        let ties = !self.tie_breaks.is_empty();
+        if ties {
+            header.push("Câu hỏi phụ (Tie-breaker)".to_string());
+        }
         // Writing to a Vec cannot fail; a failure would only truncate the download.
         let _ = writer.write_record(&header);
         for team in &self.ranking {
@@ -95,12 +137,31 @@ impl Results {
                 row.push(rank.to_string());
             }
             row.push(team.total.to_string());
+            if ties {
+                row.push(self.tie_break_note(&team.team));
+            }
             let _ = writer.write_record(&row);
         }
         let _ = writer.flush();
         drop(writer);
         out
     }
+}
+
+/// Every tie broken (or being broken), for the record.
+fn tie_breaks(game: &Game) -> Vec<TieBreakResult> {
+    let contest = game.contest();
+    let id = |team: &TeamId| contest.teams[team.0].id.clone();
+    std::iter::once(None)
+        .chain((0..contest.rounds.len()).map(Some))
+        .flat_map(|round| game.tie_breaks(round))
+        .map(|tie| TieBreakResult {
+            round: tie.round.map(|r| contest.rounds[r].title().to_string()),
+            order: tie.order.iter().map(id).collect(),
+            teams: tie.teams.iter().map(id).collect(),
+            questions: tie.questions.len(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

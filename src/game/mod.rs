@@ -17,7 +17,7 @@ pub mod kinds;
 pub mod points;
 pub mod race;
 
-pub use kinds::{buzz_in, judged, multiple_choice, olympia};
+pub use kinds::{buzz_in, judged, multiple_choice, olympia, tie_breaker};
 
 use std::sync::Arc;
 
@@ -143,6 +143,9 @@ pub enum Command {
     /// A "Về đích" round: the MC's turns, packs and stars (recorded as
     /// `{"command": "olympia", "action": …}`).
     Olympia(olympia::Action),
+    /// The tie-breaker: the MC starts breaking a tie (recorded as
+    /// `{"command": "tie_break", "action": …}`).
+    TieBreak(tie_breaker::Action),
 }
 
 /// A slide the MC puts on stage between questions.
@@ -285,6 +288,18 @@ pub enum Event {
     ChoicesScored {
         /// Each team that answered right, with its points.
         changes: Vec<ScoreDelta>,
+    },
+    /// Tie-breaker: breaking the tie between these teams begins.
+    TieBreakStarted {
+        /// The tied teams.
+        teams: Vec<TeamId>,
+        /// The round whose ranking is tied (`None`: the totals).
+        round: Option<usize>,
+    },
+    /// Tie-breaker: this team answered right and takes the highest place still open.
+    TiePlaceTaken {
+        /// The team.
+        team: TeamId,
     },
     /// Olympia: it is this team's turn.
     TurnStarted {
@@ -482,6 +497,15 @@ pub enum Rejection {
     /// Olympia: the team has used its star of hope.
     #[error("the star of hope is already used")]
     StarUsed,
+    /// Tie-breaker: a tie is being broken.
+    #[error("finish breaking the tie in progress first")]
+    TieInProgress,
+    /// Tie-breaker: the teams are not equal in that ranking.
+    #[error("these teams are not tied")]
+    NotTied,
+    /// Tie-breaker: no tie is being broken.
+    #[error("no tie is being broken")]
+    NoTie,
     /// Olympia: a team cannot steal its own question.
     #[error("this is your team's own question")]
     OwnQuestion,
@@ -543,6 +567,9 @@ impl Rejection {
             Rejection::NoStar => "no_star",
             Rejection::StarUsed => "star_used",
             Rejection::OwnQuestion => "own_question",
+            Rejection::TieInProgress => "tie_in_progress",
+            Rejection::NotTied => "not_tied",
+            Rejection::NoTie => "no_tie",
         }
     }
 }
@@ -1015,7 +1042,9 @@ impl Game {
             Command::Buzz { team, .. } | Command::Choose { team, .. } if team.0 >= team_count => {
                 Err(Rejection::UnknownTeam)
             }
-            Command::Judged(_) | Command::Olympia(_) => self.forward_to_round(command, now, events),
+            Command::Judged(_) | Command::Olympia(_) | Command::TieBreak(_) => {
+                self.forward_to_round(command, now, events)
+            }
             Command::OpenBuzzers { .. }
             | Command::LockBuzzers
             | Command::Buzz { .. }
@@ -1114,6 +1143,7 @@ impl Game {
             round_states,
             ..
         } = self;
+        let all_round_scores = round_scores.clone();
         // Between questions of the round (its question on stage may be left) counts as the
         // round on stage: an Olympia turn moves on with its last question still shown.
         let (round, play_before) = match stage {
@@ -1133,8 +1163,13 @@ impl Game {
             return Err(Rejection::UnknownRound);
         };
         let state_before = state.clone();
+        let standings = kinds::Standings {
+            totals: scores.clone(),
+            rounds: all_round_scores,
+        };
         let judges = contest.judges.len();
         let mut turn = Turn::new(now, None, judges, events, scores, round_scores);
+        turn.standings = Some(standings);
         act(content, state, &mut turn)?;
         if let Some(changes) = turn.into_scored() {
             undo.push(UndoEntry {
@@ -1182,6 +1217,29 @@ impl Game {
         if let Some(round_scores) = self.round_scores.get_mut(round) {
             round_scores[team.0] += points;
         }
+    }
+
+    /// The places in the ranking of `round` (`None`: the totals): equal points share a place
+    /// (1, 1, 3) unless a tie-breaker decided between them.
+    pub fn ranking(&self, round: Option<usize>) -> Vec<usize> {
+        let points = match round {
+            None => self.scores.as_slice(),
+            Some(r) => self.round_scores.get(r).map_or(&[][..], Vec::as_slice),
+        };
+        tie_breaker::ranks_with_breaks(points, &self.tie_breaks(round))
+    }
+
+    /// The ties broken in the ranking of `round` (`None`: the totals), in the order broken.
+    pub fn tie_breaks(&self, round: Option<usize>) -> Vec<&tie_breaker::TieBreak> {
+        self.round_states
+            .iter()
+            .filter_map(|state| match state {
+                RoundState::TieBreaker(state) => Some(&state.breaks),
+                _ => None,
+            })
+            .flatten()
+            .filter(|tie| tie.round == round)
+            .collect()
     }
 
     /// What round `round` keeps across its questions.

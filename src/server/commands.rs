@@ -4,7 +4,7 @@
 use super::AppState;
 use super::joining::access_command;
 use super::wire::Peer;
-use crate::game::{Command, OPTION_LETTERS, Rejection, Slide, TeamId, olympia};
+use crate::game::{Command, OPTION_LETTERS, Rejection, Slide, TeamId, olympia, tie_breaker};
 use crate::link::TeamLink;
 use crate::owner::{Refusal, Request};
 use crate::protocol::{ClientEnvelope, ClientMessage, ServerMessage};
@@ -154,6 +154,20 @@ pub(super) async fn handle_text(
             Command::Olympia(olympia::Action::ChoosePack { values })
         }
         ClientMessage::Star => Command::Olympia(olympia::Action::Star),
+        ClientMessage::BreakTie { teams, round } => {
+            let indices: Option<Vec<TeamId>> = teams
+                .iter()
+                .map(|id| state.contest.team_index(id).map(TeamId))
+                .collect();
+            let Some(teams) = indices else {
+                return Some(ServerMessage::rejected(id, &Rejection::UnknownTeam));
+            };
+            let round = match round.map(|r| r.checked_sub(1)) {
+                Some(None) => return Some(ServerMessage::rejected(id, &Rejection::UnknownRound)),
+                round => round.flatten(),
+            };
+            Command::TieBreak(tie_breaker::Action::Start { teams, round })
+        }
         ClientMessage::RotateCode { team } => {
             return Some(access_command(state, id, |access| {
                 access.rotate_code(&team)

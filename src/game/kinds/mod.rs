@@ -16,6 +16,7 @@ pub mod judged;
 pub mod multiple_choice;
 pub mod olympia;
 pub mod scored;
+pub mod tie_breaker;
 
 use serde::{Deserialize, Serialize};
 
@@ -41,6 +42,9 @@ pub enum Round {
     /// "Về đích", the finish of "Đường lên đỉnh Olympia": each team in turn answers its pack of
     /// questions (star of hope optional); the others may steal a question it misses.
     OlympiaFinish(olympia::OlympiaRound),
+    /// "Câu hỏi phụ": buzz questions kept aside to break a tie for a place that matters; played
+    /// only when the MC breaks one, among just the tied teams.
+    TieBreaker(tie_breaker::TieBreakerRound),
 }
 
 /// The per-question state of each kind that puts questions on stage.
@@ -54,6 +58,8 @@ pub enum Play {
     /// A "Về đích" question (boxed: it holds a whole steal race, and the game is copied for
     /// every command).
     OlympiaFinish(Box<olympia::OlympiaQuestion>),
+    /// A tie-breaker question (a buzz-in race among the tied teams).
+    TieBreaker(buzz_in::BuzzInQuestion),
 }
 
 /// What a round keeps across its questions (turn order, packs, a star of hope: whatever its
@@ -72,6 +78,8 @@ pub enum RoundState {
     /// A "Về đích" round.
     #[serde(rename = "olympia_finish")]
     Olympia(olympia::OlympiaState),
+    /// The tie-breaker questions: the ties broken.
+    TieBreaker(tie_breaker::TieBreakState),
 }
 
 /// Runs `$body` with `$r` bound to the round's content, whatever its kind.
@@ -83,6 +91,7 @@ macro_rules! each_round {
             Round::Scored($r) => $body,
             Round::Judged($r) => $body,
             Round::OlympiaFinish($r) => $body,
+            Round::TieBreaker($r) => $body,
         }
     };
 }
@@ -94,6 +103,7 @@ macro_rules! each_play {
             Play::BuzzIn($p) => $body,
             Play::MultipleChoice($p) => $body,
             Play::OlympiaFinish($p) => $body,
+            Play::TieBreaker($p) => $body,
         }
     };
 }
@@ -110,6 +120,7 @@ macro_rules! with_question {
                 RoundState::MultipleChoice($s),
             ) => $body,
             (Round::OlympiaFinish($r), Play::OlympiaFinish($p), RoundState::Olympia($s)) => $body,
+            (Round::TieBreaker($r), Play::TieBreaker($p), RoundState::TieBreaker($s)) => $body,
             _ => $mismatch,
         }
     };
@@ -213,6 +224,8 @@ pub struct Turn<'a> {
     pub team_count: usize,
     /// Number of judges in the contest.
     pub judge_count: usize,
+    /// For a command to the round as a whole: every ranking's points as they stand.
+    pub standings: Option<Standings>,
     /// Events of this command so far; the kind adds its own.
     pub events: &'a mut Vec<Event>,
     scores: &'a mut [Points],
@@ -236,6 +249,7 @@ impl<'a> Turn<'a> {
             question,
             team_count: scores.len(),
             judge_count,
+            standings: None,
             events,
             scores,
             round_scores,
@@ -267,6 +281,15 @@ impl<'a> Turn<'a> {
     pub(crate) fn into_scored(self) -> Option<Vec<ScoreDelta>> {
         self.scored
     }
+}
+
+/// Every ranking's points as they stand: the totals and each round's.
+#[derive(Clone, Debug)]
+pub struct Standings {
+    /// Totals, like the contest's teams.
+    pub totals: Vec<Points>,
+    /// Each round's points, `[round][team]`.
+    pub rounds: Vec<Vec<Points>>,
 }
 
 /// The part of `delta` that may be applied to `score` when scores stop at zero.
@@ -318,6 +341,7 @@ impl Round {
             (Round::Scored(was), Round::Scored(now)) => was.amendable_to(now, place),
             (Round::Judged(was), Round::Judged(now)) => was.amendable_to(now, place),
             (Round::OlympiaFinish(was), Round::OlympiaFinish(now)) => was.amendable_to(now, place),
+            (Round::TieBreaker(was), Round::TieBreaker(now)) => was.amendable_to(now, place),
             _ => Err(format!("the kind of {place} changed")),
         }
     }
@@ -359,6 +383,9 @@ impl Round {
             (Round::OlympiaFinish(r), RoundState::Olympia(s)) => Some(Play::OlympiaFinish(
                 Box::new(r.new_play(question, s, team_count)),
             )),
+            (Round::TieBreaker(r), RoundState::TieBreaker(s)) => {
+                Some(Play::TieBreaker(r.new_play(question, s, team_count)))
+            }
             _ => None,
         }
     }
@@ -400,6 +427,7 @@ impl Round {
         match (self, state) {
             (Round::Judged(r), RoundState::Judged(s)) => r.apply_round(s, command, turn),
             (Round::OlympiaFinish(r), RoundState::Olympia(s)) => r.apply_round(s, command, turn),
+            (Round::TieBreaker(r), RoundState::TieBreaker(s)) => r.apply_round(s, command, turn),
             _ => Err(Rejection::WrongKind),
         }
     }
