@@ -205,12 +205,16 @@ fn fill_from_sheet(
         ));
         return false;
     }
-    let shape = match round.get("kind").and_then(Value::as_str) {
-        Some("buzz_in") => QuestionShape::OpenAnswer,
-        Some("multiple_choice") => QuestionShape::MultipleChoice,
-        // serde names the unknown kind when the contest is read.
+    let kind = match round.get("kind").and_then(Value::as_str) {
+        Some("buzz_in") => SheetKind::BuzzIn,
+        Some("tie_breaker") => SheetKind::TieBreaker,
+        Some("multiple_choice") => SheetKind::MultipleChoice,
+        Some("olympia_finish") => SheetKind::Olympia,
+        // serde names the unknown kind when the contest is read (a judged or scored round has
+        // no questions to take).
         _ => return true,
     };
+    let shape = kind.shape();
     let file = base.join(&source.file);
     let questions = match sheets::load_questions(&file, source.sheet.as_deref(), shape) {
         Ok(questions) => questions,
@@ -221,7 +225,7 @@ fn fill_from_sheet(
     };
     let mut usable = true;
     for question in &questions {
-        for unused in unused_columns(question, shape) {
+        for unused in unused_columns(question, kind) {
             usable = false;
             problems.push(format!(
                 "{at}: {}, row {}: {unused}",
@@ -258,6 +262,8 @@ fn fill_from_sheet(
             }
             if shape == QuestionShape::MultipleChoice {
                 question["options"] = json!(q.options);
+            }
+            if kind.takes_points() {
                 if let Some(points) = q.points {
                     question["points"] = json!(points);
                 }
@@ -272,16 +278,43 @@ fn fill_from_sheet(
     true
 }
 
-/// What a round cannot take from a sheet's row; refused rather than dropped, so that nobody
-/// believes a question is worth 20 points when it is not.
-fn unused_columns(question: &SheetQuestion, shape: QuestionShape) -> Vec<&'static str> {
-    let mut unused = Vec::new();
-    let buzz_in = shape == QuestionShape::OpenAnswer;
-    if buzz_in && question.points.is_some() {
-        unused.push("a buzz-in round takes its points from its rules, not per question (leave the points column empty)");
+/// The kinds of round that take their questions from a sheet, and which columns each uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SheetKind {
+    BuzzIn,
+    TieBreaker,
+    MultipleChoice,
+    Olympia,
+}
+
+impl SheetKind {
+    fn shape(self) -> QuestionShape {
+        match self {
+            SheetKind::MultipleChoice => QuestionShape::MultipleChoice,
+            SheetKind::BuzzIn | SheetKind::TieBreaker | SheetKind::Olympia => {
+                QuestionShape::OpenAnswer
+            }
+        }
     }
-    if buzz_in && question.time_ms.is_some() {
-        unused.push("a buzz-in round takes its times from its rules, not per question (leave the time column empty)");
+
+    /// Whether a question may set its own points and time.
+    fn takes_points(self) -> bool {
+        matches!(self, SheetKind::MultipleChoice | SheetKind::Olympia)
+    }
+}
+
+/// What a round cannot take from a sheet's row (or must): refused rather than dropped, so that
+/// nobody believes a question is worth 20 points when it is not.
+fn unused_columns(question: &SheetQuestion, kind: SheetKind) -> Vec<&'static str> {
+    let mut unused = Vec::new();
+    if !kind.takes_points() && question.points.is_some() {
+        unused.push("a buzz-in or tie-breaker round takes its points from its rules, not per question (leave the points column empty)");
+    }
+    if !kind.takes_points() && question.time_ms.is_some() {
+        unused.push("a buzz-in or tie-breaker round takes its times from its rules, not per question (leave the time column empty)");
+    }
+    if kind == SheetKind::Olympia && question.points.is_none() {
+        unused.push("a Về đích question needs its value in the points column (e.g. 20 or 30)");
     }
     unused
 }
@@ -336,6 +369,42 @@ mod tests {
         assert_eq!(questions[0].answer, "Dân vận");
         assert_eq!(questions[0].notes, "Bút danh X.Y.Z.");
         assert_eq!(questions[1].answer, "Hà Nội");
+    }
+
+    #[test]
+    fn a_ve_dich_round_takes_each_questions_value_from_the_sheet() {
+        let dir = tempfile::tempdir().expect("dir");
+        let with_kind = |contest: &mut Value| {
+            contest["rounds"][0]["kind"] = "olympia_finish".into();
+            contest["rounds"][0]["title"] = "Về đích".into();
+        };
+        let path = with_csv_round(
+            dir.path(),
+            "Câu hỏi,Đáp án,Điểm,Thời gian\nCâu 20 điểm?,Một,20,\nCâu 30 điểm?,Hai,30,25\n",
+            with_kind,
+        );
+        let contest = load(&path).expect("loads");
+        let questions = contest.rounds[0].questions();
+        assert_eq!(questions[0].points, Some(20));
+        assert_eq!(
+            (questions[1].points, questions[1].time_ms),
+            (Some(30), Some(25_000))
+        );
+        let path = with_csv_round(
+            dir.path(),
+            "Câu hỏi,Đáp án,Điểm\nCâu thiếu điểm?,Một,\n",
+            with_kind,
+        );
+        let Err(ContestFileError::Problems { problems, .. }) = load(&path) else {
+            panic!("refused");
+        };
+        assert_eq!(
+            problems,
+            [
+                "rounds[0].questions_from: cau-hoi.csv, row 2: a Về đích question needs its value \
+              in the points column (e.g. 20 or 30)"
+            ]
+        );
     }
 
     #[test]
