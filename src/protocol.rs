@@ -330,6 +330,29 @@ pub struct StateView {
     /// Control only: every round of the programme and how far it has been played.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub programme: Option<Vec<ProgrammeRoundView>>,
+    /// With stage `finished`: the rankings overall and per round, for the final podium and the
+    /// round prizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standings: Option<StandingsView>,
+}
+
+/// The final standings: prizes are given overall and per round ("giải phần thi chào hỏi").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StandingsView {
+    /// Every team by total, best first; equal totals share a rank.
+    pub overall: Vec<RankView>,
+    /// Each round some team has points in (not 0), in programme order: a round dropped on the
+    /// day, or one nobody scored in, gives no prize.
+    pub rounds: Vec<RoundStandingsView>,
+}
+
+/// One round's ranking in the final standings.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoundStandingsView {
+    /// The round.
+    pub round: RoundView,
+    /// Every team by its points in the round, best first; equal points share a rank.
+    pub ranking: Vec<RankView>,
 }
 
 /// The multiple-choice question on stage. A team's choice is its own until the reveal: before
@@ -688,6 +711,8 @@ impl StateView {
                 })
                 .collect()
         });
+        let standings =
+            (*game.stage() == Stage::Finished).then(|| standings_view(game, &team_id, &round_view));
         StateView {
             kind: "state",
             now_ms: now.as_millis(),
@@ -701,6 +726,7 @@ impl StateView {
             slide,
             programme,
             choice,
+            standings,
         }
     }
 
@@ -901,26 +927,53 @@ fn slide_view(
                 Some(r) => game.round_scores().get(*r).cloned().unwrap_or_default(),
                 None => game.scores().to_vec(),
             };
-            let ranks = game::ranks(&points);
-            let mut ranking: Vec<RankView> = points
-                .iter()
-                .zip(ranks)
-                .enumerate()
-                .map(|(i, (points, rank))| RankView {
-                    rank,
-                    team: team_id(game::TeamId(i)),
-                    points: *points,
-                })
-                .collect();
-            // Stable: equal ranks keep the scoreboard's order.
-            ranking.sort_by_key(|line| line.rank);
             SlideView {
                 kind: "ranking",
                 round: round.and_then(round_view),
                 caption: None,
-                ranking: Some(ranking),
+                ranking: Some(ranking_view(&points, team_id)),
             }
         }
+    }
+}
+
+/// Teams ranked by `points` (one entry per team, scoreboard order), best first.
+fn ranking_view(points: &[i64], team_id: &dyn Fn(game::TeamId) -> String) -> Vec<RankView> {
+    let mut ranking: Vec<RankView> = points
+        .iter()
+        .zip(game::ranks(points))
+        .enumerate()
+        .map(|(i, (points, rank))| RankView {
+            rank,
+            team: team_id(game::TeamId(i)),
+            points: *points,
+        })
+        .collect();
+    // Stable: equal ranks keep the scoreboard's order.
+    ranking.sort_by_key(|line| line.rank);
+    ranking
+}
+
+/// The final standings: the totals' ranking and each scored round's.
+fn standings_view(
+    game: &Game,
+    team_id: &dyn Fn(game::TeamId) -> String,
+    round_view: &dyn Fn(usize) -> Option<RoundView>,
+) -> StandingsView {
+    StandingsView {
+        overall: ranking_view(game.scores(), team_id),
+        rounds: game
+            .round_scores()
+            .iter()
+            .enumerate()
+            .filter(|(_, points)| points.iter().any(|p| *p != 0))
+            .filter_map(|(index, points)| {
+                Some(RoundStandingsView {
+                    round: round_view(index)?,
+                    ranking: ranking_view(points, team_id),
+                })
+            })
+            .collect(),
     }
 }
 
