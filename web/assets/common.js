@@ -356,14 +356,6 @@ export function connectionIndicator(el) {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Countdown driven by `state.buzz.deadline_ms` (or `state.choice.deadline_ms`, multiple choice). The server and the device clocks differ, so the
- * remaining time (`deadline_ms − now_ms`) is anchored to `performance.now()` at receipt, then
- * animated with requestAnimationFrame.
- *
- * `onFrame(null)` when no countdown runs, else `onFrame({ left, total, fraction })` every frame
- * (`left`/`total` in ms, `fraction` = left / total, 0..1).
- */
-/**
  * The countdown bar used by the team and control pages: `#countdown` (hidden when no countdown
  * runs) with `#countdown-bar` scaled to the time left and `#countdown-secs` as text.
  */
@@ -380,6 +372,15 @@ export function createBarCountdown() {
   });
 }
 
+/**
+ * Countdown driven by a timer `{deadline_ms, countdown_ms}` of the question on stage (the round
+ * kind says which: see kinds/index.js `timerOf`). The server and the device clocks differ, so
+ * the remaining time (`deadline_ms − now_ms`) is anchored to `performance.now()` at receipt,
+ * then animated with requestAnimationFrame.
+ *
+ * `onFrame(null)` when no countdown runs, else `onFrame({ left, total, fraction })` every frame
+ * (`left`/`total` in ms, `fraction` = left / total, 0..1).
+ */
 export function createCountdown(onFrame) {
   let deadline = null; // in performance.now() time
   let total = 0;
@@ -394,10 +395,8 @@ export function createCountdown(onFrame) {
   }
 
   return {
-    /** Feed every state (and its receipt time) here. */
-    update(state, receivedAt) {
-      // The buzz-in question's timer, or the multiple-choice question's: the same fields.
-      const timer = state && (state.buzz || state.choice);
+    /** Feed every state, its receipt time and the timer of its question (or null) here. */
+    update(state, receivedAt, timer) {
       cancelAnimationFrame(raf);
       raf = 0;
       if (!timer || timer.deadline_ms == null) {
@@ -474,25 +473,6 @@ export function questionLabel(state) {
     state.round.title,
     t('question_no', { n: state.question.number, total: state.question.total }),
   ].join(' · ');
-}
-
-/**
- * The multiple-choice question on stage (`state.choice`: options, who answered…), or null: a
- * buzz-in question, or no question at all.
- */
-export function choiceOf(state) {
-  return state && state.stage === 'question' && state.choice ? state.choice : null;
-}
-
-/** The text of option `letter` ("B") of a multiple-choice question, or ''. */
-export function optionText(choice, letter) {
-  const i = 'ABCD'.indexOf(letter);
-  return choice && letter && i >= 0 && i < choice.options.length ? choice.options[i] : '';
-}
-
-/** The letter of option number `i` (0 → "A"). */
-export function optionLetter(i) {
-  return 'ABCD'[i] || '?';
 }
 
 /** An answer time in seconds, for people: "3,5 giây" (vi) / "3.5 s" (en). */
