@@ -622,3 +622,93 @@ export function checkJoinCode(value, { partial = false } = {}) {
   if (code.length !== JOIN_CODE_LENGTH) return { key: 'join.code_length', params: { n: code.length } };
   return null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Question images
+// ---------------------------------------------------------------------------------------------
+
+/** How long a page holds a new question back for its image before showing it without. */
+export const IMAGE_WAIT_MS = 1500;
+
+/** The image of the question on stage (a path on this server, e.g. "/media/3fa1….png"), or null. */
+export function questionImage(state) {
+  const q = state && state.stage === 'question' ? state.question : null;
+  return q && typeof q.image === 'string' && q.image ? q.image : null;
+}
+
+/**
+ * Question images, loaded and decoded before they are shown, so that a picture appears whole
+ * and at once, never as a broken-image icon. `onSettled(url)` is called when an image has
+ * decoded or failed, and when its wait (`waitMs`) is over: the page renders again then.
+ */
+export function createImageLoader(onSettled, waitMs = IMAGE_WAIT_MS) {
+  const images = new Map(); // url → {status: 'loading' | 'ready' | 'failed', img, waited}
+
+  function entry(url) {
+    let e = images.get(url);
+    if (e) return e;
+    const img = new Image();
+    e = { status: 'loading', img, waited: false };
+    images.set(url, e);
+    const settle = (status) => {
+      if (e.status !== 'loading') return;
+      e.status = status;
+      onSettled(url);
+    };
+    img.decoding = 'async';
+    img.src = url;
+    // decode() resolves once the picture can be painted without a flash, and fails for a missing
+    // or broken file. A browser that rejects it for a picture it did load still shows that one.
+    const decoded = typeof img.decode === 'function' ? img.decode()
+      : new Promise((resolve, reject) => {
+        img.onload = resolve;
+        img.onerror = reject;
+      });
+    decoded.then(() => settle('ready'), () => settle(img.complete && img.naturalWidth > 0 ? 'ready' : 'failed'));
+    setTimeout(() => {
+      e.waited = true;
+      if (e.status === 'loading') onSettled(url);
+    }, waitMs);
+    return e;
+  }
+
+  return {
+    /** `loading`, `ready` or `failed`; starts loading `url` the first time. */
+    status: (url) => entry(url).status,
+    /** Whether a question with this image may be shown now: decoded, failed, or waited for long enough. */
+    ready(url) {
+      if (!url) return true;
+      const e = entry(url);
+      return e.status !== 'loading' || e.waited;
+    },
+    /** The decoded `<img>` of `url`: one element per image, shown in one place of the page. */
+    element: (url) => entry(url).img,
+  };
+}
+
+/**
+ * Shows the image `url` in `figure` (hidden without one): the decoded picture; nothing yet while
+ * it loads (the loader's `onSettled` renders again when it arrives); a short note when it could
+ * not be loaded. `data-image` says which (`ready`, `loading`, `failed`).
+ */
+export function renderImage(figure, url, loader) {
+  if (!url) {
+    figure.hidden = true;
+    figure.replaceChildren();
+    delete figure.dataset.image;
+    return;
+  }
+  const status = loader.status(url);
+  figure.dataset.image = status;
+  figure.hidden = status === 'loading';
+  if (status === 'ready') {
+    const img = loader.element(url);
+    img.alt = t('image.alt');
+    img.draggable = false;
+    if (figure.childNodes.length !== 1 || figure.firstChild !== img) figure.replaceChildren(img);
+  } else if (status === 'failed') {
+    figure.replaceChildren(h('span', { className: 'image-failed', text: t('image.failed') }));
+  } else {
+    figure.replaceChildren();
+  }
+}

@@ -4,7 +4,7 @@
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
   h, teamName, rankTeams, questionLabel, codeMessage, toast, replayAnimation,
-  formatMs, agoText, serverNow, getLang,
+  formatMs, agoText, serverNow, getLang, createImageLoader, questionImage, renderImage,
 } from './common.js';
 import { setupKinds, kindOf, kindNamed, timerOf } from './kinds/index.js';
 
@@ -14,6 +14,7 @@ const $ = (id) => document.getElementById(id);
 const kinds = setupKinds('control', { state: () => state }, {
   actions: $('kind-actions'), statusTop: $('kind-status-top'), status: $('kind-status'), dialogs: $('kind-dialogs'),
 });
+const images = createImageLoader(() => render());
 
 setupI18n();
 const setConnStatus = connectionIndicator($('conn'));
@@ -238,6 +239,8 @@ function renderQuestion() {
   $('stage-note').textContent = note;
   $('stage-note').hidden = !note;
   $('stage-note').dataset.stage = state.stage;
+  // A thumbnail of the question's image: what the hall sees beside the question.
+  renderImage($('question-image'), questionImage(state), images);
   $('mc-only').hidden = !q;
   $('mc-only').classList.toggle('revealed', Boolean(q && q.revealed));
   // The kind may say more than the key (multiple choice: "B. Ủy ban nhân dân xã").

@@ -4,8 +4,8 @@
 // server gives it and rejoins with it by itself, within a second of its network coming back.
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
-  h, rankTeams, prizeName, questionLabel, codeMessage, toast, clearToasts,
-  normalizeJoinCode, checkJoinCode,
+  h, rankTeams, prizeName, questionLabel, questionKey, codeMessage, toast, clearToasts,
+  normalizeJoinCode, checkJoinCode, createImageLoader, questionImage, renderImage,
 } from './common.js';
 import { setupKinds, questionKind, timerOf, RESTING_KIND } from './kinds/index.js';
 
@@ -33,6 +33,7 @@ let noticeKey = null; // translation key of #notice (e.g. team full)
 let changeArmedUntil = 0; // "tap again to change team" window
 let throttledUntil = 0; // performance.now() until which the server reads no join code from us
 let throttleTimer = null; // ticks the wait down, then lets the team try again
+let shownQuestion = null; // questionKey of what the page shows, to hold a new question for its image
 
 // Each round kind's part of the page: notices at the top (a buzz held while offline stays said
 // after its question), its input (buzzer, options) under the state.
@@ -48,6 +49,7 @@ const kinds = setupKinds('phone', {
 }, { top: $('kind-top'), input: $('kind-input') }, ['top']);
 /** The renderer of the round kind whose input the page shows (keys go to it). */
 let inputPart = kinds.activate(RESTING_KIND);
+const images = createImageLoader(() => render());
 
 setupI18n();
 const setBuzzerConn = connectionIndicator($('conn'));
@@ -509,6 +511,13 @@ function derive() {
 
 function render() {
   if (!myTeam || $('buzzer').hidden) return;
+  // A new question with an image appears with it, once decoded (or after a short wait), so the
+  // layout does not jump; never while a countdown runs, where the page must not lag.
+  const image = questionImage(state);
+  const key = state ? questionKey(state) : null;
+  const timer = timerOf(state);
+  if (key !== shownQuestion && image && !images.ready(image) && !(timer && timer.deadline_ms != null)) return;
+  shownQuestion = key;
   const kind = questionKind(state);
   // Between questions the buzzer stays (hidden by the calm moods): a press made while the phone
   // reconnects mid-question is held and sent.
@@ -538,6 +547,7 @@ function render() {
   $('question-meta').textContent = q ? questionLabel(state)
     : round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : state.title;
   $('question-text').textContent = q ? q.text : '';
+  renderImage($('question-image'), image, images);
   // A kind that marks the right answer its own way (the right option) needs no answer line.
   const showAnswer = Boolean(q && q.revealed && q.answer && !(kind && inputPart.showsAnswer));
   $('answer-box').hidden = !showAnswer;

@@ -3,7 +3,8 @@
 // round kind on stage shows its part (who has the floor, the options; see kinds/).
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, secondsLeft,
-  h, teamName, rankTeams, prizeName, codeMessage, toast, replayAnimation,
+  h, teamName, rankTeams, prizeName, questionKey, codeMessage, toast, replayAnimation,
+  createImageLoader, questionImage, renderImage,
 } from './common.js';
 import { setupKinds, questionKind, timerOf } from './kinds/index.js';
 
@@ -11,11 +12,12 @@ const $ = (id) => document.getElementById(id);
 const RING_LENGTH = 2 * Math.PI * 45; // circumference of the SVG ring (r = 45)
 
 const kinds = setupKinds('screen', { showVerdict, flash }, { stage: $('kind-stage') });
+const images = createImageLoader(() => render());
 setupI18n();
 const setConnStatus = connectionIndicator($('conn'));
 
 let state = null;
-let shown = null; // the state the page shows, to animate what changed since
+let shown = null; // the state the page shows (a new question may wait for its image)
 let verdictTimer = null;
 
 connect({
@@ -46,6 +48,12 @@ function viewOf(s) {
 
 function render() {
   if (!state) return;
+  // A new question with an image appears with it, once decoded (or after a short wait), so the
+  // layout does not jump; never while a countdown runs.
+  const image = questionImage(state);
+  const timer = timerOf(state);
+  const newQuestion = !shown || questionKey(shown) !== questionKey(state);
+  if (newQuestion && image && !images.ready(image) && !(timer && timer.deadline_ms != null)) return;
   const prev = shown;
   shown = state;
   const view = viewOf(state);
@@ -79,9 +87,9 @@ function fit(el, min = 0.4) {
   }
 }
 
-/** The boxes laid out in `el`: its children, and those of `display: contents` wrappers (kind slots). */
+/** The boxes laid out in `el`: its children, those of `display: contents` wrappers (kind slots) and of the question's row. */
 function laidOut(el) {
-  return [...el.children].flatMap((child) => (getComputedStyle(child).display === 'contents'
+  return [...el.children].flatMap((child) => (getComputedStyle(child).display === 'contents' || child.classList.contains('q-body')
     ? [child, ...laidOut(child)] : [child]));
 }
 
@@ -180,11 +188,16 @@ function renderQuestion() {
   document.body.dataset.kind = kind ? kind.name : '';
   $('q-number').textContent = q ? t('question_no', { n: q.number, total: q.total }) : '';
   $('question-text').textContent = q ? q.text : '';
+  renderImage($('question-image'), questionImage(state), images);
+  // Beside the text only a picture; an image that failed leaves a small note under it.
+  const withImage = $('question-image').dataset.image === 'ready';
+  $('q-body').classList.toggle('has-image', withImage);
   // Long questions get a smaller size so they fit beside the scoreboard without scrolling; a
-  // kind with more to show (the options) starts a size smaller. fit() shrinks further only if it
-  // still does not fit.
+  // kind with more to show (the options) starts a size smaller, and so does a question beside
+  // its image (a narrower column). fit() shrinks further only if it still does not fit.
   const len = q ? q.text.length : 0;
-  $('question-text').dataset.size = len > 240 ? 'xs' : len > 160 ? 's' : len > 90 || part.compact ? 'm' : 'l';
+  const smaller = part.compact || withImage;
+  $('question-text').dataset.size = len > 240 ? 'xs' : len > 160 ? 's' : len > 90 || smaller ? 'm' : 'l';
 
   // A kind that marks the right answer its own way (the right option) needs no answer box.
   const showAnswer = Boolean(q && q.revealed && q.answer && !part.showsAnswer);

@@ -386,4 +386,8 @@ export default {
   'control.mc_no_answer': 'No answer',
   'control.mc_chose': 'Chose {option}',
   'control.mc_answered_one': 'Answered',
+
+  // Question images
+  'image.alt': 'The question’s image',
+  'image.failed': 'Image could not be loaded',
 };

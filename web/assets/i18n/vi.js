@@ -392,4 +392,8 @@ export default {
   'control.mc_no_answer': 'Chưa trả lời',
   'control.mc_chose': 'Chọn {option}',
   'control.mc_answered_one': 'Đã trả lời',
+
+  // Question images
+  'image.alt': 'Hình ảnh của câu hỏi',
+  'image.failed': 'Không tải được hình ảnh',
 };
