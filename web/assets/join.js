@@ -463,14 +463,7 @@ function derive() {
   const view = (name, mood, label, sub = null) => ({ state: name, mood, label: t(label), sub: sub ? t(sub) : '' });
   if (!state) return view('connecting', 'idle', 'st.connecting', 'st.connecting_sub');
   if (state.stage === 'not_started') return view('not_started', 'idle', 'st.waiting_start', 'st.waiting_start_sub');
-  if (state.stage === 'finished') {
-    const me = rankTeams(state.teams).find((x) => x.id === myTeam);
-    return {
-      ...view('finished', 'done', 'st.finished'),
-      sub: me ? t('st.finished_sub', { rank: me.rank, count: state.teams.length, score: me.score }) : '',
-      prize: me ? prizeName(me.rank) : null,
-    };
-  }
+  if (state.stage === 'finished') return deriveFinished();
   // Between questions (a round's title, a ranking, a pause): a calm card instead of the button.
   if (state.stage === 'round_intro') {
     const round = state.round;
@@ -509,6 +502,38 @@ function derive() {
   return view('waiting', 'pause', 'st.locked_sub', 'st.pause_sub');
 }
 
+/**
+ * The end of the contest: the team's final place and points, its prize, and its place in each
+ * round (prizes are given per round too). Equal points share a place, as the server ranks them.
+ */
+function deriveFinished() {
+  const standings = state.standings || null;
+  const overall = standings ? standings.overall
+    : rankTeams(state.teams).map((team) => ({ rank: team.rank, team: team.id, points: team.score }));
+  const mine = overall.find((line) => line.team === myTeam);
+  if (!mine) return { state: 'finished', mood: 'done', label: t('st.finished'), sub: '' };
+  return {
+    state: 'finished',
+    mood: 'done',
+    label: t('st.final_rank', { rank: mine.rank, count: overall.length }),
+    sub: t('st.finished_sub', { score: mine.points }),
+    prize: prizeName(mine.rank),
+    rounds: (standings ? standings.rounds : [])
+      .map((r) => ({ round: r.round, line: r.ranking.find((line) => line.team === myTeam) }))
+      .filter((r) => r.line),
+  };
+}
+
+/** #my-rounds: the team's place and points in each round, a round's winners marked. */
+function renderMyRounds(rounds) {
+  $('my-rounds').hidden = !(rounds && rounds.length);
+  $('my-rounds-list').replaceChildren(...(rounds || []).map(({ round, line }) =>
+    h('li', { className: line.rank === 1 ? 'mr-first' : '', dataset: { round: String(round.number), rank: String(line.rank) } },
+      h('span', { className: 'mr-title', text: round.title }),
+      h('span', { className: 'mr-rank', text: line.rank === 1 ? t('st.round_prize') : t('st.round_rank', { rank: line.rank }) }),
+      h('span', { className: 'mr-points', text: t('points', { n: line.points }) }))));
+}
+
 function render() {
   if (!myTeam || $('buzzer').hidden) return;
   // A new question with an image appears with it, once decoded (or after a short wait), so the
@@ -534,6 +559,7 @@ function render() {
   $('buzz-sub').classList.toggle('behind', Boolean(view.behind));
   $('prize').hidden = !view.prize;
   $('prize').textContent = view.prize || '';
+  renderMyRounds(view.rounds);
   if (inputPart.render) inputPart.render(state, view);
 
   if (!state) return;

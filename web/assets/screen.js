@@ -254,9 +254,16 @@ function renderScoreboard() {
   }
 }
 
+/**
+ * The end: the overall podium (prizes 1–3), each round's prize winners ("Giải phần thi Kiến
+ * thức: Đội X"; equal points share the prize), then the other teams.
+ */
 function renderFinal() {
   if (state.stage !== 'finished') return;
-  const ranked = rankTeams(state.teams);
+  const standings = state.standings;
+  const ranked = standings
+    ? standings.overall.map((line) => ({ id: line.team, name: teamName(state, line.team), score: line.points, rank: line.rank }))
+    : rankTeams(state.teams);
   // Podium: the best in the middle, the next ones alternately left and right (2nd, 1st, 3rd),
   // which also keeps ties symmetric.
   const order = [];
@@ -269,6 +276,15 @@ function renderFinal() {
       h('div', { className: 'podium-prize', text: prizeName(team.rank) }),
       h('div', { className: 'podium-name', text: team.name }),
       h('div', { className: 'podium-score', text: t('points', { n: team.score }) }))));
+  const rounds = standings ? standings.rounds : [];
+  $('round-prizes-box').hidden = !rounds.length;
+  $('round-prizes').replaceChildren(...rounds.map(({ round, ranking }) => {
+    const winners = ranking.filter((line) => line.rank === 1);
+    return h('li', { className: 'round-prize', dataset: { round: String(round.number) } },
+      h('span', { className: 'rp-round', text: t('screen.round_prize', { title: round.title }) }),
+      h('span', { className: 'rp-teams', text: winners.map((line) => teamName(state, line.team)).join(', ') }),
+      h('span', { className: 'rp-points', text: winners.length ? t('points', { n: winners[0].points }) : '' }));
+  }));
   $('final-rest').replaceChildren(...ranked.filter((team) => team.rank > 3).map((team) =>
     h('li', {},
       h('span', { className: 'rest-rank', text: String(team.rank) }),
