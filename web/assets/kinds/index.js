@@ -5,7 +5,8 @@
 // A kind module's default export: `{name, timer(state), phone(ctx), control(ctx), screen(ctx)}`.
 // `timer` gives the countdown of its question on stage (`{deadline_ms, countdown_ms}`) or null.
 // Each page calls its own factory once with its context (`ctx.boxes`: the kind's own places in
-// the page, see setupKinds) and gets that page's renderer, whose hooks are all optional:
+// the page, see setupKinds) and gets that page's renderer, whose hooks are all optional; on
+// every page `show(active)` tells it whether its boxes are on show:
 //
 // - phone: `derive(state)` → what the team sees on a question `{state, mood, label, sub}`;
 //   `render(state, view)`; `onState(prev, next)` before rendering, `onRendered(prev, next)`
