@@ -286,11 +286,14 @@ function renderStatus() {
   const part = questionPart(state);
   const status = part.status ? part.status(state) : null;
   $('status-card').hidden = !status;
-  if (!status) return;
-  $('phase').textContent = status.text;
-  $('phase').dataset.phase = status.phase;
-  $('hint').textContent = status.hint || '';
-  if (part.render) part.render(state);
+  if (status) {
+    $('phase').textContent = status.text;
+    $('phase').dataset.phase = status.phase;
+    $('hint').textContent = status.hint || '';
+  }
+  // Also between questions: an open panel of the kind (the buzz evidence) follows the stage.
+  const shown = kinds.get(kindShown(state));
+  if (shown && shown.render) shown.render(state);
 }
 
 /** Phones of a team that stopped answering the clock pings. */
