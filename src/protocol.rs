@@ -364,6 +364,29 @@ pub struct StateView {
     /// A "Về đích" round being played: turns, packs, star of hope, the team on turn's clock.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub olympia: Option<OlympiaView>,
+    /// With stage `finished`: the rankings overall and per round, for the final podium and the
+    /// round prizes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standings: Option<StandingsView>,
+}
+
+/// The final standings: prizes are given overall and per round ("giải phần thi chào hỏi").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StandingsView {
+    /// Every team by total, best first; equal totals share a rank.
+    pub overall: Vec<RankView>,
+    /// Each round some team has points in (not 0), in programme order: a round dropped on the
+    /// day, or one nobody scored in, gives no prize.
+    pub rounds: Vec<RoundStandingsView>,
+}
+
+/// One round's ranking in the final standings.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RoundStandingsView {
+    /// The round.
+    pub round: RoundView,
+    /// Every team by its points in the round, best first; equal points share a rank.
+    pub ranking: Vec<RankView>,
 }
 
 /// The multiple-choice question on stage. A team's choice is its own until the reveal: before
@@ -739,6 +762,8 @@ impl StateView {
                 })
                 .collect()
         });
+        let standings =
+            (*game.stage() == Stage::Finished).then(|| standings_view(game, &team_id, &round_view));
         StateView {
             kind: "state",
             now_ms: now.as_millis(),
@@ -754,6 +779,7 @@ impl StateView {
             choice,
             olympia: olympia_view(game),
             tie_break: tie_break_view(game, &team_id),
+            standings,
         }
     }
 
@@ -969,26 +995,58 @@ fn slide_view(
                 Some(r) => game.round_scores().get(*r).cloned().unwrap_or_default(),
                 None => game.scores().to_vec(),
             };
-            let ranks = game.ranking(*round);
-            let mut ranking: Vec<RankView> = points
-                .iter()
-                .zip(ranks)
-                .enumerate()
-                .map(|(i, (points, rank))| RankView {
-                    rank,
-                    team: team_id(game::TeamId(i)),
-                    points: *points,
-                })
-                .collect();
-            // Stable: equal ranks keep the scoreboard's order.
-            ranking.sort_by_key(|line| line.rank);
             SlideView {
                 kind: "ranking",
                 round: round.and_then(round_view),
                 caption: None,
-                ranking: Some(ranking),
+                ranking: Some(ranking_view(&points, game.ranking(*round), team_id)),
             }
         }
+    }
+}
+
+/// Teams ranked by `points` (one entry per team, scoreboard order) in their places `ranks`
+/// (ties broken as the game says), best first.
+fn ranking_view(
+    points: &[game::Points],
+    ranks: Vec<usize>,
+    team_id: &dyn Fn(game::TeamId) -> String,
+) -> Vec<RankView> {
+    let mut ranking: Vec<RankView> = points
+        .iter()
+        .zip(ranks)
+        .enumerate()
+        .map(|(i, (points, rank))| RankView {
+            rank,
+            team: team_id(game::TeamId(i)),
+            points: *points,
+        })
+        .collect();
+    // Stable: equal ranks keep the scoreboard's order.
+    ranking.sort_by_key(|line| line.rank);
+    ranking
+}
+
+/// The final standings: the totals' ranking and each scored round's.
+fn standings_view(
+    game: &Game,
+    team_id: &dyn Fn(game::TeamId) -> String,
+    round_view: &dyn Fn(usize) -> Option<RoundView>,
+) -> StandingsView {
+    StandingsView {
+        overall: ranking_view(game.scores(), game.ranking(None), team_id),
+        rounds: game
+            .round_scores()
+            .iter()
+            .enumerate()
+            .filter(|(_, points)| points.iter().any(|p| *p != game::Points::ZERO))
+            .filter_map(|(index, points)| {
+                Some(RoundStandingsView {
+                    round: round_view(index)?,
+                    ranking: ranking_view(points, game.ranking(Some(index)), team_id),
+                })
+            })
+            .collect(),
     }
 }
 

@@ -572,9 +572,10 @@ async fn a_buzz_pressed_while_offline_is_sent_when_the_phone_is_back() {
 /// The programme on the projector: the MC starts round 1 and its title is on stage; after a
 /// scored question the round's ranking lists the teams best first with their points, equal
 /// points sharing a rank; the overall ranking adds the next round's points; an intermission
-/// shows its caption.
+/// shows its caption. At the finish the projector shows the podium and each round's prize
+/// winners, and a team phone its final place and its place in each round.
 #[tokio::test]
-async fn projector_shows_round_titles_rankings_and_intermissions() {
+async fn programme_on_the_projector_from_round_titles_to_the_podium() {
     let Some(driver) = Driver::start() else {
         return;
     };
@@ -587,12 +588,14 @@ async fn projector_shows_round_titles_rankings_and_intermissions() {
         .buzz_in("Về đích", BuzzInRules::default(), 2, question)
         .build();
     let server = TestServer::start(two_rounds).await;
-    let profile = tempfile::tempdir().expect("profile dir");
-    let screen = driver.browser(profile.path(), "1280,720").await;
-    screen
-        .goto(&format!("http://{}/screen", server.addr()))
-        .await
-        .expect("open screen");
+    let base = format!("http://{}", server.addr());
+    let Browsers {
+        phone,
+        screen,
+        _profiles,
+    } = driver.phone_and_screen(&format!("{base}/screen")).await;
+    join_team(&phone, &base, "bravo", &server.code("bravo")).await;
+    wait_for_attribute(&phone, "#buzz-state", "data-state", "not_started").await;
     let mut control = server.control().await;
 
     // The round's title card.
@@ -667,6 +670,42 @@ async fn projector_shows_round_titles_rankings_and_intermissions() {
     wait_for_text(&screen, "#pause-contest", "Hội thi thử").await;
     wait_for_attribute(&screen, "body", "data-view", "intermission").await;
 
+    // The finish: the podium, then each round's prize ("giải phần thi") with its winners.
+    control.ok(json!({"type": "finish_contest"})).await;
+    wait_for_attribute(&screen, "body", "data-view", "final").await;
+    wait_for_rows(
+        &screen,
+        "#podium",
+        &json!([
+            ["Giải Nhì", "Đội bravo", "10 điểm"],
+            ["Giải Nhất", "Đội alpha", "20 điểm"],
+            ["Giải Ba", "Đội charlie", "5 điểm"],
+        ]),
+    )
+    .await;
+    wait_for_rows(
+        &screen,
+        "#round-prizes",
+        &json!([
+            ["Giải phần thi Khởi động", "Đội bravo", "10 điểm"],
+            ["Giải phần thi Về đích", "Đội alpha", "20 điểm"],
+        ]),
+    )
+    .await;
+    // Bravo's phone: its final place, its prize, and its place in each round.
+    wait_for_text(&phone, "#buzz-state", "Hạng 2/4 chung cuộc").await;
+    wait_for_text(&phone, "#prize", "Giải Nhì").await;
+    wait_for_rows(
+        &phone,
+        "#my-rounds-list",
+        &json!([
+            ["Khởi động", "Giải phần thi", "10 điểm"],
+            ["Về đích", "Hạng 2", "0 điểm"],
+        ]),
+    )
+    .await;
+
+    phone.close().await.expect("close phone");
     screen.close().await.expect("close screen");
 }
 

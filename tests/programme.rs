@@ -60,6 +60,11 @@ async fn a_programme_of_three_kinds_gives_per_round_and_total_results() {
     control.ok(json!({"type": "reveal_answer"})).await;
     control.ok(json!({"type": "show_ranking"})).await;
     let ranking = control.state_where(|s| s["stage"] == "slide").await;
+    assert_eq!(
+        ranking["standings"],
+        Value::Null,
+        "standings wait for the end"
+    );
     let lines = ranking_lines(&ranking);
     assert_eq!(
         lines,
@@ -79,6 +84,31 @@ async fn a_programme_of_three_kinds_gives_per_round_and_total_results() {
     control.ok(json!({"type": "show_next_question"})).await;
     let finished = control.state_where(|s| s["stage"] == "finished").await;
     assert_eq!(phase(&finished), "");
+
+    // The final state carries the podium and each round's prize winners: ties share a rank and
+    // keep the scoreboard's order.
+    let rank =
+        |team: &str, points: i64, rank: u64| json!({"rank": rank, "team": team, "points": points});
+    let round = |number: u64, title: &str, kind: &str| json!({"number": number, "total": 3, "title": title, "kind": kind});
+    let standings = json!({
+        "overall": [rank("bravo", 19, 1), rank("charlie", 19, 1), rank("delta", 10, 3), rank("alpha", 8, 4)],
+        "rounds": [
+            {"round": round(1, "Kiến thức", "multiple_choice"),
+             "ranking": [rank("bravo", 10, 1), rank("delta", 10, 1), rank("alpha", 0, 3), rank("charlie", 0, 3)]},
+            {"round": round(2, "Về đích", "buzz_in"),
+             "ranking": [rank("charlie", 10, 1), rank("alpha", 0, 2), rank("bravo", 0, 2), rank("delta", 0, 2)]},
+            {"round": round(3, "Năng khiếu", "scored"),
+             "ranking": [rank("bravo", 9, 1), rank("charlie", 9, 1), rank("alpha", 8, 3), rank("delta", 0, 4)]},
+        ],
+    });
+    assert_eq!(finished["standings"], standings);
+    // The projector and the team phones get the same.
+    let screen = server.screen().await;
+    let shown: Value =
+        serde_json::from_str(screen.transcript.last().expect("a state")).expect("JSON");
+    assert_eq!(shown["standings"], standings);
+    let team = teams[0].state_where(|s| s["stage"] == "finished").await;
+    assert_eq!(team["standings"], standings);
 
     let token = server.token();
     let (_, body) = http_get(server.addr(), &format!("/api/results.json?token={token}")).await;
@@ -134,5 +164,44 @@ async fn a_programme_of_three_kinds_gives_per_round_and_total_results() {
                 4
             )
         ]
+    );
+}
+
+/// A round dropped on the day (or one nobody scored in) gives no prize: the final standings list
+/// only the rounds with points, and the overall ranking still has every team.
+#[tokio::test]
+async fn a_round_without_points_has_no_prize_in_the_final_standings() {
+    let contest = ContestBuilder::new("Hội thi")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .scored("Chào hỏi")
+        .buzz_in("Về đích", BuzzInRules::default(), 1, |_| {
+            Question::new("?", "!")
+        })
+        .build();
+    let server = TestServer::start(contest).await;
+    let mut control = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    control
+        .ok(json!({"type": "adjust_score", "team": "delta", "delta": 7, "reason": "Ban giám khảo"}))
+        .await;
+    control.ok(json!({"type": "start_round", "round": 2})).await;
+    control.ok(json!({"type": "finish_contest"})).await;
+    let finished = control.state_where(|s| s["stage"] == "finished").await;
+    let rounds: Vec<&Value> = finished["standings"]["rounds"]
+        .as_array()
+        .expect("rounds")
+        .iter()
+        .map(|r| &r["round"]["title"])
+        .collect();
+    assert_eq!(rounds, [&json!("Chào hỏi")]);
+    assert_eq!(
+        finished["standings"]["overall"][0],
+        json!({"rank": 1, "team": "delta", "points": 7})
+    );
+    assert_eq!(
+        finished["standings"]["overall"].as_array().map(Vec::len),
+        Some(TEAMS.len())
     );
 }

@@ -356,14 +356,6 @@ export function connectionIndicator(el) {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Countdown driven by `state.buzz.deadline_ms` (or `state.choice.deadline_ms`, multiple choice). The server and the device clocks differ, so the
- * remaining time (`deadline_ms − now_ms`) is anchored to `performance.now()` at receipt, then
- * animated with requestAnimationFrame.
- *
- * `onFrame(null)` when no countdown runs, else `onFrame({ left, total, fraction })` every frame
- * (`left`/`total` in ms, `fraction` = left / total, 0..1).
- */
-/**
  * The countdown bar used by the team and control pages: `#countdown` (hidden when no countdown
  * runs) with `#countdown-bar` scaled to the time left and `#countdown-secs` as text.
  */
@@ -380,6 +372,15 @@ export function createBarCountdown() {
   });
 }
 
+/**
+ * Countdown driven by a timer `{deadline_ms, countdown_ms}` of the question on stage (the round
+ * kind says which: see kinds/index.js `timerOf`). The server and the device clocks differ, so
+ * the remaining time (`deadline_ms − now_ms`) is anchored to `performance.now()` at receipt,
+ * then animated with requestAnimationFrame.
+ *
+ * `onFrame(null)` when no countdown runs, else `onFrame({ left, total, fraction })` every frame
+ * (`left`/`total` in ms, `fraction` = left / total, 0..1).
+ */
 export function createCountdown(onFrame) {
   let deadline = null; // in performance.now() time
   let total = 0;
@@ -394,10 +395,8 @@ export function createCountdown(onFrame) {
   }
 
   return {
-    /** Feed every state (and its receipt time) here. */
-    update(state, receivedAt) {
-      // The buzz-in question's timer, or the multiple-choice question's: the same fields.
-      const timer = state && (state.buzz || state.choice);
+    /** Feed every state, its receipt time and the timer of its question (or null) here. */
+    update(state, receivedAt, timer) {
       cancelAnimationFrame(raf);
       raf = 0;
       if (!timer || timer.deadline_ms == null) {
@@ -474,25 +473,6 @@ export function questionLabel(state) {
     state.round.title,
     t('question_no', { n: state.question.number, total: state.question.total }),
   ].join(' · ');
-}
-
-/**
- * The multiple-choice question on stage (`state.choice`: options, who answered…), or null: a
- * buzz-in question, or no question at all.
- */
-export function choiceOf(state) {
-  return state && state.stage === 'question' && state.choice ? state.choice : null;
-}
-
-/** The text of option `letter` ("B") of a multiple-choice question, or ''. */
-export function optionText(choice, letter) {
-  const i = 'ABCD'.indexOf(letter);
-  return choice && letter && i >= 0 && i < choice.options.length ? choice.options[i] : '';
-}
-
-/** The letter of option number `i` (0 → "A"). */
-export function optionLetter(i) {
-  return 'ABCD'[i] || '?';
 }
 
 /** An answer time in seconds, for people: "3,5 giây" (vi) / "3.5 s" (en). */
@@ -641,4 +621,94 @@ export function checkJoinCode(value, { partial = false } = {}) {
   if (!code.length) return { key: 'join.code_empty', params: {} };
   if (code.length !== JOIN_CODE_LENGTH) return { key: 'join.code_length', params: { n: code.length } };
   return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Question images
+// ---------------------------------------------------------------------------------------------
+
+/** How long a page holds a new question back for its image before showing it without. */
+export const IMAGE_WAIT_MS = 1500;
+
+/** The image of the question on stage (a path on this server, e.g. "/media/3fa1….png"), or null. */
+export function questionImage(state) {
+  const q = state && state.stage === 'question' ? state.question : null;
+  return q && typeof q.image === 'string' && q.image ? q.image : null;
+}
+
+/**
+ * Question images, loaded and decoded before they are shown, so that a picture appears whole
+ * and at once, never as a broken-image icon. `onSettled(url)` is called when an image has
+ * decoded or failed, and when its wait (`waitMs`) is over: the page renders again then.
+ */
+export function createImageLoader(onSettled, waitMs = IMAGE_WAIT_MS) {
+  const images = new Map(); // url → {status: 'loading' | 'ready' | 'failed', img, waited}
+
+  function entry(url) {
+    let e = images.get(url);
+    if (e) return e;
+    const img = new Image();
+    e = { status: 'loading', img, waited: false };
+    images.set(url, e);
+    const settle = (status) => {
+      if (e.status !== 'loading') return;
+      e.status = status;
+      onSettled(url);
+    };
+    img.decoding = 'async';
+    img.src = url;
+    // decode() resolves once the picture can be painted without a flash, and fails for a missing
+    // or broken file. A browser that rejects it for a picture it did load still shows that one.
+    const decoded = typeof img.decode === 'function' ? img.decode()
+      : new Promise((resolve, reject) => {
+        img.onload = resolve;
+        img.onerror = reject;
+      });
+    decoded.then(() => settle('ready'), () => settle(img.complete && img.naturalWidth > 0 ? 'ready' : 'failed'));
+    setTimeout(() => {
+      e.waited = true;
+      if (e.status === 'loading') onSettled(url);
+    }, waitMs);
+    return e;
+  }
+
+  return {
+    /** `loading`, `ready` or `failed`; starts loading `url` the first time. */
+    status: (url) => entry(url).status,
+    /** Whether a question with this image may be shown now: decoded, failed, or waited for long enough. */
+    ready(url) {
+      if (!url) return true;
+      const e = entry(url);
+      return e.status !== 'loading' || e.waited;
+    },
+    /** The decoded `<img>` of `url`: one element per image, shown in one place of the page. */
+    element: (url) => entry(url).img,
+  };
+}
+
+/**
+ * Shows the image `url` in `figure` (hidden without one): the decoded picture; nothing yet while
+ * it loads (the loader's `onSettled` renders again when it arrives); a short note when it could
+ * not be loaded. `data-image` says which (`ready`, `loading`, `failed`).
+ */
+export function renderImage(figure, url, loader) {
+  if (!url) {
+    figure.hidden = true;
+    figure.replaceChildren();
+    delete figure.dataset.image;
+    return;
+  }
+  const status = loader.status(url);
+  figure.dataset.image = status;
+  figure.hidden = status === 'loading';
+  if (status === 'ready') {
+    const img = loader.element(url);
+    img.alt = t('image.alt');
+    img.draggable = false;
+    if (figure.childNodes.length !== 1 || figure.firstChild !== img) figure.replaceChildren(img);
+  } else if (status === 'failed') {
+    figure.replaceChildren(h('span', { className: 'image-failed', text: t('image.failed') }));
+  } else {
+    figure.replaceChildren();
+  }
 }

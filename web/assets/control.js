@@ -1,15 +1,20 @@
 // MC control page: drives the show. Buttons the current phase makes pointless are disabled, so
-// the MC can act fast without reading rejections; rejections still show, translated.
+// the MC can act fast without reading rejections; rejections still show, translated. The round
+// kind being played brings its buttons and its part of the status card (kinds/).
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
-  h, teamName, rankTeams, questionLabel, questionKey, codeMessage, toast, replayAnimation,
-  formatMs, formatGap, formatClock, agoText, serverNow, races, raceBuzzes, lockoutMs, getLang,
-  choiceOf, optionText, formatSeconds,
+  h, teamName, rankTeams, questionLabel, codeMessage, toast, replayAnimation,
+  formatMs, agoText, serverNow, getLang, createImageLoader, questionImage, renderImage,
 } from './common.js';
+import { setupKinds, kindOf, kindNamed, timerOf } from './kinds/index.js';
 
 const $ = (id) => document.getElementById(id);
-const evidence = $('evidence');
-let evidenceKey = null; // what the open evidence panel shows, to leave it alone when nothing changed
+
+// Each kind's buttons in the action bar, its part of the status card, its dialogs.
+const kinds = setupKinds('control', { state: () => state }, {
+  actions: $('kind-actions'), statusTop: $('kind-status-top'), status: $('kind-status'), dialogs: $('kind-dialogs'),
+});
+const images = createImageLoader(() => render());
 
 setupI18n();
 const setConnStatus = connectionIndicator($('conn'));
@@ -24,53 +29,54 @@ const doneToasts = new Map(); // command id → () => text to show when it is ap
 let access = null; // teams of the last `access` message: join codes and registered phones
 let failedJoins = []; // wrong join codes per team and address, from the same message
 
-/** Phases in which the question cannot be left: buzzers open, a buzz being settled, a team answering. */
-const BUSY = new Set(['open', 'settling', 'floor']);
+/**
+ * The kind whose buttons the action bar shows: the round being played, else the programme's
+ * first round (where "Next question" goes first).
+ */
+function kindShown(s) {
+  const kind = kindOf(s) || (s && s.programme && s.programme.length ? kindNamed(s.programme[0].kind) : null);
+  return kind ? kind.name : null;
+}
+
+/** The renderer of the kind of the question on stage (an empty one without a question). */
+function questionPart(s) {
+  const kind = s && s.stage === 'question' ? kindOf(s) : null;
+  return (kind && kinds.get(kind.name)) || {};
+}
 
 /**
  * Whether what is on stage may be replaced now (a question, a round's title, a slide): the
- * server refuses it while the buzzers are open, a buzz is being settled or a team has the floor.
+ * server refuses it while the question's kind is busy (buzzers open, a team answering…).
  */
-function canLeave(s, phase) {
+function canLeave(s) {
   if (s.stage !== 'question') return true;
-  // Multiple choice: not while the teams are answering.
-  const choice = choiceOf(s);
-  if (choice) return choice.phase !== 'open';
-  return !BUSY.has(phase);
-}
-
-/** The phase of the multiple-choice question on stage, or null. */
-function choicePhase(s) {
-  const choice = choiceOf(s);
-  return choice ? choice.phase : null;
+  const part = questionPart(s);
+  return !(part.busy && part.busy(s));
 }
 
 /**
- * Each button: the command it sends, and when it makes sense. `only`: shown only in a buzz-in
- * (`buzz`) or a multiple-choice (`choice`) question; a key may serve one button of each.
+ * Each button: the command it sends, its key, and when it makes sense. `kind`: a kind's button,
+ * shown only while that kind is played; a key may serve one button of each kind.
  */
 const ACTIONS = {
   'btn-next': { cmd: { type: 'show_next_question' }, label: 'btn.next', key: 'n',
-    enabled: (s, phase) => s.stage !== 'finished' && canLeave(s, phase) },
-  'btn-open': { cmd: { type: 'open_buzzers' }, label: 'btn.open', key: 'o', only: 'buzz',
-    enabled: (s, phase) => phase === 'ready' || phase === 'locked' },
-  'btn-lock': { cmd: { type: 'lock_buzzers' }, label: 'btn.lock', key: 'l', only: 'buzz',
-    enabled: (s, phase) => phase === 'open' },
-  'btn-open-answers': { cmd: { type: 'open_answers' }, label: 'btn.open_answers', key: 'o', only: 'choice',
-    enabled: (s) => choicePhase(s) === 'ready' },
-  'btn-lock-answers': { cmd: { type: 'lock_answers' }, label: 'btn.lock_answers', key: 'l', only: 'choice',
-    enabled: (s) => choicePhase(s) === 'open' },
-  'btn-correct': { cmd: { type: 'judge', verdict: 'correct' }, label: 'btn.correct', key: 'c', only: 'buzz',
-    enabled: (s, phase) => phase === 'floor' },
-  'btn-wrong': { cmd: { type: 'judge', verdict: 'wrong' }, label: 'btn.wrong', key: 'w', only: 'buzz',
-    enabled: (s, phase) => phase === 'floor' },
-  // Multiple choice: after the answers are locked (or before they open); it scores every right answer.
+    enabled: (s) => s.stage !== 'finished' && canLeave(s) },
   'btn-reveal': { cmd: { type: 'reveal_answer' }, label: 'btn.reveal', key: 'r',
-    enabled: (s, phase) => s.stage === 'question' && !s.question.revealed
-      && (choiceOf(s) ? choicePhase(s) !== 'open' : phase !== 'floor' && phase !== 'settling') },
+    enabled: (s) => {
+      const part = questionPart(s);
+      return s.stage === 'question' && !s.question.revealed && (!part.canReveal || part.canReveal(s));
+    } },
   'btn-undo': { cmd: { type: 'undo' }, label: 'btn.undo', key: 'u',
     enabled: (s) => Boolean(s.can_undo) },
 };
+// The kinds' buttons, between "Next question" and "Reveal" (their boxes sit there).
+for (const { name, part, boxes } of kinds.entries) {
+  for (const action of part.actions || []) {
+    ACTIONS[action.id] = { ...action, kind: name };
+    boxes.actions.append(h('button', { type: 'button', id: action.id, className: `act ${action.className || ''}` },
+      h('span', { 'data-i18n': action.label, text: t(action.label) }), h('kbd', { text: action.key.toUpperCase() })));
+  }
+}
 
 // ---- Connection -----------------------------------------------------------------------------
 
@@ -91,7 +97,7 @@ if (!token) {
     onState: (s, receivedAt) => {
       state = s;
       stateAt = receivedAt;
-      countdown.update(s, receivedAt);
+      countdown.update(s, receivedAt, timerOf(s));
       render();
     },
     onMessage: onMessage,
@@ -170,9 +176,8 @@ function runAction(btnId) {
 
 function needsNextConfirm() {
   if (!state || state.stage !== 'question') return false;
-  // Multiple choice: moving on before the reveal scores nobody.
-  if (choiceOf(state)) return choicePhase(state) !== 'revealed';
-  return Boolean(state.buzz) && state.buzz.phase !== 'closed';
+  const part = questionPart(state);
+  return Boolean(part.unfinished && part.unfinished(state));
 }
 
 function renderNextConfirm() {
@@ -188,12 +193,10 @@ for (const btnId of Object.keys(ACTIONS)) {
 document.addEventListener('keydown', (ev) => {
   if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
   if (document.querySelector('dialog[open]') || ev.target.closest('input, textarea, select')) return;
+  // The kind's own keys first (E: the buzz evidence).
+  const part = kinds.get(kindShown(state));
+  if (part && part.onKey && part.onKey(ev)) return;
   const key = ev.key.toLowerCase();
-  if (key === 'e') {
-    ev.preventDefault();
-    openEvidence();
-    return;
-  }
   // The button of that key on the page now (O opens the buzzers, or the answers).
   const btnId = Object.keys(ACTIONS).find((id) => ACTIONS[id].key === key && !$(id).hidden);
   if (!btnId) return;
@@ -205,15 +208,14 @@ document.addEventListener('keydown', (ev) => {
 
 function render() {
   if (fatalKey) return;
-  const phase = state && state.buzz ? state.buzz.phase : null;
-  const kind = choiceOf(state) ? 'choice' : 'buzz';
+  const shown = kindShown(state);
+  const part = kinds.activate(shown);
   for (const [btnId, action] of Object.entries(ACTIONS)) {
-    $(btnId).hidden = Boolean(action.only) && action.only !== kind;
-    $(btnId).disabled = !connected || !state || !action.enabled(state, phase);
+    $(btnId).hidden = Boolean(action.kind) && action.kind !== shown;
+    $(btnId).disabled = !connected || !state || !action.enabled(state);
   }
-  $('reveal-label').textContent = t(kind === 'choice' ? 'btn.reveal_choice' : 'btn.reveal');
+  $('reveal-label').textContent = t(part.revealLabel || 'btn.reveal');
   renderNextConfirm();
-  $('btn-evidence').disabled = !(state && state.buzz);
   if (!state) return;
 
   $('contest-title').textContent = state.title;
@@ -223,7 +225,6 @@ function render() {
   renderStatus();
   renderProgramme();
   renderTeams();
-  renderEvidence();
   renderAccess();
   $('links').textContent = t('control.links', { join: `${location.origin}/`, screen: `${location.origin}/screen` });
 }
@@ -238,12 +239,13 @@ function renderQuestion() {
   $('stage-note').textContent = note;
   $('stage-note').hidden = !note;
   $('stage-note').dataset.stage = state.stage;
+  // A thumbnail of the question's image: what the hall sees beside the question.
+  renderImage($('question-image'), questionImage(state), images);
   $('mc-only').hidden = !q;
   $('mc-only').classList.toggle('revealed', Boolean(q && q.revealed));
-  // Multiple choice: the letter and its option ("B. Ủy ban nhân dân xã").
-  const choice = choiceOf(state);
-  const option = choice && q ? optionText(choice, q.answer) : '';
-  $('answer-text').textContent = q && q.answer ? (option ? `${q.answer}. ${option}` : q.answer) : '';
+  // The kind may say more than the key (multiple choice: "B. Ủy ban nhân dân xã").
+  const part = questionPart(state);
+  $('answer-text').textContent = q && q.answer ? (part.answerText ? part.answerText(state) : q.answer) : '';
   $('notes-text').textContent = q && q.notes ? q.notes : '';
   $('notes-row').hidden = !(q && q.notes);
 }
@@ -259,9 +261,12 @@ function stageNote() {
       const left = (state.programme || []).some((r) => !roundOver(r));
       return left ? `${t('control.finished')} ${t('control.finished_resume')}` : t('control.finished');
     }
-    case 'round_intro':
+    case 'round_intro': {
       if (!round) return '';
-      return `${t('control.on_round_intro', { title: round.title })} ${t(round.kind === 'scored' ? 'control.intro_scored' : 'control.intro_next')}`;
+      // A scored round is played here: the kind says what the MC does.
+      const part = kinds.get(round.kind);
+      return `${t('control.on_round_intro', { title: round.title })} ${t((part && part.introNote) || 'control.intro_next')}`;
+    }
     case 'slide': {
       let text = '';
       if (slide && slide.kind === 'ranking') {
@@ -276,105 +281,19 @@ function stageNote() {
   }
 }
 
+/** The status card of a question: its phase and what to do next, then the kind's part. */
 function renderStatus() {
-  const buzz = state.buzz;
-  const choice = choiceOf(state);
-  $('status-card').hidden = !buzz && !choice;
-  $('buzz-status').hidden = !buzz;
-  $('choice-status').hidden = !choice;
-  $('btn-evidence').hidden = !buzz;
-  if (choice) {
-    renderChoiceStatus(choice);
-    return;
+  const part = questionPart(state);
+  const status = part.status ? part.status(state) : null;
+  $('status-card').hidden = !status;
+  if (status) {
+    $('phase').textContent = status.text;
+    $('phase').dataset.phase = status.phase;
+    $('hint').textContent = status.hint || '';
   }
-  if (!buzz) return;
-  // An unknown phase (newer server) shows its raw name rather than a translation key.
-  const tr = (key, fallback) => (t(key) === key ? fallback : t(key));
-  let phaseText = tr(`phase.${buzz.phase}`, buzz.phase);
-  if (buzz.phase === 'floor' && buzz.time_up) phaseText = t('phase.floor_time_up');
-  if (buzz.phase === 'closed' && buzz.closed_reason) phaseText += ` — ${t(`reason.${buzz.closed_reason}`)}`;
-  $('phase').textContent = phaseText;
-  $('phase').dataset.phase = buzz.phase;
-  $('hint').textContent = tr(`hint.${buzz.phase}`, '');
-
-  $('floor').textContent = buzz.floor ? teamName(state, buzz.floor) : t('control.nobody');
-  $('floor').classList.toggle('active', Boolean(buzz.floor));
-
-  $('buzz-order').replaceChildren(...buzzOrder(buzz));
-  $('false-starts-box').hidden = !(buzz.false_starts && buzz.false_starts.length);
-  $('false-starts').replaceChildren(...falseStartLines(buzz));
-
-  const verdicts = buzz.judgements.map((j) =>
-    h('li', { className: `verdict-${j.verdict}` },
-      h('span', { className: 'verdict-mark', text: j.verdict === 'correct' ? '✓' : '✗' }),
-      ` ${teamName(state, j.team)} — ${t(`verdict.${j.verdict}`)}`));
-  $('judgements').replaceChildren(...(verdicts.length ? verdicts : [h('li', { className: 'none', text: t('control.none') })]));
-}
-
-/**
- * A multiple-choice question for the MC: its phase and what to do next, the right answer, and a
- * live table of every team's choice, answer time, changes of mind and (after the reveal) points.
- */
-function renderChoiceStatus(choice) {
-  $('phase').textContent = t(`mcphase.${choice.phase}`) === `mcphase.${choice.phase}` ? choice.phase : t(`mcphase.${choice.phase}`);
-  $('phase').dataset.phase = choice.phase === 'revealed' ? 'closed' : choice.phase;
-  $('hint').textContent = t(`mchint.${choice.phase}`) === `mchint.${choice.phase}` ? '' : t(`mchint.${choice.phase}`);
-  const correct = choice.correct;
-  $('mc-correct').textContent = correct ? `${correct}. ${optionText(choice, correct)}` : '—';
-  const answered = new Set(choice.answered || []);
-  $('mc-answered').textContent = t('control.mc_answered', { n: answered.size, total: state.teams.length });
-  const picks = new Map((choice.choices || []).map((c) => [c.team, c]));
-  const revealed = choice.phase === 'revealed';
-  $('choices-body').replaceChildren(...state.teams.map((team) => {
-    const pick = picks.get(team.id);
-    const right = pick && correct ? pick.option === correct : null;
-    return h('tr', { className: pick ? (right ? 'mc-right' : right === false ? 'mc-wrong' : '') : 'mc-none', dataset: { team: team.id } },
-      h('td', { className: 'name', text: team.name }),
-      h('td', { className: 'mc-option', title: pick ? optionText(choice, pick.option) : null },
-        pick ? `${right ? '✓' : right === false ? '✗' : ''} ${pick.option}`.trim()
-          : answered.has(team.id) ? '?' : t('control.mc_no_answer')),
-      h('td', { className: 'num', text: pick ? formatSeconds(pick.after_ms) : '' }),
-      h('td', { className: 'num', text: pick ? String(pick.changes) : '' }),
-      h('td', { className: 'num', text: pick && revealed ? String(pick.points) : '' }));
-  }));
-}
-
-/**
- * Buzzes of each opening of the buzzers ("race"), fastest first, with the gap to the fastest so
- * the MC can answer "who was first?" with evidence (e.g. "+12 ms", "close call").
- */
-function buzzOrder(buzz) {
-  const list = races(buzz);
-  if (!list.length) return [h('p', { className: 'none', text: t('control.none') })];
-  return list.flatMap((race) => [
-    list.length > 1 ? h('div', { className: 'race', text: t('control.race', { n: race }) }) : null,
-    h('ol', { className: 'plain-list' }, raceBuzzes(buzz, race).map((b) => h('li', {},
-      teamName(state, b.team),
-      typeof b.gap_ms === 'number' && b.rank > 1 ? h('span', { className: 'gap', text: ` ${formatGap(b.gap_ms)}` }) : null,
-      b.close ? h('span', { className: 'close-tag', text: t('control.close_call') }) : null,
-      b.clamp ? h('span', { className: 'clamp-mark', title: t(`clamp.${b.clamp}`), 'aria-label': t('control.clamped'), text: ' ⚠' }) : null))),
-  ]).filter(Boolean);
-}
-
-/**
- * Early presses, one line per team: "Đội X (khóa 250 ms)" or "Đội X (mất quyền trả lời)", with
- * "×3" when the team kept pressing.
- */
-function falseStartLines(buzz) {
-  const byTeam = new Map();
-  for (const f of buzz.false_starts || []) {
-    const entry = byTeam.get(f.team) || { count: 0, lost: false, last: f };
-    entry.count += 1;
-    entry.lost = entry.lost || f.lost_question;
-    entry.last = f;
-    byTeam.set(f.team, entry);
-  }
-  return [...byTeam].map(([team, { count, lost, last }]) => {
-    const name = teamName(state, team);
-    const text = lost ? t('control.fs_lost', { team: name }) : t('control.fs_lock', { team: name, ms: formatMs(lockoutMs(last)) });
-    return h('li', { className: lost ? 'lost' : '', dataset: { team } },
-      text, count > 1 ? h('span', { className: 'fs-count', text: t('control.fs_times', { n: count }) }) : null);
-  });
+  // Also between questions: an open panel of the kind (the buzz evidence) follows the stage.
+  const shown = kinds.get(kindShown(state));
+  if (shown && shown.render) shown.render(state);
 }
 
 /** Phones of a team that stopped answering the clock pings. */
@@ -472,27 +391,14 @@ function updateSeen() {
 setInterval(updateSeen, 1000);
 
 function renderTeams() {
-  const buzz = state.buzz;
+  const part = questionPart(state);
   const ranks = new Map(rankTeams(state.teams).map((x) => [x.id, x.rank]));
   // Contest order, not score order: rows must not jump while the MC reaches for a +/− button.
   const rows = state.teams.map((team) => {
-    let status = '';
-    let statusClass = '';
-    const choice = choiceOf(state);
-    const pick = choice && (choice.choices || []).find((c) => c.team === team.id);
-    if (choice) {
-      if (pick) status = t('control.mc_chose', { option: pick.option });
-      else if ((choice.answered || []).includes(team.id)) status = t('control.mc_answered_one');
-    } else if (buzz && buzz.floor === team.id) {
-      status = t('control.has_floor');
-      statusClass = 'st-floor';
-    } else if (buzz && buzz.tried.includes(team.id)) {
-      status = t('control.tried');
-      statusClass = 'st-tried';
-    } else if (buzz && (buzz.false_starts || []).some((f) => f.team === team.id && f.lost_question)) {
-      status = t('control.lost');
-      statusClass = 'st-tried';
-    }
+    // The "this question" column: what the kind says of the team (has the floor, chose B…).
+    const said = (part.teamStatus && part.teamStatus(state, team)) || {};
+    const status = said.text || '';
+    const statusClass = said.className || '';
     const links = linkRow(team);
     const row = h('tr', { className: `${statusClass} ${links ? 'has-links' : ''} ${offlineCount(team) ? 'link-bad' : ''}`, dataset: { teamRow: team.id } },
       h('td', { className: 'rank', text: ranks.get(team.id) }),
@@ -527,7 +433,7 @@ function roundOver(r) {
 /** Whether commands that replace what is on stage can be sent now. */
 function canMoveOn() {
   if (!connected || !state) return false;
-  return canLeave(state, state.buzz ? state.buzz.phase : null);
+  return canLeave(state);
 }
 
 /**
@@ -860,92 +766,6 @@ confirmDialog.addEventListener('close', () => {
   confirmAction = null;
 });
 
-// ---- Buzz evidence --------------------------------------------------------------------------
-
-function openEvidence() {
-  if (!state || !state.buzz || evidence.open) return;
-  evidence.showModal();
-  evidenceKey = null;
-  renderEvidence();
-  $('evidence-close').focus();
-}
-
-$('btn-evidence').addEventListener('click', openEvidence);
-$('evidence-close').addEventListener('click', () => evidence.close());
-// A click on the backdrop (outside the panel's box) closes it too.
-evidence.addEventListener('click', (ev) => {
-  if (ev.target !== evidence) return;
-  const r = evidence.getBoundingClientRect();
-  if (ev.clientX < r.left || ev.clientX > r.right || ev.clientY < r.top || ev.clientY > r.bottom) evidence.close();
-});
-
-/**
- * Every race (opening of the buzzers) of the question on stage and every buzz in it, earliest
- * press first, with the numbers the verdict was made from; then the early presses.
- */
-function renderEvidence() {
-  if (!evidence.open || !state) return;
-  const buzz = state.buzz;
-  const key = JSON.stringify([document.documentElement.lang, questionKey(state),
-    buzz && buzz.buzzes, buzz && buzz.false_starts, state.teams.map((x) => x.name)]);
-  if (key === evidenceKey) return; // the link table's updates do not disturb the reader
-  evidenceKey = key;
-  $('evidence-question').textContent = state.question ? questionLabel(state) : '';
-  if (!buzz) {
-    $('evidence-body').replaceChildren(h('p', { className: 'none', text: t('ev.no_question') }));
-    return;
-  }
-  const parts = [];
-  const list = races(buzz);
-  parts.push(list.length ? raceTable(buzz, list) : h('p', { className: 'none', text: t('ev.none') }));
-  const falseStarts = buzz.false_starts || [];
-  if (falseStarts.length) {
-    parts.push(h('h3', { className: 'ev-race ev-fs', text: t('ev.false_starts') }));
-    parts.push(h('table', { className: 'ev-table ev-fs-table' },
-      h('thead', {}, h('tr', {},
-        h('th', { text: t('ev.col_team') }), h('th', { text: t('ev.col_time') }), h('th', { text: t('ev.col_penalty') }))),
-      h('tbody', {}, falseStarts.map((f) => h('tr', { className: f.lost_question ? 'lost' : '' },
-        h('td', { className: 'ev-team', text: teamName(state, f.team) }),
-        h('td', { className: 'num', text: formatClock(f.at_ms) }),
-        h('td', {
-          text: f.lost_question ? t('ev.lost_question')
-            : t('ev.locked_until', { time: formatClock(f.locked_until_ms), ms: formatMs(lockoutMs(f)) }),
-        }))))));
-  }
-  $('evidence-body').replaceChildren(...parts);
-}
-
-/** One table for all races (aligned columns), a heading row per race. */
-function raceTable(buzz, list) {
-  const ms = (value, sign = false) => formatMs(value, { decimals: 1, sign });
-  const cols = ['ev.col_rank', 'ev.col_team', 'ev.col_gap', 'ev.col_press', 'ev.col_arrived', 'ev.col_delay',
-    'ev.col_claimed', 'ev.col_offset', 'ev.col_rtt', 'ev.col_allowance', 'ev.col_notes'];
-  const numeric = new Set([0, 2, 3, 4, 5, 6, 7, 8, 9]);
-  return h('table', { className: 'ev-table' },
-    h('thead', {}, h('tr', {}, cols.map((key, i) => h('th', { className: numeric.has(i) ? 'num' : null, text: t(key) })))),
-    list.map((race) => h('tbody', { dataset: { race } },
-      h('tr', { className: 'ev-race-row' }, h('th', { colspan: String(cols.length), scope: 'rowgroup', text: t('control.race', { n: race }) })),
-      raceBuzzes(buzz, race).map((b) => {
-      const claimed = typeof b.claimed_ms === 'number';
-      return h('tr', { className: b.rank === 1 ? 'ev-first' : null, dataset: { team: b.team, rank: b.rank } },
-        h('td', { className: 'num ev-rank', text: String(b.rank) }),
-        h('td', { className: 'ev-team' }, h('span', { className: 'ev-name', text: teamName(state, b.team) }),
-          b.rank === 1 ? h('span', { className: 'first-tag', text: t('ev.first') }) : null),
-        h('td', { className: 'num ev-gap', text: b.rank === 1 ? ms(0) : ms(b.gap_ms, true) }),
-        h('td', { className: 'num', text: formatClock(b.press_ms) }),
-        h('td', { className: 'num', text: formatClock(b.arrived_ms) }),
-        h('td', { className: 'num', text: ms(b.arrived_ms - b.press_ms) }),
-        h('td', { className: 'num', text: claimed ? ms(b.claimed_ms) : '—' }),
-        h('td', { className: 'num', text: ms(b.offset_ms) }),
-        h('td', { className: 'num', text: ms(b.round_trip_ms) }),
-        h('td', { className: 'num', text: ms(b.allowance_ms) }),
-        h('td', { className: 'ev-notes' },
-          b.close ? h('span', { className: 'close-tag', text: t('control.close_call') }) : null,
-          b.clamp ? h('span', { className: 'clamp-tag', text: t(`clamp.${b.clamp}`) }) : null,
-          claimed ? null : h('span', { className: 'ev-note', text: t('ev.no_claim') })));
-    }))));
-}
-
 const countdown = createBarCountdown();
 
 // ---- Score adjustment -----------------------------------------------------------------------
@@ -1005,7 +825,7 @@ onLangChange(() => {
   updateAdjustButton();
   renderConfirm();
   if (qrTeam) showQr(qrTeam);
-  evidenceKey = null;
+  kinds.all.forEach((kind) => kind.onLang && kind.onLang());
   render();
 });
 

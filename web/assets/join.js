@@ -1,24 +1,18 @@
 // Team page: pick the team and type its join code (or open the link of its QR code), then a
-// full-screen buzzer whose colour and label say at a glance whether to press. The phone keeps the
-// device token the server gives it and rejoins with it by itself, within a second of its network
-// coming back.
+// full-screen page whose colour and label say at a glance what to do: the round kind on stage
+// brings its input (the buzzer, option buttons; see kinds/). The phone keeps the device token the
+// server gives it and rejoins with it by itself, within a second of its network coming back.
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
-  h, teamName, rankTeams, prizeName, questionLabel, questionKey, codeMessage, toast, clearToasts,
-  replayAnimation, formatMs, serverNow, raceBuzzes, lockoutMs, normalizeJoinCode, checkJoinCode,
-  choiceOf, optionText, optionLetter,
+  h, rankTeams, prizeName, questionLabel, questionKey, codeMessage, toast, clearToasts,
+  normalizeJoinCode, checkJoinCode, createImageLoader, questionImage, renderImage,
 } from './common.js';
+import { setupKinds, questionKind, timerOf, RESTING_KIND } from './kinds/index.js';
 
 /** `{team, device}`: the device token of this phone, from the `welcome` of its first join. */
 const DEVICE_KEY = 'stagebuzz.device';
 /** Before join codes the page kept only the chosen team id; it still preselects that team. */
 const OLD_TEAM_KEY = 'stagebuzz.team';
-/** Sync pings answered on a new connection before a held buzz is sent (the server's estimate). */
-const SYNCS_BEFORE_HELD_BUZZ = 3;
-/** …but a held buzz waits at most this long after `welcome` for them. */
-const HELD_BUZZ_MAX_WAIT_MS = 1000;
-/** A buzz not answered within this is treated as stuck on a dead link. */
-const BUZZ_ANSWER_MS = 750;
 const $ = (id) => document.getElementById(id);
 
 let conn = null; // connect() handle while joining or joined
@@ -30,8 +24,6 @@ let state = null; // latest `state`
 let stateAt = 0; // performance.now() when it arrived
 let stateFresh = false; // `state` came on the current connection (not left from before a drop)
 let welcomedAt = 0; // performance.now() of the last `welcome`
-let lockoutTimer = null; // re-renders when a false-start lockout ends
-let lastPress = 0; // performance.now() of the last buzz, to merge pointer/key/click of one press
 let pickerTimer = null;
 let pickerTeams = null; // teams from /api/state, for re-rendering on language switch
 let pickerNote = null; // translation key of the note above the team list
@@ -41,21 +33,23 @@ let noticeKey = null; // translation key of #notice (e.g. team full)
 let changeArmedUntil = 0; // "tap again to change team" window
 let throttledUntil = 0; // performance.now() until which the server reads no join code from us
 let throttleTimer = null; // ticks the wait down, then lets the team try again
-/**
- * The press not answered yet: `{pressedAt, key, wasOpen, offline, id, resent, timer}`. `offline`
- * when pressed without a working connection (held until the socket is back); `id` once sent.
- */
-let buzzRec = null;
-let flushTimer = null;
-let heldResult = null; // {kind, text()} what became of a buzz pressed offline
-let heldResultTimer = null;
-/**
- * Multiple choice: the option tapped and sent, `{option, id, key}`, shown as chosen until the
- * server's state says so (or refuses it).
- */
-let choosing = null;
-let lastTap = null; // {option, at}: the pointerdown of a tap, so that its click is not sent again
-let optionsKey = null; // what #options holds, to rebuild the buttons only for a new question
+let shownQuestion = null; // questionKey of what the page shows, to hold a new question for its image
+
+// Each round kind's part of the page: notices at the top (a buzz held while offline stays said
+// after its question), its input (buzzer, options) under the state.
+const kinds = setupKinds('phone', {
+  state: () => state,
+  stateAt: () => stateAt,
+  fresh: () => stateFresh,
+  team: () => myTeam,
+  conn: () => conn,
+  welcomedAt: () => welcomedAt,
+  mood: () => document.body.dataset.mood,
+  render: () => render(),
+}, { top: $('kind-top'), input: $('kind-input') }, ['top']);
+/** The renderer of the round kind whose input the page shows (keys go to it). */
+let inputPart = kinds.activate(RESTING_KIND);
+const images = createImageLoader(() => render());
 
 setupI18n();
 const setBuzzerConn = connectionIndicator($('conn'));
@@ -113,39 +107,21 @@ function openConnection() {
     watchdogMs: 2500,
     onStatus: (s) => {
       setConnStatus(s);
-      if (s === 'connected') {
-        welcomedAt = performance.now();
-      } else {
-        stateFresh = false;
-        choosing = null; // the server's state will say what it got
-        // Sent on a socket that died before answering: it may never have arrived; send it again.
-        if (buzzRec && buzzRec.id !== null) {
-          buzzRec.id = null;
-          buzzRec.resent = true;
-          buzzRec.offline = true;
-        }
-      }
-      renderHeld();
+      if (s === 'connected') welcomedAt = performance.now();
+      else stateFresh = false;
+      kinds.all.forEach((kind) => kind.onStatus && kind.onStatus(s));
       render();
     },
-    onSync: (count) => {
-      if (buzzRec && count >= SYNCS_BEFORE_HELD_BUZZ) flushBuzz();
-    },
+    onSync: (count) => kinds.all.forEach((kind) => kind.onSync && kind.onSync(count)),
     onState: (s, receivedAt) => {
       const before = stateFresh ? state : null;
       state = s;
       stateAt = receivedAt;
       stateFresh = true;
-      settleChoosing();
-      countdown.update(s, receivedAt);
+      kinds.all.forEach((kind) => kind.onState && kind.onState(before, s));
+      countdown.update(s, receivedAt, timerOf(s));
       render();
-      if (before && falseStarts(s) > falseStarts(before)) {
-        const latest = s.buzz.false_starts.filter((f) => f.team === myTeam).pop();
-        const ms = lockoutMs(latest);
-        toast(ms === null ? t('st.false_start') : t('st.false_start_locked', { ms: formatMs(ms) }), 'error', 2500);
-      }
-      if (heldResult && heldResult.key !== questionKey(s)) clearHeldResult();
-      flushBuzz();
+      kinds.all.forEach((kind) => kind.onRendered && kind.onRendered(before, s));
     },
     onMessage,
   });
@@ -161,23 +137,10 @@ function onMessage(msg) {
     if ($('buzzer').hidden) showBuzzer();
     return;
   }
-  if (buzzRec && buzzRec.id !== null && msg.id === buzzRec.id && (msg.type === 'ack' || msg.type === 'rejected')) {
-    buzzAnswered(msg);
-    return;
-  }
-  if (choosing && msg.id === choosing.id && (msg.type === 'ack' || msg.type === 'rejected')) {
-    if (msg.type === 'rejected') {
-      choosing = null;
-      render();
-      toast(codeMessage(msg), 'error', 2500);
-    }
-    return;
-  }
+  // The answers to a kind's own commands (a buzz, a choice).
+  if (kinds.all.some((kind) => kind.onMessage && kind.onMessage(msg))) return;
   if (msg.type !== 'error') {
-    if (msg.type === 'rejected') {
-      toast(codeMessage(msg), 'error', 2500);
-      replayAnimation($('buzz'), 'refused');
-    }
+    if (msg.type === 'rejected') toast(codeMessage(msg), 'error', 2500);
     return;
   }
   switch (msg.code) {
@@ -238,10 +201,7 @@ function dropConnection() {
   conn = null;
   state = null;
   stateFresh = false;
-  buzzRec = null;
-  clearTimeout(flushTimer);
-  clearHeldResult();
-  renderHeld();
+  kinds.all.forEach((kind) => kind.reset && kind.reset());
 }
 
 function setNotice(key) {
@@ -453,7 +413,6 @@ function showBuzzer() {
   // Until the first state arrives, show the name we saw in the list.
   const known = pickerTeams && pickerTeams.find((x) => x.id === myTeam);
   $('my-team-name').textContent = known ? known.name : '';
-  renderHeld();
   render();
   keepScreenOn();
 }
@@ -464,21 +423,6 @@ function startWithToken() {
   state = null;
   showBuzzer();
   openConnection();
-}
-
-/** How long our buzzer stays locked after an early press (ms, 0 when free). */
-function lockoutLeft() {
-  if (!state || !state.buzz) return 0;
-  const until = Math.max(0, ...(state.buzz.false_starts || [])
-    .filter((f) => f.team === myTeam && typeof f.locked_until_ms === 'number')
-    .map((f) => f.locked_until_ms));
-  return Math.max(0, until - serverNow(state, stateAt));
-}
-
-/** How many early presses our team made on the question on stage (the server counts them). */
-function falseStarts(s) {
-  if (!s || !s.buzz || !s.buzz.false_starts) return 0;
-  return s.buzz.false_starts.filter((f) => f.team === myTeam).length;
 }
 
 /** "Đổi đội": forgets this phone's token (joining another team needs that team's code). */
@@ -512,35 +456,25 @@ function renderChangeButton() {
 
 /**
  * What the team sees now. `state` is a stable name exposed as `data-state` on #buzz-state (for
- * tests and styling); `mood` drives the page colours; then the label and its sub-line.
- * Follows PROTOCOL.md: open & not tried → press; floor = us → you're first; and so on.
+ * tests and styling); `mood` drives the page colours; then the label and its sub-line. On a
+ * question the round kind says it (kinds/); this page says the rest.
  */
 function derive() {
-  // `label` is a translation key, or [key, params] when the text names a team.
-  const view = (name, mood, label, sub = null) => {
-    const [key, params] = Array.isArray(label) ? label : [label, {}];
-    return { state: name, mood, label: t(key, params), sub: sub ? t(sub) : '' };
-  };
+  const view = (name, mood, label, sub = null) => ({ state: name, mood, label: t(label), sub: sub ? t(sub) : '' });
   if (!state) return view('connecting', 'idle', 'st.connecting', 'st.connecting_sub');
   if (state.stage === 'not_started') return view('not_started', 'idle', 'st.waiting_start', 'st.waiting_start_sub');
-  if (state.stage === 'finished') {
-    const me = rankTeams(state.teams).find((x) => x.id === myTeam);
-    return {
-      ...view('finished', 'done', 'st.finished'),
-      sub: me ? t('st.finished_sub', { rank: me.rank, count: state.teams.length, score: me.score }) : '',
-      prize: me ? prizeName(me.rank) : null,
-    };
-  }
+  if (state.stage === 'finished') return deriveFinished();
   // Between questions (a round's title, a ranking, a pause): a calm card instead of the button.
   if (state.stage === 'round_intro') {
     const round = state.round;
+    const part = round ? kinds.get(round.kind) : null;
     return {
       state: 'round_intro',
       mood: 'pause',
       label: t('st.round_intro', { title: round ? round.title : '' }),
       // A round scored by hand has no questions: what the teams perform, or who scores it.
       sub: !round ? '' : round.description
-        || t(round.kind === 'scored' ? 'st.round_scored_sub' : 'st.round_intro_sub', { round: t('round', { n: round.number, total: round.total }) }),
+        || t((part && part.introSub) || 'st.round_intro_sub', { round: t('round', { n: round.number, total: round.total }) }),
     };
   }
   if (state.stage === 'slide') {
@@ -561,189 +495,72 @@ function derive() {
       sub: slide.caption ? t('st.intermission') : t('st.pause_sub'),
     };
   }
-  const choice = choiceOf(state);
-  if (choice) return deriveChoice(choice);
-  const buzz = state.buzz;
-  // A stage this page does not know yet (a newer server): wait calmly rather than break.
-  if (!buzz) return view('waiting', 'pause', 'st.locked_sub', 'st.pause_sub');
-  const tried = buzz.tried.includes(myTeam);
-  const lost = (buzz.false_starts || []).some((f) => f.team === myTeam && f.lost_question);
-  const lockedOut = () => (lost ? view('lost', 'out', 'st.lost', 'st.lost_sub') : view('tried', 'out', 'st.tried', 'st.tried_sub'));
-  // Opened while our buzzer is still locked for an early press: say so until it unlocks.
-  const canPress = () => (lockoutLeft() > 0 ? view('lockout', 'out', 'st.lockout', 'st.lockout_sub') : view('open', 'open', 'st.open', 'st.open_sub'));
-  switch (buzz.phase) {
-    case 'open':
-      return tried || lost ? lockedOut() : canPress();
-    case 'settling': {
-      // A buzz arrived; for a split second earlier presses may still overtake it.
-      const race = buzz.race || 0;
-      const pressed = (buzz.buzzes || []).some((b) => b.team === myTeam && (b.race || 0) === race);
-      if (pressed) return view('settling', 'other', 'st.settling', 'st.settling_sub');
-      return tried || lost ? lockedOut() : canPress();
-    }
-    case 'floor': {
-      if (buzz.floor === myTeam) return view('first', 'mine', 'st.mine', buzz.time_up ? 'st.mine_time_up' : 'st.mine_sub');
-      const other = view('other', 'other', ['st.other', { team: teamName(state, buzz.floor) }], 'st.other_sub');
-      // We pressed too, later: by how much ("Chậm hơn 12 ms").
-      const mine = raceBuzzes(buzz, buzz.race || 1).find((b) => b.team === myTeam);
-      if (mine && typeof mine.gap_ms === 'number') {
-        other.sub = t(mine.close ? 'st.behind_close' : 'st.behind', { ms: formatMs(mine.gap_ms) });
-        other.behind = true;
-      }
-      return other;
-    }
-    case 'locked':
-      return tried || lost ? lockedOut() : view('locked', 'idle', 'st.locked', 'st.locked_sub');
-    case 'closed': {
-      if (buzz.closed_reason === 'no_buzz') return view('time_up', 'idle', 'st.time_up', 'st.time_up_sub');
-      if (buzz.closed_reason === 'correct') {
-        const winner = [...buzz.judgements].reverse().find((j) => j.verdict === 'correct');
-        if (winner && winner.team === myTeam) return view('correct', 'win', 'st.correct_me', 'st.correct_me_sub');
-        return view('closed', 'other', ['st.correct_other', { team: teamName(state, winner ? winner.team : '') }]);
-      }
-      return view('closed', 'idle', 'st.closed', buzz.closed_reason === 'all_tried' ? 'st.all_tried_sub' : 'st.revealed_sub');
-    }
-    default: // ready
-      return tried || lost ? lockedOut() : view('ready', 'idle', 'st.ready', 'st.ready_sub');
-  }
+  const kind = questionKind(state);
+  const part = kind ? kinds.get(kind.name) : null;
+  if (part && part.derive) return part.derive(state);
+  // A stage or round kind this page does not know yet (a newer server): wait calmly.
+  return view('waiting', 'pause', 'st.locked_sub', 'st.pause_sub');
 }
 
 /**
- * What the team sees on a multiple-choice question: read it, choose (and change) until time is
- * up, then whether its answer was right. Only this team's own choice (`mine`) is ever shown.
+ * The end of the contest: the team's final place and points, its prize, and its place in each
+ * round (prizes are given per round too). Equal points share a place, as the server ranks them.
  */
-function deriveChoice(choice) {
-  const mine = shownChoice(choice);
-  const line = (name, mood, label, sub = '') => ({ state: name, mood, label, sub });
-  switch (choice.phase) {
-    case 'open':
-      return mine
-        ? line('mc_chosen', 'chosen', t('st.mc_chosen', { option: mine }))
-        : line('mc_open', 'open', t('st.mc_open'), t('st.mc_open_sub'));
-    case 'locked':
-      return mine
-        ? line('mc_locked', 'idle', t('st.mc_locked', { option: mine }), t('st.mc_locked_sub'))
-        : line('mc_locked', 'out', t('st.mc_locked_none'), t('st.mc_locked_sub'));
-    case 'revealed': {
-      const correct = choice.correct;
-      const sub = correct ? t('st.mc_correct_is', { option: correct }) : '';
-      if (!mine) return line('mc_none', 'out', t('st.mc_no_answer'), sub);
-      if (mine === correct) {
-        const entry = (choice.choices || []).find((c) => c.team === myTeam);
-        const points = entry ? entry.points : 0;
-        return line('mc_right', 'win', points ? t('st.mc_right', { n: points }) : t('verdict.correct'), sub);
-      }
-      return line('mc_wrong', 'out', t('verdict.wrong'), sub);
-    }
-    default: // ready
-      return line('mc_ready', 'idle', t('st.mc_ready'), t('st.mc_ready_sub'));
-  }
+function deriveFinished() {
+  const standings = state.standings || null;
+  const overall = standings ? standings.overall
+    : rankTeams(state.teams).map((team) => ({ rank: team.rank, team: team.id, points: team.score }));
+  const mine = overall.find((line) => line.team === myTeam);
+  if (!mine) return { state: 'finished', mood: 'done', label: t('st.finished'), sub: '' };
+  return {
+    state: 'finished',
+    mood: 'done',
+    label: t('st.final_rank', { rank: mine.rank, count: overall.length }),
+    sub: t('st.finished_sub', { score: mine.points }),
+    prize: prizeName(mine.rank),
+    rounds: (standings ? standings.rounds : [])
+      .map((r) => ({ round: r.round, line: r.ranking.find((line) => line.team === myTeam) }))
+      .filter((r) => r.line),
+  };
 }
 
-/** Our choice as shown: the one just tapped (on its way), else the one the server holds. */
-function shownChoice(choice) {
-  if (choosing && choice.phase === 'open' && choosing.key === questionKey(state)) return choosing.option;
-  return choice.mine || null;
+/** #my-rounds: the team's place and points in each round, a round's winners marked. */
+function renderMyRounds(rounds) {
+  $('my-rounds').hidden = !(rounds && rounds.length);
+  $('my-rounds-list').replaceChildren(...(rounds || []).map(({ round, line }) =>
+    h('li', { className: line.rank === 1 ? 'mr-first' : '', dataset: { round: String(round.number), rank: String(line.rank) } },
+      h('span', { className: 'mr-title', text: round.title }),
+      h('span', { className: 'mr-rank', text: line.rank === 1 ? t('st.round_prize') : t('st.round_rank', { rank: line.rank }) }),
+      h('span', { className: 'mr-points', text: t('points', { n: line.points }) }))));
 }
-
-/** A new state: the tapped option is no longer "on its way" once the server shows it (or moved on). */
-function settleChoosing() {
-  const choice = choiceOf(state);
-  if (!choosing) return;
-  if (!choice || choice.phase !== 'open' || choosing.key !== questionKey(state) || choice.mine === choosing.option) {
-    choosing = null;
-  }
-}
-
-/** The option buttons of a multiple-choice question: disabled unless open, ours highlighted. */
-function renderOptions() {
-  const box = $('options');
-  const choice = choiceOf(state);
-  box.hidden = !choice;
-  if (!choice) {
-    optionsKey = null;
-    box.replaceChildren();
-    return;
-  }
-  const key = JSON.stringify([questionKey(state), choice.options]);
-  if (key !== optionsKey) {
-    optionsKey = key;
-    box.replaceChildren(...choice.options.map((text, i) =>
-      h('button', { type: 'button', className: 'opt', dataset: { option: optionLetter(i) } },
-        h('span', { className: 'opt-letter', 'aria-hidden': 'true', text: optionLetter(i) }),
-        h('span', { className: 'opt-text', text }),
-        h('span', { className: 'opt-mark' }))));
-  }
-  const mine = shownChoice(choice);
-  const revealed = choice.phase === 'revealed';
-  box.dataset.phase = choice.phase;
-  for (const btn of box.querySelectorAll('.opt')) {
-    const letter = btn.dataset.option;
-    const isMine = letter === mine;
-    const isCorrect = revealed && letter === choice.correct;
-    btn.disabled = choice.phase !== 'open';
-    btn.classList.toggle('chosen', isMine);
-    btn.classList.toggle('sending', isMine && Boolean(choosing));
-    btn.classList.toggle('correct', isCorrect);
-    btn.classList.toggle('wrong', revealed && isMine && !isCorrect);
-    btn.setAttribute('aria-pressed', String(isMine));
-    btn.setAttribute('aria-label', `${letter}. ${optionText(choice, letter)}`);
-    const mark = isCorrect ? t('join.opt_correct') : isMine ? t('join.opt_mine') : '';
-    btn.querySelector('.opt-mark').textContent = mark;
-    btn.querySelector('.opt-mark').hidden = !mark;
-  }
-}
-
-/**
- * A tap on option `option`: sent at once with the moment of the press (the pointerdown's
- * timeStamp, as for the buzzer); tapping another option later changes the answer.
- */
-function choose(option, pressedAt) {
-  const choice = choiceOf(state);
-  if (!choice || choice.phase !== 'open' || !optionText(choice, option)) return;
-  const now = performance.now();
-  const at = Number.isFinite(pressedAt) && pressedAt > 0 && pressedAt <= now ? pressedAt : now;
-  const id = conn && stateFresh ? conn.send({ type: 'choose', option, pressed_at: at }) : null;
-  if (id === null) {
-    toast(t('not_connected'), 'error', 2500);
-    return;
-  }
-  if (navigator.vibrate) navigator.vibrate(40);
-  choosing = { option, id, key: questionKey(state) };
-  render();
-}
-
-$('options').addEventListener('pointerdown', (ev) => {
-  const btn = ev.target.closest('.opt');
-  if (!btn || btn.disabled || ev.button > 0) return;
-  lastTap = { option: btn.dataset.option, at: performance.now() };
-  choose(btn.dataset.option, ev.timeStamp);
-});
-// Keyboard activation arrives as a click without a pointerdown before it.
-$('options').addEventListener('click', (ev) => {
-  const btn = ev.target.closest('.opt');
-  if (!btn || btn.disabled) return;
-  if (lastTap && lastTap.option === btn.dataset.option && performance.now() - lastTap.at < 1000) return;
-  choose(btn.dataset.option, ev.timeStamp);
-});
 
 function render() {
   if (!myTeam || $('buzzer').hidden) return;
+  // A new question with an image appears with it, once decoded (or after a short wait), so the
+  // layout does not jump; never while a countdown runs, where the page must not lag.
+  const image = questionImage(state);
+  const key = state ? questionKey(state) : null;
+  const timer = timerOf(state);
+  if (key !== shownQuestion && image && !images.ready(image) && !(timer && timer.deadline_ms != null)) return;
+  shownQuestion = key;
+  const kind = questionKind(state);
+  // Between questions the buzzer stays (hidden by the calm moods): a press made while the phone
+  // reconnects mid-question is held and sent.
+  const inputKind = kind ? kind.name : RESTING_KIND;
+  inputPart = kinds.activate(inputKind);
   const view = derive();
-  clearTimeout(lockoutTimer);
-  if (view.state === 'lockout') lockoutTimer = setTimeout(render, lockoutLeft() + 20);
   // A "buzzers not open" message must not linger once they are open: new situation, no old news.
   if (document.body.dataset.mood !== view.mood) clearToasts();
   document.body.dataset.mood = view.mood;
-  document.body.dataset.kind = choiceOf(state) ? 'choice' : 'buzz';
+  document.body.dataset.kind = inputKind;
   $('buzz-state').dataset.state = view.state;
   $('buzz-state').textContent = view.label;
   $('buzz-sub').textContent = view.sub || '';
   $('buzz-sub').classList.toggle('behind', Boolean(view.behind));
   $('prize').hidden = !view.prize;
   $('prize').textContent = view.prize || '';
-  $('buzz').setAttribute('aria-disabled', String(view.mood !== 'open'));
-  $('buzz').setAttribute('aria-label', t('join.buzz'));
+  renderMyRounds(view.rounds);
+  if (inputPart.render) inputPart.render(state, view);
 
   if (!state) return;
   const me = state.teams.find((x) => x.id === myTeam);
@@ -756,188 +573,19 @@ function render() {
   $('question-meta').textContent = q ? questionLabel(state)
     : round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : state.title;
   $('question-text').textContent = q ? q.text : '';
-  // Multiple choice: the right option is marked among the options instead.
-  const choice = choiceOf(state);
-  const showAnswer = Boolean(q && q.revealed && q.answer && !choice);
+  renderImage($('question-image'), image, images);
+  // A kind that marks the right answer its own way (the right option) needs no answer line.
+  const showAnswer = Boolean(q && q.revealed && q.answer && !(kind && inputPart.showsAnswer));
   $('answer-box').hidden = !showAnswer;
   $('answer-text').textContent = showAnswer ? q.answer : '';
-  renderOptions();
 }
 
 const countdown = createBarCountdown();
 
-// ---- Pressing -------------------------------------------------------------------------------
-
-/**
- * One press, whatever the input: pointer, key, or a click nobody pressed before. `pressedAt` is
- * the event's timeStamp (performance.now() clock): the server compares presses by it, with the
- * clock offset it measured, so a slower Wi-Fi link does not lose the race.
- *
- * Without a working connection the press is held, with its time, and sent once the socket is back
- * and has answered a few clock pings (see flushBuzz); the server then judges it as any other.
- */
-function press(pressedAt) {
-  // No button on screen between questions or after the contest: a key press means nothing.
-  const mood = document.body.dataset.mood;
-  if (mood === 'pause' || mood === 'done') return;
-  if (choiceOf(state)) return; // a multiple-choice question: no buzzer, the options are tapped
-  const now = performance.now();
-  if (now - lastPress < 300) return; // one physical press can arrive as several events
-  lastPress = now;
-  if (navigator.vibrate) navigator.vibrate(60);
-  replayAnimation($('buzz'), 'pressed');
-  // A press still on its way is earlier than this one: it is the one that counts.
-  if (buzzRec) return;
-  const at = Number.isFinite(pressedAt) && pressedAt > 0 && pressedAt <= now ? pressedAt : now;
-  const online = Boolean(conn && conn.connected && stateFresh);
-  buzzRec = {
-    pressedAt: at,
-    key: state ? questionKey(state) : null,
-    wasOpen: document.body.dataset.mood === 'open',
-    offline: !online,
-    id: null,
-    resent: false,
-  };
-  clearHeldResult();
-  if (conn) conn.checkAlive(); // a socket silent for a while is replaced at once
-  flushBuzz();
-  renderHeld();
-}
-
-/** Sends the pending press when the connection can carry it; see press(). */
-function flushBuzz() {
-  clearTimeout(flushTimer);
-  if (!buzzRec || buzzRec.id !== null || !conn || !conn.connected || !stateFresh) return;
-  // The server turns the press time into its own clock with the estimate from the pings of this
-  // connection: give it a few (they come every 100 ms while a question is on stage).
-  const waited = performance.now() - welcomedAt;
-  if (conn.syncs < SYNCS_BEFORE_HELD_BUZZ && waited < HELD_BUZZ_MAX_WAIT_MS) {
-    flushTimer = setTimeout(flushBuzz, HELD_BUZZ_MAX_WAIT_MS - waited + 5);
-    return;
-  }
-  if (buzzRec.offline) {
-    // Pressed for a question that is gone: it must not count for the next one.
-    if (buzzRec.key !== null && buzzRec.key !== questionKey(state)) {
-      heldDone('refused', () => t('held.question_changed'));
-      return;
-    }
-    // Pressed while the buzzers were open, and the MC locked them meanwhile: sending it now would
-    // count as an early press, which it was not.
-    const phase = state.buzz ? state.buzz.phase : null;
-    if (buzzRec.wasOpen && (phase === 'ready' || phase === 'locked')) {
-      heldDone('refused', () => t('held.locked'));
-      return;
-    }
-  }
-  const id = conn.send({ type: 'buzz', pressed_at: buzzRec.pressedAt });
-  if (id === null) return; // the socket went away: the next connection sends it
-  buzzRec.id = id;
-  const rec = buzzRec;
-  // The answer comes in milliseconds on a LAN. Without one, the link is probably dead although
-  // the socket looks open: say so, and replace the socket if it has gone quiet (it is re-sent).
-  setTimeout(() => {
-    if (buzzRec !== rec || rec.id !== id) return;
-    rec.offline = true;
-    renderHeld();
-    if (conn) conn.checkAlive(BUZZ_ANSWER_MS);
-  }, BUZZ_ANSWER_MS);
-  // Never left pending for good.
-  setTimeout(() => {
-    if (buzzRec === rec && rec.id === id) {
-      buzzRec = null;
-      renderHeld();
-    }
-  }, 8000);
-  renderHeld();
-}
-
-/** The server's answer to our buzz. */
-function buzzAnswered(msg) {
-  const rec = buzzRec;
-  buzzRec = null;
-  clearTimeout(flushTimer);
-  // Sent again after a drop and the first one had arrived after all: that is a success.
-  const arrivedBefore = rec.resent && (msg.code === 'already_buzzed' || msg.code === 'already_has_floor');
-  if (msg.type === 'ack' || arrivedBefore) {
-    if (rec.offline) heldDone('accepted', () => t('held.accepted'), 4000);
-    else renderHeld();
-    return;
-  }
-  replayAnimation($('buzz'), 'refused');
-  if (!rec.offline) {
-    toast(codeMessage(msg), 'error', 2500);
-    renderHeld();
-    return;
-  }
-  // A press from while the phone was offline: say plainly what became of it (often: too late).
-  const snapshot = state;
-  heldDone('refused', () => {
-    const buzz = snapshot && snapshot.buzz;
-    if (msg.code === 'floor_taken' && buzz && buzz.floor) return t('held.too_late', { team: teamName(snapshot, buzz.floor) });
-    if (msg.code === 'buzzers_closed' && buzz && buzz.phase === 'closed') return t('held.closed');
-    return t('held.refused', { reason: codeMessage(msg) });
-  });
-}
-
-function heldDone(kind, text, ms = 10000) {
-  buzzRec = null;
-  clearTimeout(flushTimer);
-  clearTimeout(heldResultTimer);
-  heldResult = { kind, text, key: state ? questionKey(state) : null };
-  heldResultTimer = setTimeout(clearHeldResult, ms);
-  renderHeld();
-}
-
-function clearHeldResult() {
-  clearTimeout(heldResultTimer);
-  heldResult = null;
-  renderHeld();
-}
-
-/** #held-buzz: "Đang kết nối lại — lượt bấm sẽ được gửi", then what became of that press. */
-function renderHeld() {
-  const el = $('held-buzz');
-  let kind = null;
-  let text = '';
-  if (buzzRec && buzzRec.offline) {
-    kind = buzzRec.id === null ? 'waiting' : 'sent';
-    text = t(kind === 'waiting' ? 'held.waiting' : 'held.sent');
-  } else if (heldResult) {
-    kind = heldResult.kind;
-    text = heldResult.text();
-  }
-  el.hidden = !kind;
-  el.dataset.held = kind || '';
-  el.textContent = text;
-}
-
-const buzzBtn = $('buzz');
-// pointerdown, not click: a click waits for the finger to lift, costing the race.
-buzzBtn.addEventListener('pointerdown', (ev) => {
-  if (ev.button > 0) return; // only the primary button / touch
-  ev.preventDefault(); // no focus ring flash, no text selection
-  press(ev.timeStamp);
-});
-// Keyboard activation and scripted clicks arrive as click without a pointerdown before.
-buzzBtn.addEventListener('click', (ev) => {
-  if (performance.now() - lastPress > 1000) press(ev.timeStamp);
-});
-buzzBtn.addEventListener('contextmenu', (ev) => ev.preventDefault()); // long press on phones
-
 document.addEventListener('keydown', (ev) => {
   if ($('buzzer').hidden || ev.repeat) return;
-  // Multiple choice: the keys A–D choose (a phone with a keyboard, or a laptop).
-  const letter = ev.key.length === 1 ? ev.key.toUpperCase() : '';
-  if (choiceOf(state) && letter && 'ABCD'.includes(letter) && !ev.ctrlKey && !ev.metaKey && !ev.altKey) {
-    ev.preventDefault();
-    choose(letter, ev.timeStamp);
-    return;
-  }
-  if (ev.key !== ' ' && ev.key !== 'Enter') return;
-  // Enter/Space on another control (change team, language) keeps its own meaning.
-  if (ev.target.closest && ev.target.closest('button, input, a') && ev.target !== buzzBtn) return;
-  ev.preventDefault();
-  press(ev.timeStamp);
+  // The kind's keys: Space / Enter press the buzzer, A–D choose an option.
+  if (inputPart.onKey) inputPart.onKey(ev);
 });
 
 /** Asks the phone not to dim the screen mid-contest (only where the browser allows it). */
@@ -959,7 +607,7 @@ onLangChange(() => {
   setCodeBusy($('join-code').readOnly);
   setNotice(noticeKey);
   renderChangeButton();
-  renderHeld();
+  kinds.all.forEach((kind) => kind.onLang && kind.onLang());
   render();
 });
 

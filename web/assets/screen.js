@@ -1,29 +1,32 @@
 // Projector page: what the audience sees. Read-only; it reacts to state changes with short
-// animations (a team buzzing, a verdict) and keeps the scoreboard sorted.
+// animations (a team buzzing, a verdict) and keeps the scoreboard sorted. Under the question, the
+// round kind on stage shows its part (who has the floor, the options; see kinds/).
 import {
   t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, secondsLeft,
   h, teamName, rankTeams, prizeName, questionKey, codeMessage, toast, replayAnimation,
-  formatGap, raceBuzzes, choiceOf, optionLetter,
+  createImageLoader, questionImage, renderImage,
 } from './common.js';
+import { setupKinds, questionKind, timerOf } from './kinds/index.js';
 
 const $ = (id) => document.getElementById(id);
 const RING_LENGTH = 2 * Math.PI * 45; // circumference of the SVG ring (r = 45)
 
+const kinds = setupKinds('screen', { showVerdict, flash }, { stage: $('kind-stage') });
+const images = createImageLoader(() => render());
 setupI18n();
 const setConnStatus = connectionIndicator($('conn'));
 
 let state = null;
+let shown = null; // the state the page shows (a new question may wait for its image)
 let verdictTimer = null;
 
 connect({
   role: 'screen',
   onStatus: setConnStatus,
   onState: (next, receivedAt) => {
-    const prev = state;
     state = next;
-    countdown.update(next, receivedAt);
+    countdown.update(next, receivedAt, timerOf(next));
     render();
-    animateChanges(prev, next);
   },
   onMessage: (msg) => {
     if (msg.type === 'error') toast(codeMessage(msg));
@@ -45,6 +48,14 @@ function viewOf(s) {
 
 function render() {
   if (!state) return;
+  // A new question with an image appears with it, once decoded (or after a short wait), so the
+  // layout does not jump; never while a countdown runs.
+  const image = questionImage(state);
+  const timer = timerOf(state);
+  const newQuestion = !shown || questionKey(shown) !== questionKey(state);
+  if (newQuestion && image && !images.ready(image) && !(timer && timer.deadline_ms != null)) return;
+  const prev = shown;
+  shown = state;
   const view = viewOf(state);
   document.body.dataset.view = view;
   $('title').textContent = state.title;
@@ -60,6 +71,7 @@ function render() {
   renderIntermission();
   renderFinal();
   fitAll();
+  animateChanges(prev, state);
 }
 
 /**
@@ -75,13 +87,19 @@ function fit(el, min = 0.4) {
   }
 }
 
+/** The boxes laid out in `el`: its children, those of `display: contents` wrappers (kind slots) and of the question's row. */
+function laidOut(el) {
+  return [...el.children].flatMap((child) => (getComputedStyle(child).display === 'contents' || child.classList.contains('q-body')
+    ? [child, ...laidOut(child)] : [child]));
+}
+
 /**
  * Whether a child of `el` sticks out of it. Uses layout offsets, not scrollHeight: those ignore
  * transforms, so a running zoom animation does not count as overflow.
  */
 function overflows(el) {
   const bottom = el.clientHeight + 1;
-  return [...el.children].some((child) => {
+  return laidOut(el).some((child) => {
     if (!child.offsetParent) return false; // hidden
     const top = child.offsetParent === el ? child.offsetTop : child.offsetTop - el.offsetTop;
     return top + child.offsetHeight > bottom || child.offsetWidth > el.clientWidth + 1;
@@ -157,140 +175,43 @@ function renderWaiting() {
   $('team-chips').dataset.count = String(state.teams.length);
 }
 
+/** The renderer of the round kind of the question on stage (an empty one without). */
+function activeKind() {
+  const kind = questionKind(state);
+  return kinds.activate(kind ? kind.name : null);
+}
+
 function renderQuestion() {
   const q = state.question;
-  const buzz = state.buzz;
+  const kind = questionKind(state);
+  const part = activeKind();
+  document.body.dataset.kind = kind ? kind.name : '';
   $('q-number').textContent = q ? t('question_no', { n: q.number, total: q.total }) : '';
   $('question-text').textContent = q ? q.text : '';
-  // Long questions get a smaller size so they fit beside the scoreboard without scrolling.
+  renderImage($('question-image'), questionImage(state), images);
+  // Beside the text only a picture; an image that failed leaves a small note under it.
+  const withImage = $('question-image').dataset.image === 'ready';
+  $('q-body').classList.toggle('has-image', withImage);
+  // Long questions get a smaller size so they fit beside the scoreboard without scrolling; a
+  // kind with more to show (the options) starts a size smaller, and so does a question beside
+  // its image (a narrower column). fit() shrinks further only if it still does not fit.
   const len = q ? q.text.length : 0;
-  const choice = choiceOf(state);
-  // Multiple choice: the options need room too, so the question starts a size smaller.
-  $('question-text').dataset.size = len > 240 ? 'xs' : len > 160 ? 's' : len > 90 || choice ? 'm' : 'l';
-  renderChoice(choice);
-  if (choice) return;
+  const smaller = part.compact || withImage;
+  $('question-text').dataset.size = len > 240 ? 'xs' : len > 160 ? 's' : len > 90 || smaller ? 'm' : 'l';
 
-  const showAnswer = Boolean(q && q.revealed && q.answer);
+  // A kind that marks the right answer its own way (the right option) needs no answer box.
+  const showAnswer = Boolean(q && q.revealed && q.answer && !part.showsAnswer);
   $('answer').hidden = !showAnswer;
   $('answer-text').textContent = showAnswer ? q.answer : '';
 
-  const floor = buzz && buzz.floor ? teamName(state, buzz.floor) : '';
-  $('floor-team').textContent = floor;
-  $('floor-team').dataset.size = floor.length > 32 ? 's' : floor.length > 20 ? 'm' : 'l';
-  $('floor-box').classList.toggle('active', Boolean(floor));
-  $('floor-box').classList.toggle('time-up', Boolean(buzz && buzz.time_up));
-  $('race-order').replaceChildren(...(buzz && buzz.floor ? raceOrder(buzz) : []));
-
-  // One short line saying what is going on, in the audience's words.
-  let pill = '';
-  let result = '';
-  if (buzz) {
-    switch (buzz.phase) {
-      case 'ready': pill = t('screen.ready'); break;
-      case 'open': pill = t('screen.open'); break;
-      // At most 100 ms while near-simultaneous presses are compared: the same pill, calmer.
-      case 'settling': pill = t('screen.settling'); break;
-      case 'floor': pill = buzz.time_up ? t('screen.time_up') : ''; break;
-      case 'locked': pill = t('screen.locked'); break;
-      case 'closed':
-        if (buzz.closed_reason === 'correct') {
-          const winner = [...buzz.judgements].reverse().find((j) => j.verdict === 'correct');
-          result = winner ? t('screen.correct_by', { team: teamName(state, winner.team) }) : '';
-        } else if (buzz.closed_reason === 'no_buzz') {
-          result = t('screen.no_buzz');
-        } else if (buzz.closed_reason === 'all_tried') {
-          result = t('screen.all_tried');
-        }
-        break;
-      default: break;
-    }
-  }
-  $('phase-pill').textContent = pill;
-  $('phase-pill').dataset.phase = buzz ? buzz.phase : '';
-  $('phase-pill').hidden = !pill;
-  $('result-line').textContent = result;
-  $('result-line').dataset.reason = buzz && buzz.closed_reason ? buzz.closed_reason : '';
-  $('result-line').hidden = !result;
-}
-
-/**
- * A multiple-choice question: the options A–D large; a row of team chips that light up as teams
- * answer (never what they chose: the server does not say before the reveal); at the reveal the
- * right option highlighted and, under each option, the teams that chose it with their points.
- */
-function renderChoice(choice) {
-  $('choice-box').hidden = !choice;
-  document.body.dataset.kind = choice ? 'choice' : 'buzz';
-  if (!choice) {
-    $('options').replaceChildren();
-    return;
-  }
-  $('answer').hidden = true;
-  $('floor-box').classList.remove('active', 'time-up');
-  $('race-order').replaceChildren();
-  const revealed = choice.phase === 'revealed';
-  const picks = revealed ? choice.choices || [] : [];
-  const teamOrder = new Map(state.teams.map((team, i) => [team.id, i]));
-  const list = $('options');
-  list.dataset.count = String(choice.options.length);
-  list.dataset.phase = choice.phase;
-  list.replaceChildren(...choice.options.map((text, i) => {
-    const letter = optionLetter(i);
-    const right = revealed && letter === choice.correct;
-    const teams = picks
-      .filter((p) => p.option === letter)
-      .sort((a, b) => (teamOrder.get(a.team) ?? 0) - (teamOrder.get(b.team) ?? 0));
-    return h('li', { className: `opt${right ? ' correct' : ''}${revealed && !right ? ' not-correct' : ''}`, dataset: { option: letter } },
-      h('span', { className: 'opt-letter', text: letter }),
-      h('span', { className: 'opt-text', text }),
-      revealed ? h('ul', { className: 'opt-teams' }, teams.map((p) =>
-        h('li', { className: 'opt-team', dataset: { team: p.team } },
-          h('span', { className: 'opt-team-name', text: teamName(state, p.team) }),
-          right ? h('span', { className: 'opt-team-points', text: `+${t('points', { n: p.points })}` }) : null))) : null);
-  }));
-
-  // Who has answered: every team as a chip, lit once it has (what it chose stays secret).
-  const chips = $('answered-chips');
-  const answered = new Set(choice.answered || []);
-  const items = state.teams.map((team) => {
-    let li = chips.querySelector(`li[data-team="${CSS.escape(team.id)}"]`);
-    if (!li) li = h('li', { className: 'a-chip', dataset: { team: team.id } });
-    li.textContent = team.name;
-    const done = answered.has(team.id);
-    if (done && !li.classList.contains('done') && chips.children.length) replayAnimation(li, 'lit');
-    li.classList.toggle('done', done);
-    return li;
-  });
-  chips.replaceChildren(...items);
-  $('answered-count').textContent = t('screen.mc_answered', { n: answered.size, total: state.teams.length });
-  $('answered-row').hidden = revealed;
-
-  let pill = '';
-  if (choice.phase === 'ready') pill = t('screen.mc_ready');
-  else if (choice.phase === 'open') pill = t('screen.mc_open');
-  else if (choice.phase === 'locked') pill = t('screen.mc_locked');
-  $('phase-pill').textContent = pill;
-  $('phase-pill').dataset.phase = choice.phase;
-  $('phase-pill').hidden = !pill;
-  const result = revealed && choice.correct ? t('screen.mc_correct', { option: choice.correct }) : '';
-  $('result-line').textContent = result;
-  $('result-line').dataset.reason = result ? 'correct' : '';
-  $('result-line').hidden = !result;
-}
-
-/**
- * The next presses of the race the floor team won, with their gaps: "2. Đội B +12 ms",
- * "3. Đội C +0,8 ms  sát nút". Shows the audience the result was close, and fair.
- */
-function raceOrder(buzz) {
-  return raceBuzzes(buzz, buzz.race || 1)
-    .filter((b) => b.team !== buzz.floor && typeof b.gap_ms === 'number')
-    .slice(0, 3)
-    .map((b) => h('span', { className: 'ro-item', dataset: { team: b.team } },
-      h('span', { className: 'ro-rank', text: `${b.rank}.` }),
-      h('span', { className: 'ro-name', text: teamName(state, b.team) }),
-      h('span', { className: 'ro-gap', text: formatGap(b.gap_ms) }),
-      b.close ? h('span', { className: 'ro-close', text: t('screen.close_call') }) : null));
+  // The kind's part, and its words for the pill (what is going on) and the result line.
+  const said = (kind && part.render && part.render(state)) || {};
+  $('phase-pill').textContent = said.pill || '';
+  $('phase-pill').dataset.phase = said.phase || '';
+  $('phase-pill').hidden = !said.pill;
+  $('result-line').textContent = said.result || '';
+  $('result-line').dataset.reason = said.reason || '';
+  $('result-line').hidden = !said.result;
 }
 
 /**
@@ -299,7 +220,7 @@ function raceOrder(buzz) {
  */
 function renderScoreboard() {
   const board = $('scoreboard');
-  const buzz = state.buzz;
+  const part = activeKind();
   const before = new Map([...board.children].map((li) => [li.dataset.team, li.getBoundingClientRect().top]));
   const rows = rankTeams(state.teams).map((team) => {
     let li = board.querySelector(`li[data-team="${CSS.escape(team.id)}"]`);
@@ -314,11 +235,11 @@ function renderScoreboard() {
     const scoreEl = li.querySelector('.row-score');
     if (scoreEl.textContent !== '' && scoreEl.textContent !== String(team.score)) replayAnimation(li, 'bump');
     scoreEl.textContent = String(team.score);
-    li.classList.toggle('floor', Boolean(buzz && buzz.floor === team.id));
-    const choice = choiceOf(state);
-    li.classList.toggle('answered', Boolean(choice && choice.phase !== 'revealed' && (choice.answered || []).includes(team.id)));
-    const lost = Boolean(buzz && (buzz.false_starts || []).some((f) => f.team === team.id && f.lost_question));
-    li.classList.toggle('tried', Boolean(buzz && buzz.tried.includes(team.id)) || lost);
+    // The kind's marks (has the floor, has answered…), replacing the ones it set before.
+    const marks = part.rowMarks ? part.rowMarks(state, team.id) : [];
+    for (const mark of (li.dataset.marks || '').split(' ')) if (mark && !marks.includes(mark)) li.classList.remove(mark);
+    li.classList.add(...marks);
+    li.dataset.marks = marks.join(' ');
     return li;
   });
   board.replaceChildren(...rows);
@@ -333,9 +254,16 @@ function renderScoreboard() {
   }
 }
 
+/**
+ * The end: the overall podium (prizes 1–3), each round's prize winners ("Giải phần thi Kiến
+ * thức: Đội X"; equal points share the prize), then the other teams.
+ */
 function renderFinal() {
   if (state.stage !== 'finished') return;
-  const ranked = rankTeams(state.teams);
+  const standings = state.standings;
+  const ranked = standings
+    ? standings.overall.map((line) => ({ id: line.team, name: teamName(state, line.team), score: line.points, rank: line.rank }))
+    : rankTeams(state.teams);
   // Podium: the best in the middle, the next ones alternately left and right (2nd, 1st, 3rd),
   // which also keeps ties symmetric.
   const order = [];
@@ -348,6 +276,15 @@ function renderFinal() {
       h('div', { className: 'podium-prize', text: prizeName(team.rank) }),
       h('div', { className: 'podium-name', text: team.name }),
       h('div', { className: 'podium-score', text: t('points', { n: team.score }) }))));
+  const rounds = standings ? standings.rounds : [];
+  $('round-prizes-box').hidden = !rounds.length;
+  $('round-prizes').replaceChildren(...rounds.map(({ round, ranking }) => {
+    const winners = ranking.filter((line) => line.rank === 1);
+    return h('li', { className: 'round-prize', dataset: { round: String(round.number) } },
+      h('span', { className: 'rp-round', text: t('screen.round_prize', { title: round.title }) }),
+      h('span', { className: 'rp-teams', text: winners.map((line) => teamName(state, line.team)).join(', ') }),
+      h('span', { className: 'rp-points', text: winners.length ? t('points', { n: winners[0].points }) : '' }));
+  }));
   $('final-rest').replaceChildren(...ranked.filter((team) => team.rank > 3).map((team) =>
     h('li', {},
       h('span', { className: 'rest-rank', text: String(team.rank) }),
@@ -366,28 +303,24 @@ $('ring-arc').style.strokeDasharray = String(RING_LENGTH);
 
 // ---- Animations on change -------------------------------------------------------------------
 
+/** What changed since the state shown before, animated by the kind on stage. */
 function animateChanges(prev, next) {
-  if (!prev || !next.buzz) return;
-  const sameQuestion = questionKey(prev) === questionKey(next);
-  // A team just buzzed in: zoom its name and flash the stage.
-  if (next.buzz.floor && !(prev.buzz && prev.buzz.floor)) {
-    replayAnimation($('floor-box'), 'buzzed');
-    replayAnimation($('buzz-flash'), 'flashing');
-  }
-  // A new judgement on the same question: full-screen verdict. (Undo shrinks the list: no flash.)
-  const before = sameQuestion && prev.buzz ? prev.buzz.judgements.length : 0;
-  if (sameQuestion && next.buzz.judgements.length > before) {
-    const judgement = next.buzz.judgements[next.buzz.judgements.length - 1];
-    const score = (s) => (s.teams.find((x) => x.id === judgement.team) || { score: 0 }).score;
-    showVerdict(judgement, score(next) - score(prev));
-  }
+  if (!prev || prev === next || !questionKind(next)) return;
+  const part = activeKind();
+  if (part.animate) part.animate(prev, next);
 }
 
-function showVerdict(judgement, delta) {
+/** The whole stage flashes (a team buzzed in). */
+function flash() {
+  replayAnimation($('buzz-flash'), 'flashing');
+}
+
+/** A verdict full screen for a moment: "Đúng" / "Chưa chính xác", the team, the points. */
+function showVerdict(team, verdict, delta) {
   const box = $('verdict');
-  box.dataset.verdict = judgement.verdict;
-  $('verdict-word').textContent = t(`verdict.${judgement.verdict}`);
-  $('verdict-team').textContent = teamName(state, judgement.team);
+  box.dataset.verdict = verdict;
+  $('verdict-word').textContent = t(`verdict.${verdict}`);
+  $('verdict-team').textContent = teamName(state, team);
   $('verdict-delta').textContent = delta ? `${delta > 0 ? '+' : '−'}${t('points', { n: Math.abs(delta) })}` : '';
   box.hidden = false;
   replayAnimation(box, 'showing');

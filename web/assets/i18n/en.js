@@ -139,7 +139,11 @@ export default {
   'st.all_tried_sub': 'No team found the answer.',
   'st.revealed_sub': 'The answer has been revealed.',
   'st.finished': 'The contest is over',
-  'st.finished_sub': 'Your team ranks {rank} of {count} with {score} points.',
+  'st.finished_sub': 'The contest is over — your team’s total: {score} points.',
+  'st.final_rank': 'Final place: {rank} of {count}',
+  'st.my_rounds': 'Round by round',
+  'st.round_rank': 'Place {rank}',
+  'st.round_prize': 'Round prize',
   'st.round_intro': 'Get ready: {title}',
   'st.round_intro_sub': '{round} is about to begin — wait for the first question.',
   'st.round_scored_sub': '{round} — scored by the judges.',
@@ -341,6 +345,8 @@ export default {
   'screen.correct_by': 'Congratulations, {team}!',
   'screen.revealed': 'Answer',
   'screen.final': 'Final results',
+  'screen.round_prizes': 'Round prizes',
+  'screen.round_prize': 'Round prize: {title}',
   'screen.fullscreen': 'F: full screen',
   'screen.ranking_round': 'Round results: {title}',
   'screen.ranking_all': 'Overall ranking',
@@ -386,4 +392,8 @@ export default {
   'control.mc_no_answer': 'No answer',
   'control.mc_chose': 'Chose {option}',
   'control.mc_answered_one': 'Answered',
+
+  // Question images
+  'image.alt': 'The question’s image',
+  'image.failed': 'Image could not be loaded',
 };

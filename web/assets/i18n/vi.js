@@ -143,7 +143,11 @@ export default {
   'st.all_tried_sub': 'Không đội nào trả lời đúng.',
   'st.revealed_sub': 'Đáp án đã được công bố.',
   'st.finished': 'Hội thi đã kết thúc',
-  'st.finished_sub': 'Đội bạn xếp hạng {rank}/{count} với {score} điểm.',
+  'st.finished_sub': 'Hội thi đã kết thúc — tổng điểm của đội: {score}.',
+  'st.final_rank': 'Hạng {rank}/{count} chung cuộc',
+  'st.my_rounds': 'Từng phần thi',
+  'st.round_rank': 'Hạng {rank}',
+  'st.round_prize': 'Giải phần thi',
   'st.round_intro': 'Chuẩn bị: {title}',
   'st.round_intro_sub': '{round} sắp bắt đầu — chờ câu hỏi đầu tiên.',
   'st.round_scored_sub': '{round} — Ban giám khảo chấm điểm.',
@@ -347,6 +351,8 @@ export default {
   'screen.correct_by': 'Xin chúc mừng {team}!',
   'screen.revealed': 'Đáp án',
   'screen.final': 'Kết quả chung cuộc',
+  'screen.round_prizes': 'Giải từng phần thi',
+  'screen.round_prize': 'Giải phần thi {title}',
   'screen.fullscreen': 'F: toàn màn hình',
   'screen.ranking_round': 'Kết quả phần thi {title}',
   'screen.ranking_all': 'Bảng xếp hạng chung',
@@ -392,4 +398,8 @@ export default {
   'control.mc_no_answer': 'Chưa trả lời',
   'control.mc_chose': 'Chọn {option}',
   'control.mc_answered_one': 'Đã trả lời',
+
+  // Question images
+  'image.alt': 'Hình ảnh của câu hỏi',
+  'image.failed': 'Không tải được hình ảnh',
 };

@@ -1,0 +1,105 @@
+// The round kinds the pages know, by the name the server sends in `state.round.kind`. Each kind
+// is one module with its renderers for the three pages; adding a kind is adding its module and a
+// line in KINDS (its styles go in the pages' stylesheets).
+//
+// A kind module's default export: `{name, timer(state), phone(ctx), control(ctx), screen(ctx)}`.
+// `timer` gives the countdown of its question on stage (`{deadline_ms, countdown_ms}`) or null.
+// Each page calls its own factory once with its context (`ctx.boxes`: the kind's own places in
+// the page, see setupKinds) and gets that page's renderer, whose hooks are all optional; on
+// every page `show(active)` tells it whether its boxes are on show:
+//
+// - phone: `derive(state)` → what the team sees on a question `{state, mood, label, sub}`;
+//   `render(state, view)`; `onState(prev, next)` before rendering, `onRendered(prev, next)`
+//   after; `onStatus(status)`, `onSync(count)`, `onMessage(msg)` → handled, `onKey(ev)` →
+//   handled, `onLang()`, `reset()`; `showsAnswer` (the revealed answer is part of its own
+//   display), `introSub` (a translation key under a round's title).
+// - control: `actions` (action bar buttons `{id, cmd, label, key, className, enabled(state)}`),
+//   `status(state)` → `{phase, text, hint}` or null, `render(state)`, `busy(state)` (moving on is
+//   refused), `unfinished(state)` (moving on asks twice), `canReveal(state)`, `revealLabel`,
+//   `answerText(state)`, `teamStatus(state, team)` → `{text, className}` or null, `onKey(ev)`,
+//   `onLang()`, `introNote`.
+// - screen: `render(state)` → `{pill, phase, result, reason}`, `rowMarks(state, teamId)` →
+//   scoreboard classes, `animate(prev, next)`, `showsAnswer`, `compact` (the question starts a
+//   size smaller).
+import { h, applyI18n } from '../common.js';
+import buzzIn from './buzz_in.js';
+import multipleChoice from './multiple_choice.js';
+import scored from './scored.js';
+
+const KINDS = {
+  buzz_in: buzzIn,
+  multiple_choice: multipleChoice,
+  scored,
+};
+
+/**
+ * The kind a team phone shows between questions: its buzzer, which holds a press made while the
+ * phone reconnects in the middle of a question.
+ */
+export const RESTING_KIND = 'buzz_in';
+
+/** The kind named `name`, or null (a kind this page does not know: a newer server). */
+export function kindNamed(name) {
+  return typeof name === 'string' && Object.hasOwn(KINDS, name) ? KINDS[name] : null;
+}
+
+/** The kind of the round being played, or null. */
+export function kindOf(state) {
+  return state && state.round ? kindNamed(state.round.kind) : null;
+}
+
+/** The kind of the question on stage, or null (no question, or an unknown kind). */
+export function questionKind(state) {
+  return state && state.stage === 'question' ? kindOf(state) : null;
+}
+
+/** The countdown of the question on stage (`{deadline_ms, countdown_ms}`), or null. */
+export function timerOf(state) {
+  const kind = questionKind(state);
+  return kind && kind.timer ? kind.timer(state) || null : null;
+}
+
+/**
+ * Makes every kind's renderer for `page` (`phone`, `control` or `screen`). `slots`: the page's
+ * places for kind content, by name; each kind gets a box of its own in each (`ctx.boxes`), shown
+ * only while that kind is active, except in the slots named in `shared` (notices a kind keeps
+ * up after its question). Returns `{all, entries, get(name), activate(name)}`: `activate` shows that
+ * kind's boxes, hides the others' and returns its renderer (an empty one for null).
+ */
+export function setupKinds(page, ctx, slots, shared = []) {
+  const kinds = Object.entries(KINDS).map(([name, kind]) => {
+    const boxes = {};
+    for (const [slot, el] of Object.entries(slots)) {
+      boxes[slot] = h('div', { className: 'kind-box', dataset: { kind: name }, hidden: !shared.includes(slot) });
+      el.append(boxes[slot]);
+    }
+    const part = kind[page] ? kind[page]({ ...ctx, boxes }) : {};
+    for (const box of Object.values(boxes)) applyI18n(box);
+    return { name, part, boxes };
+  });
+  const none = {};
+  let active = null;
+  return {
+    /** Every kind's renderer, in registry order. */
+    all: kinds.map((k) => k.part),
+    /** Every kind as `{name, part, boxes}`, in registry order. */
+    entries: kinds,
+    /** The renderer of kind `name`, or null. */
+    get(name) {
+      const found = kinds.find((k) => k.name === name);
+      return found ? found.part : null;
+    },
+    activate(name) {
+      if (name !== active) {
+        active = name;
+        for (const k of kinds) {
+          for (const [slot, box] of Object.entries(k.boxes)) {
+            if (!shared.includes(slot)) box.hidden = k.name !== name;
+          }
+          if (k.part.show) k.part.show(k.name === name);
+        }
+      }
+      return this.get(name) || none;
+    },
+  };
+}
