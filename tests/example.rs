@@ -40,11 +40,12 @@ fn the_example_contest_loads_with_every_question_of_its_sources() {
     assert_eq!(
         kinds,
         [
-            ("Chào hỏi", "scored"),
+            ("Chào hỏi", "judged"),
             ("Kiến thức", "multiple_choice"),
-            ("Xử lý tình huống", "scored"),
-            ("Năng khiếu", "scored"),
-            ("Về đích", "buzz_in")
+            ("Xử lý tình huống", "judged"),
+            ("Năng khiếu", "judged"),
+            ("Về đích", "olympia_finish"),
+            ("Câu hỏi phụ", "tie_breaker")
         ]
     );
     // The workbook holds exactly what the CSV sources say.
@@ -60,17 +61,27 @@ fn the_example_contest_loads_with_every_question_of_its_sources() {
         );
         assert_eq!(question.options, row[2..6].to_vec());
     }
-    let Round::BuzzIn(finish) = &contest.rounds[4] else {
-        panic!("a buzz-in round");
+    let Round::OlympiaFinish(finish) = &contest.rounds[4] else {
+        panic!("a Về đích round");
     };
     let source = rows("ve-dich.csv");
     assert_eq!(finish.questions.len(), source.len() - 1);
     for (question, row) in finish.questions.iter().zip(&source[1..]) {
         assert_eq!(
             (&question.text, &question.answer, &question.notes),
-            (&row[1], &row[2], &row[3])
+            (&row[1], &row[2], &row[4])
+        );
+        assert_eq!(
+            question.points.map(|p| p.to_string()).as_ref(),
+            Some(&row[3])
         );
     }
+    // One situation for each team to draw.
+    let Round::Judged(situations) = &contest.rounds[2] else {
+        panic!("a judged round");
+    };
+    assert_eq!(situations.situations.len(), contest.teams.len());
+    assert_eq!(contest.judges.len(), 5);
 }
 
 /// Writes `examples/dan-van/cau-hoi.xlsx` from the two CSV sources; see the example's README.
@@ -99,8 +110,8 @@ fn write_the_example_workbook() {
                 let format = if r == 0 { &header } else { &wrap };
                 let (r, c) = (r as u32, c as u16);
                 match text.parse::<f64>() {
-                    // The row numbers, as Excel users type them.
-                    Ok(number) if c == 0 && r > 0 => {
+                    // The row numbers and the values, as Excel users type them.
+                    Ok(number) if (c == 0 || (source == "ve-dich.csv" && c == 3)) && r > 0 => {
                         sheet.write_number(r, c, number).expect("cell");
                     }
                     _ => {
