@@ -408,3 +408,125 @@ async fn answers_to_a_multiple_choice_question_survive_a_kill() {
         .await;
     assert_eq!(scores(&revealed), vec![10, 0, 0, 0]);
 }
+
+/// Killed in the middle of a "Về đích" turn, with its star used and a steal open: the turn, the
+/// star, the points and the open steal survive, and the steal is won after the restart.
+#[tokio::test]
+async fn a_ve_dich_turn_and_its_open_steal_survive_a_kill() {
+    use stagebuzz::game::Round;
+    use stagebuzz::game::olympia::{OlympiaRound, OlympiaRules};
+    let mut contest = ContestBuilder::new("Hội thi")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .build();
+    contest.rounds.push(Round::OlympiaFinish(OlympiaRound {
+        title: "Về đích".into(),
+        rules: OlympiaRules {
+            pack_size: 2,
+            // Long enough that the steal is still open after the restart.
+            steal_window_ms: 600_000,
+            ..OlympiaRules::default()
+        },
+        questions: [20, 30, 20, 30]
+            .iter()
+            .map(|value| Question {
+                points: Some(*value),
+                ..Question::new(format!("Câu {value} điểm?"), "đáp án")
+            })
+            .collect(),
+    }));
+    let disk = OnDisk::with(contest);
+    let server = Binary::start(&disk.data, &disk.file);
+    let (mut control, _) = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    control
+        .ok(json!({"type": "start_turn", "team": "bravo"}))
+        .await;
+    control
+        .ok(json!({"type": "choose_pack", "values": [20, 30]}))
+        .await;
+    control.ok(json!({"type": "star"})).await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "wrong"}))
+        .await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    server.kill();
+
+    let server = Binary::start(&disk.data, &disk.file);
+    let (mut control, state) = server.control().await;
+    assert_eq!(scores(&state), vec![0, 40, 0, 0]);
+    assert_eq!(phase(&state), "open");
+    assert_eq!(
+        state["olympia"]["turns"],
+        json!([{"team": "bravo", "pack": [20, 30], "asked": 2, "star": 1, "done": true}])
+    );
+    assert_eq!(state["olympia"]["question"]["main"], "wrong");
+    let mut delta = server.team(TEAMS[3]).await;
+    delta.state_where(|s| phase(s) == "open").await;
+    delta.ok(json!({"type": "buzz"})).await;
+    control.state_where(|s| phase(s) == "floor").await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    let stolen = control
+        .state_where(|s| scores(s) == vec![0, 10, 0, 30])
+        .await;
+    assert_eq!(stolen["buzz"]["floor"], Value::Null);
+}
+
+/// Killed while a three-way tie is being broken, one place taken: the place and the tie survive,
+/// and the tie is finished after the restart.
+#[tokio::test]
+async fn a_tie_being_broken_survives_a_kill() {
+    use stagebuzz::game::Round;
+    use stagebuzz::game::tie_breaker::TieBreakerRound;
+    let mut contest = ContestBuilder::new("Hội thi")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .scored("Năng khiếu")
+        .build();
+    contest.rounds.push(Round::TieBreaker(TieBreakerRound {
+        title: "Câu hỏi phụ".into(),
+        rules: BuzzInRules::default(),
+        questions: vec![Question::new("Phụ 1?", "x"), Question::new("Phụ 2?", "y")],
+    }));
+    let disk = OnDisk::with(contest);
+    let server = Binary::start(&disk.data, &disk.file);
+    let (mut control, _) = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 2})).await;
+    control
+        .ok(json!({"type": "break_tie", "teams": ["alpha", "bravo", "charlie"]}))
+        .await;
+    let mut charlie = server.team(TEAMS[2]).await;
+    to_floor(&mut control, &mut charlie).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    server.kill();
+
+    let server = Binary::start(&disk.data, &disk.file);
+    let (mut control, state) = server.control().await;
+    assert_eq!(
+        state["tie_break"],
+        json!([{"round": null, "teams": ["alpha", "bravo", "charlie"], "order": ["charlie"], "resolved": false}])
+    );
+    let mut alpha = server.team(TEAMS[0]).await;
+    to_floor(&mut control, &mut alpha).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    let broken = control
+        .state_where(|s| s["tie_break"][0]["resolved"] == true)
+        .await;
+    assert_eq!(
+        broken["tie_break"][0]["order"],
+        json!(["charlie", "alpha", "bravo"])
+    );
+}
