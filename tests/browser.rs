@@ -894,3 +894,104 @@ async fn multiple_choice_on_phones_and_projector() {
         client.close().await.expect("close browser");
     }
 }
+
+/// A question's picture appears with it on the projector and the phone, decoded before the
+/// question is shown; a picture the browser cannot decode shows the bilingual note, never a
+/// broken-image icon.
+#[tokio::test]
+async fn question_images_on_the_projector_and_the_phone() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::create_dir_all(dir.path().join("hinh")).expect("folder");
+    let png = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/sheets/hinh/ban-do.png"),
+    )
+    .expect("fixture PNG");
+    std::fs::write(dir.path().join("hinh/ban-do.png"), &png).expect("write");
+    // A PNG's signature and nothing a browser can decode: the server serves it, the page fails.
+    let mut broken = png[..8].to_vec();
+    broken.extend_from_slice(b"not really an image");
+    std::fs::write(dir.path().join("hinh/hong.png"), broken).expect("write");
+    let file = dir.path().join("contest.json");
+    let contest = json!({
+        "title": "Hội thi có hình",
+        "teams": TEAMS.iter().map(|id| json!({"id": id, "name": format!("Đội {id}")})).collect::<Vec<_>>(),
+        "rounds": [{"kind": "buzz_in", "title": "Giành quyền trả lời", "questions": [
+            {"text": "Tỉnh nào trên bản đồ?", "answer": "Ninh Thuận", "image": "hinh/ban-do.png"},
+            {"text": "Hình này là gì?", "answer": "?", "image": "hinh/hong.png"}
+        ]}]
+    });
+    std::fs::write(&file, contest.to_string()).expect("contest file");
+    let server = TestServer::start_file(&file, None).await;
+    let base = format!("http://{}", server.addr());
+    let Browsers {
+        phone,
+        screen,
+        _profiles,
+    } = driver.phone_and_screen(&format!("{base}/screen")).await;
+    join_team(&phone, &base, "alpha", &server.code("alpha")).await;
+    // Record whether the question's text was ever on show while its picture was still missing.
+    let watch = r#"
+        window.shownWithoutImage = false;
+        new MutationObserver(() => {
+            const text = document.querySelector('#question-text');
+            const figure = document.querySelector('#question-image');
+            if (text && text.textContent.includes('bản đồ') && figure && figure.dataset.image !== 'ready') {
+                window.shownWithoutImage = true;
+            }
+        }).observe(document.documentElement, {subtree: true, childList: true, characterData: true, attributes: true});
+    "#;
+    for page in [&screen, &phone] {
+        page.execute(watch, vec![]).await.expect("watch");
+    }
+
+    let mut control = server.control().await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    for page in [&screen, &phone] {
+        wait_for_attribute(page, "#question-image", "data-image", "ready").await;
+        wait_for_text(page, "#question-text", "Tỉnh nào trên bản đồ?").await;
+        let seen = page
+            .execute(
+                "const img = document.querySelector('#question-image img');
+                 return [img !== null && img.complete && img.naturalWidth > 0, window.shownWithoutImage];",
+                vec![],
+            )
+            .await
+            .expect("inspect");
+        assert_eq!(
+            seen,
+            json!([true, false]),
+            "the picture came with its question"
+        );
+    }
+    let fits = phone
+        .execute(
+            "return document.querySelector('#question-image img').getBoundingClientRect().width <= window.innerWidth;",
+            vec![],
+        )
+        .await
+        .expect("measure");
+    assert_eq!(fits, json!(true), "the picture fits the phone's width");
+
+    control.ok(json!({"type": "reveal_answer"})).await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    for page in [&screen, &phone] {
+        wait_for_attribute(page, "#question-image", "data-image", "failed").await;
+        wait_for_text(
+            page,
+            "#question-image .image-failed",
+            "Không tải được hình ảnh",
+        )
+        .await;
+        let broken_icons = page
+            .execute(
+                "return [...document.querySelectorAll('img')].filter((i) => i.complete && i.naturalWidth === 0).length;",
+                vec![],
+            )
+            .await
+            .expect("inspect");
+        assert_eq!(broken_icons, json!(0), "no broken-image icon");
+    }
+}
