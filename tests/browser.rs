@@ -995,3 +995,32 @@ async fn question_images_on_the_projector_and_the_phone() {
         assert_eq!(broken_icons, json!(0), "no broken-image icon");
     }
 }
+
+/// A judging panel's mean and half points reach the projector written the Vietnamese way.
+#[tokio::test]
+async fn fractional_points_read_the_vietnamese_way_on_the_projector() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(
+        ContestBuilder::new("Hội thi")
+            .teams(2, |i| (TEAMS[i].into(), format!("Đội {}", TEAMS[i])))
+            .scored("Chào hỏi")
+            .build(),
+    )
+    .await;
+    let base = format!("http://{}", server.addr());
+    let profile = tempfile::tempdir().expect("profile");
+    let screen = driver.browser(profile.path(), "1280,720").await;
+    screen.goto(&format!("{base}/screen")).await.expect("open");
+    let mut control = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    control
+        .ok(json!({"type": "adjust_score", "team": "bravo", "delta": 8.67, "reason": "Ban giám khảo"}))
+        .await;
+    control
+        .ok(json!({"type": "adjust_score", "team": "alpha", "delta": 8.5, "reason": "Ban giám khảo"}))
+        .await;
+    wait_for_text(&screen, r#"li[data-team="bravo"] .row-score"#, "8,67").await;
+    wait_for_text(&screen, r#"li[data-team="alpha"] .row-score"#, "8,5").await;
+}

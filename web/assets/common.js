@@ -485,6 +485,18 @@ export function formatSeconds(ms) {
   return t('unit.s', { n });
 }
 
+/**
+ * Points for people: "10", "8,5", "26,67" (vi) / "8.5" (en). The server sends points exact to a
+ * hundredth; rounding to two places hides a binary fraction's tail (26.669999…).
+ */
+export function formatPoints(points) {
+  if (typeof points !== 'number' || !Number.isFinite(points)) return '—';
+  return (Math.round(points * 100) / 100).toLocaleString(lang === 'vi' ? 'vi-VN' : 'en-US', {
+    maximumFractionDigits: 2,
+    useGrouping: false,
+  });
+}
+
 /** A key identifying the question on stage, to tell "same question, new state" from a new one. */
 export function questionKey(state) {
   if (state.stage !== 'question' || !state.round || !state.question) return state.stage;

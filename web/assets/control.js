@@ -2,6 +2,7 @@
 // the MC can act fast without reading rejections; rejections still show, translated. The round
 // kind being played brings its buttons and its part of the status card (kinds/).
 import {
+  formatPoints,
   t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
   h, teamName, rankTeams, questionLabel, codeMessage, toast, replayAnimation,
   formatMs, agoText, serverNow, getLang, createImageLoader, questionImage, renderImage,
@@ -403,7 +404,7 @@ function renderTeams() {
     const row = h('tr', { className: `${statusClass} ${links ? 'has-links' : ''} ${offlineCount(team) ? 'link-bad' : ''}`, dataset: { teamRow: team.id } },
       h('td', { className: 'rank', text: ranks.get(team.id) }),
       h('td', { className: 'name', text: team.name }),
-      h('td', { className: 'num score', text: team.score }),
+      h('td', { className: 'num score', text: formatPoints(team.score) }),
       devicesCell(team),
       h('td', { className: 'status', text: status }),
       h('td', { className: 'adjust' },
@@ -788,13 +789,14 @@ $('teams-body').addEventListener('click', (ev) => {
 });
 
 function adjustDelta() {
-  const points = Number(form.elements.points.value);
-  return Number.isInteger(points) && points > 0 ? points * Number(form.elements.sign.value) : 0;
+  // Half points and a panel's means are entered by hand too: at most two decimals.
+  const points = Math.round(Number(form.elements.points.value) * 100) / 100;
+  return Number.isFinite(points) && points > 0 ? points * Number(form.elements.sign.value) : 0;
 }
 
 function updateAdjustButton() {
   const delta = adjustDelta();
-  const n = Math.abs(delta) || '…';
+  const n = delta ? formatPoints(Math.abs(delta)) : '…';
   $('adjust-submit').textContent = t(delta < 0 || form.elements.sign.value === '-1' ? 'adjust.apply_deduct' : 'adjust.apply_add', { n });
   $('adjust-submit').classList.toggle('deduct', form.elements.sign.value === '-1');
 }

@@ -3,6 +3,7 @@
 // brings its input (the buzzer, option buttons; see kinds/). The phone keeps the device token the
 // server gives it and rejoins with it by itself, within a second of its network coming back.
 import {
+  formatPoints,
   t, setupI18n, onLangChange, connect, connectionIndicator, createBarCountdown,
   h, rankTeams, prizeName, questionLabel, questionKey, codeMessage, toast, clearToasts,
   normalizeJoinCode, checkJoinCode, createImageLoader, questionImage, renderImage,
@@ -485,7 +486,7 @@ function derive() {
         state: 'ranking',
         mood: 'pause',
         label: t('st.ranking'),
-        sub: mine ? t('st.ranking_sub', { rank: mine.rank, points: mine.points }) : '',
+        sub: mine ? t('st.ranking_sub', { rank: mine.rank, points: formatPoints(mine.points) }) : '',
       };
     }
     return {
@@ -516,7 +517,7 @@ function deriveFinished() {
     state: 'finished',
     mood: 'done',
     label: t('st.final_rank', { rank: mine.rank, count: overall.length }),
-    sub: t('st.finished_sub', { score: mine.points }),
+    sub: t('st.finished_sub', { score: formatPoints(mine.points) }),
     prize: prizeName(mine.rank),
     rounds: (standings ? standings.rounds : [])
       .map((r) => ({ round: r.round, line: r.ranking.find((line) => line.team === myTeam) }))
@@ -531,7 +532,7 @@ function renderMyRounds(rounds) {
     h('li', { className: line.rank === 1 ? 'mr-first' : '', dataset: { round: String(round.number), rank: String(line.rank) } },
       h('span', { className: 'mr-title', text: round.title }),
       h('span', { className: 'mr-rank', text: line.rank === 1 ? t('st.round_prize') : t('st.round_rank', { rank: line.rank }) }),
-      h('span', { className: 'mr-points', text: t('points', { n: line.points }) }))));
+      h('span', { className: 'mr-points', text: t('points', { n: formatPoints(line.points) }) }))));
 }
 
 function render() {
@@ -565,7 +566,7 @@ function render() {
   if (!state) return;
   const me = state.teams.find((x) => x.id === myTeam);
   $('my-team-name').textContent = me ? me.name : '';
-  $('my-score').textContent = me ? t('points', { n: me.score }) : '';
+  $('my-score').textContent = me ? t('points', { n: formatPoints(me.score) }) : '';
   document.title = me ? `${me.name} — ${t('join.title')}` : t('join.title');
 
   const q = state.question;

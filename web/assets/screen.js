@@ -2,6 +2,7 @@
 // animations (a team buzzing, a verdict) and keeps the scoreboard sorted. Under the question, the
 // round kind on stage shows its part (who has the floor, the options; see kinds/).
 import {
+  formatPoints,
   t, setupI18n, onLangChange, connect, connectionIndicator, createCountdown, secondsLeft,
   h, teamName, rankTeams, prizeName, questionKey, codeMessage, toast, replayAnimation,
   createImageLoader, questionImage, renderImage,
@@ -155,7 +156,7 @@ function renderRanking() {
     const li = h('li', { className: `rk-row${tie ? ' tie' : ''}`, dataset: { team: line.team, rank: String(line.rank) } },
       h('span', { className: 'rk-rank', text: String(line.rank) }),
       h('span', { className: 'rk-name', text: names[i] }),
-      h('span', { className: 'rk-points', text: t('points', { n: line.points }) }));
+      h('span', { className: 'rk-points', text: t('points', { n: formatPoints(line.points) }) }));
     li.style.setProperty('--i', String(i));
     return li;
   }));
@@ -233,8 +234,8 @@ function renderScoreboard() {
     li.querySelector('.row-rank').textContent = String(team.rank);
     li.querySelector('.row-name').textContent = team.name;
     const scoreEl = li.querySelector('.row-score');
-    if (scoreEl.textContent !== '' && scoreEl.textContent !== String(team.score)) replayAnimation(li, 'bump');
-    scoreEl.textContent = String(team.score);
+    if (scoreEl.textContent !== '' && scoreEl.textContent !== formatPoints(team.score)) replayAnimation(li, 'bump');
+    scoreEl.textContent = formatPoints(team.score);
     // The kind's marks (has the floor, has answered…), replacing the ones it set before.
     const marks = part.rowMarks ? part.rowMarks(state, team.id) : [];
     for (const mark of (li.dataset.marks || '').split(' ')) if (mark && !marks.includes(mark)) li.classList.remove(mark);
@@ -275,7 +276,7 @@ function renderFinal() {
     h('div', { className: `podium-card place-${team.rank}` },
       h('div', { className: 'podium-prize', text: prizeName(team.rank) }),
       h('div', { className: 'podium-name', text: team.name }),
-      h('div', { className: 'podium-score', text: t('points', { n: team.score }) }))));
+      h('div', { className: 'podium-score', text: t('points', { n: formatPoints(team.score) }) }))));
   const rounds = standings ? standings.rounds : [];
   $('round-prizes-box').hidden = !rounds.length;
   $('round-prizes').replaceChildren(...rounds.map(({ round, ranking }) => {
@@ -283,13 +284,13 @@ function renderFinal() {
     return h('li', { className: 'round-prize', dataset: { round: String(round.number) } },
       h('span', { className: 'rp-round', text: t('screen.round_prize', { title: round.title }) }),
       h('span', { className: 'rp-teams', text: winners.map((line) => teamName(state, line.team)).join(', ') }),
-      h('span', { className: 'rp-points', text: winners.length ? t('points', { n: winners[0].points }) : '' }));
+      h('span', { className: 'rp-points', text: winners.length ? t('points', { n: formatPoints(winners[0].points) }) : '' }));
   }));
   $('final-rest').replaceChildren(...ranked.filter((team) => team.rank > 3).map((team) =>
     h('li', {},
       h('span', { className: 'rest-rank', text: String(team.rank) }),
       h('span', { className: 'rest-name', text: team.name }),
-      h('span', { className: 'rest-score', text: t('points', { n: team.score }) }))));
+      h('span', { className: 'rest-score', text: t('points', { n: formatPoints(team.score) }) }))));
 }
 
 const countdown = createCountdown((c) => {
@@ -321,7 +322,7 @@ function showVerdict(team, verdict, delta) {
   box.dataset.verdict = verdict;
   $('verdict-word').textContent = t(`verdict.${verdict}`);
   $('verdict-team').textContent = teamName(state, team);
-  $('verdict-delta').textContent = delta ? `${delta > 0 ? '+' : '−'}${t('points', { n: Math.abs(delta) })}` : '';
+  $('verdict-delta').textContent = delta ? `${delta > 0 ? '+' : '−'}${t('points', { n: formatPoints(Math.abs(delta)) })}` : '';
   box.hidden = false;
   replayAnimation(box, 'showing');
   clearTimeout(verdictTimer);

@@ -4,6 +4,7 @@
 // the projector (the options, who has answered — never what — and at the reveal who chose what).
 // State: `state.choice` (PROTOCOL.md).
 import {
+  formatPoints,
   t, h, teamName, questionKey, codeMessage, toast, replayAnimation, formatSeconds,
 } from '../common.js';
 
@@ -272,7 +273,7 @@ function control(ctx) {
               : answered.has(team.id) ? '?' : t('control.mc_no_answer')),
           h('td', { className: 'num', text: pick ? formatSeconds(pick.after_ms) : '' }),
           h('td', { className: 'num', text: pick ? String(pick.changes) : '' }),
-          h('td', { className: 'num', text: pick && revealed ? String(pick.points) : '' }));
+          h('td', { className: 'num', text: pick && revealed ? formatPoints(pick.points) : '' }));
       }));
     },
     teamStatus(s, team) {
@@ -327,7 +328,7 @@ function screen(ctx) {
           revealed ? h('ul', { className: 'opt-teams' }, teams.map((p) =>
             h('li', { className: 'opt-team', dataset: { team: p.team } },
               h('span', { className: 'opt-team-name', text: teamName(state, p.team) }),
-              right ? h('span', { className: 'opt-team-points', text: `+${t('points', { n: p.points })}` }) : null))) : null);
+              right ? h('span', { className: 'opt-team-points', text: `+${t('points', { n: formatPoints(p.points) })}` }) : null))) : null);
       }));
 
       // Who has answered: every team as a chip, lit once it has (what it chose stays secret).
