@@ -34,9 +34,11 @@ pub const COMPACT_AFTER: u64 = 5_000;
 /// The journal format this release writes, in every snapshot. 1: snapshots without a
 /// `version` (releases up to November 2026), whose games have no record of the questions shown
 /// per round (they were played in programme order, which is how they are read). 2: the
-/// programme record (rounds in any order, slides). A journal of a later format, written by a
-/// newer stagebuzz, is refused rather than misread.
-pub const FORMAT_VERSION: u32 = 2;
+/// programme record (rounds in any order, slides). 3: round states (judged, Về đích and
+/// tie-breaker rounds and their commands), points in hundredths (written as decimals when not
+/// whole) and question images; format 2 games read as rounds with fresh states. A journal of a
+/// later format, written by a newer stagebuzz, is refused rather than misread.
+pub const FORMAT_VERSION: u32 = 3;
 
 fn first_version() -> u32 {
     1
