@@ -9,7 +9,13 @@
 //! STAGEBUZZ_FIXTURE_OUT=tests/fixtures/journal-2026-11 cargo test --test journal_fixture -- --ignored
 //! ```
 //!
-//! Never regenerate it to make the replay test pass: it stands for files already on laptops.
+//! `tests/fixtures/journal-2026-11-programme/` is a journal of format 2, written by the release
+//! just before round states, points in hundredths and the judged, Về đích and tie-breaker kinds
+//! (a programme of a multiple-choice round, a round scored by hand and a buzz-in round, stopped
+//! with a multiple-choice question's answers open). It was made with that release's test
+//! harness and a script like `write_the_fixture`.
+//!
+//! Never regenerate them to make the replay test pass: they stand for files already on laptops.
 
 mod common;
 
@@ -120,4 +126,41 @@ fn a_journal_from_the_november_2026_release_replays_with_every_score() {
         "nothing dropped: {:?}",
         recovered.warnings
     );
+}
+
+#[test]
+fn a_programme_journal_of_format_2_replays_and_the_show_goes_on() {
+    use stagebuzz::game::{Command, Stage};
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/journal-2026-11-programme");
+    let data_dir = tempfile::tempdir().expect("data dir");
+    std::fs::copy(
+        dir.join("journal.jsonl"),
+        data_dir.path().join("journal.jsonl"),
+    )
+    .expect("copy the fixture");
+    let contest_text = std::fs::read_to_string(dir.join("contest.json")).expect("contest file");
+    let contest = Contest::from_json(&contest_text).expect("the fixture's contest loads");
+    let now = Time::from_millis(1_900_000_000_000);
+    let mut recovered =
+        Journal::open(data_dir.path(), &contest, false, now).expect("the format-2 journal opens");
+    assert!(recovered.warnings.is_empty(), "{:?}", recovered.warnings);
+    // Talent by hand (alpha 8, delta 9), knowledge (bravo and charlie right: 10 each), buzz-in
+    // (charlie wrong −5, delta right +10).
+    let game = &mut recovered.game;
+    assert_eq!(game.scores(), &[8, 10, 5, 19]);
+    assert_eq!(
+        game.round_scores(),
+        &[vec![0, 10, 10, 0], vec![8, 0, 0, 9], vec![0, 0, -5, 10]].map(|round| round
+            .into_iter()
+            .map(stagebuzz::game::Points::whole)
+            .collect::<Vec<_>>())
+    );
+    let Stage::Question(stage) = game.stage() else {
+        panic!("the second knowledge question is on stage");
+    };
+    assert_eq!((stage.round, stage.question), (0, 1));
+    // The show goes on: alpha's answer (B, right) scores at the reveal.
+    game.apply(&Command::RevealAnswer, now).expect("reveal");
+    assert_eq!(game.scores(), &[18, 10, 5, 19]);
 }
