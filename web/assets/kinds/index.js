@@ -34,12 +34,16 @@ import { h, applyI18n } from '../common.js';
 import buzzIn from './buzz_in.js';
 import multipleChoice from './multiple_choice.js';
 import scored from './scored.js';
+import olympiaFinish from './olympia_finish.js';
+import tieBreaker from './tie_breaker.js';
 
 // A base kind comes before the kinds built on it.
 const KINDS = {
   buzz_in: buzzIn,
   multiple_choice: multipleChoice,
   scored,
+  olympia_finish: olympiaFinish,
+  tie_breaker: tieBreaker,
 };
 
 /**
