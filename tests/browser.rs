@@ -1,6 +1,7 @@
 //! Real-browser end-to-end tests in headless Chromium: a team phone taps the buzzer and the
 //! projector page shows that team on the floor; names and questions are text, never markup; a
-//! buzz pressed while the phone's Wi-Fi is gone is sent when it is back.
+//! buzz pressed while the phone's Wi-Fi is gone is sent when it is back; a Về đích steal and a
+//! tie-breaker on the phones that may buzz and those that may not.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so loudly and
 //! skips — unless `CI` is set, then it fails.
@@ -17,7 +18,9 @@ use std::time::Duration;
 use common::{TEAMS, TestServer, contest, phase, to_floor};
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use stagebuzz::game::{BuzzInRules, ContestBuilder, MultipleChoiceRules, Question};
+use stagebuzz::game::olympia::{OlympiaRound, OlympiaRules};
+use stagebuzz::game::tie_breaker::TieBreakerRound;
+use stagebuzz::game::{BuzzInRules, ContestBuilder, MultipleChoiceRules, Question, Round};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -1023,4 +1026,315 @@ async fn fractional_points_read_the_vietnamese_way_on_the_projector() {
         .await;
     wait_for_text(&screen, r#"li[data-team="bravo"] .row-score"#, "8,67").await;
     wait_for_text(&screen, r#"li[data-team="alpha"] .row-score"#, "8,5").await;
+}
+
+/// Clicks `selector` once it is on the page.
+async fn click(client: &Client, selector: &str) {
+    client
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector} never appeared: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("{selector} could not be clicked: {e}"));
+}
+
+/// Whether `selector` is on the page and laid out (not hidden, nor inside something hidden).
+async fn displayed(client: &Client, selector: &str) -> bool {
+    client
+        .execute(
+            "const el = document.querySelector(arguments[0]); return el !== null && el.offsetParent !== null;",
+            vec![json!(selector)],
+        )
+        .await
+        .expect("script")
+        == json!(true)
+}
+
+/// Four teams and a Về đích round of packs of two, from four questions of 20 and four of 30.
+fn olympia_contest() -> stagebuzz::game::Contest {
+    let mut contest = ContestBuilder::new("Hội thi thử")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .build();
+    let questions = [20, 30, 20, 30, 20, 30, 20, 30]
+        .iter()
+        .enumerate()
+        .map(|(i, value)| Question {
+            points: Some(*value),
+            ..Question::new(format!("Câu hỏi {value} điểm số {}?", i + 1), "Đáp án")
+        })
+        .collect();
+    contest.rounds.push(Round::OlympiaFinish(OlympiaRound {
+        title: "Về đích".into(),
+        rules: OlympiaRules {
+            pack_size: 2,
+            ..OlympiaRules::default()
+        },
+        questions,
+    }));
+    contest
+}
+
+/// "Về đích" on the control page, the phones and the projector. The MC calls alpha's turn, builds
+/// its pack and declares its star on the control page; alpha is right on its first question (the
+/// star: 60) and wrong on its second; the MC opens the steal and charlie's phone, which showed no
+/// buzzer until then, takes it; alpha's phone never shows one. The projector shows the turn, the
+/// pack, the star, charlie on the floor, and the points taken from alpha.
+#[tokio::test]
+async fn a_steal_on_the_olympia_finish_from_a_phone() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(olympia_contest()).await;
+    let base = format!("http://{}", server.addr());
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
+    // The MC's laptop, which then becomes alpha's phone (three browsers at most at once).
+    let laptop = driver.browser(profiles[0].path(), "1280,900").await;
+    let charlie = driver.browser(profiles[1].path(), "360,740").await;
+    let screen = driver.browser(profiles[2].path(), "1280,720").await;
+    screen
+        .goto(&format!("{base}/screen"))
+        .await
+        .expect("open screen");
+    let mut control = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+
+    // The control page: pick alpha, start its turn, build its pack, declare its star (twice).
+    laptop
+        .goto(&format!("{base}/control#token={}", server.token()))
+        .await
+        .expect("open control page");
+    wait_for_text(
+        &laptop,
+        "#ol-next",
+        "Gọi đội thi tiếp theo: chọn đội bên dưới, rồi bấm Bắt đầu lượt thi.",
+    )
+    .await;
+    click(&laptop, r#"[data-ol-team="alpha"]"#).await;
+    wait_for_text(&laptop, "#ol-start", "Bắt đầu lượt thi của Đội alpha").await;
+    click(&laptop, "#ol-start").await;
+    wait_for_text(&laptop, "#ol-next", "Chọn gói câu hỏi cho Đội alpha.").await;
+    click(&laptop, r#"[data-ol-slot="0"][data-ol-value="30"]"#).await;
+    click(&laptop, r#"[data-ol-slot="1"][data-ol-value="20"]"#).await;
+    wait_for_text(&laptop, "#ol-choose", "Chốt gói câu hỏi: 30 điểm · 20 điểm").await;
+    click(&laptop, "#ol-choose").await;
+    control
+        .state_where(|s| s["olympia"]["turns"][0]["pack"] == json!([30, 20]))
+        .await;
+    wait_for_text(
+        &laptop,
+        "#ol-star",
+        "★ Ngôi sao hy vọng cho câu 1 (30 điểm)",
+    )
+    .await;
+    click(&laptop, "#ol-star").await;
+    wait_for_text(
+        &laptop,
+        "#ol-star",
+        "Bấm lần nữa: ngôi sao hy vọng của Đội alpha cho câu 1",
+    )
+    .await;
+    click(&laptop, "#ol-star").await;
+    control
+        .state_where(|s| s["olympia"]["star_pending"] == true)
+        .await;
+    // The round's title card on the projector: alpha's turn, its pack, the star on question 1.
+    wait_for_text(&screen, "#ol-intro .ol-team", "Đội alpha").await;
+    wait_for_rows(&screen, "#ol-intro .ol-pack", &json!([["30", "★"], ["20"]])).await;
+
+    // Alpha's phone (the laptop, now) and charlie's join; the first question, on the clock.
+    laptop
+        .goto(&format!("{base}/?team=alpha&code={}", server.code("alpha")))
+        .await
+        .expect("open alpha's phone");
+    let alpha = laptop;
+    join_team(&charlie, &base, "charlie", &server.code("charlie")).await;
+    wait_for_attribute(&alpha, "#buzz-state", "data-state", "ol_turn").await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_answers"})).await;
+    wait_for_text(&alpha, "#buzz-state", "Câu hỏi của đội bạn — 30 điểm ★").await;
+    wait_for_text(&alpha, "#buzz-sub", "Mời đội trả lời!").await;
+    assert!(
+        !displayed(&alpha, "#buzz").await,
+        "alpha's own question: no buzzer"
+    );
+    wait_for_attribute(&charlie, "#buzz-state", "data-state", "ol_wait").await;
+    assert!(
+        !displayed(&charlie, "#buzz").await,
+        "no buzzer before the steal"
+    );
+    wait_for_text(&screen, "#ol-banner .ol-team", "Đội alpha").await;
+    wait_for_attribute(&screen, "#ol-banner .ol-tile.current", "data-n", "1").await;
+    assert!(
+        displayed(&screen, "#ol-banner .ol-star").await,
+        "the star of hope on the projector"
+    );
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    wait_for_text(&screen, "#result-line", "Đội alpha trả lời đúng: +60 điểm").await;
+
+    // The second question: alpha is wrong; the phones wait for the steal, without a buzzer.
+    control.ok(json!({"type": "show_next_question"})).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "wrong"}))
+        .await;
+    wait_for_attribute(&charlie, "#buzz-state", "data-state", "ol_steal_soon").await;
+    assert!(
+        !displayed(&charlie, "#buzz").await,
+        "no buzzer until the steal opens"
+    );
+    wait_for_attribute(&alpha, "#buzz-state", "data-state", "ol_wrong").await;
+
+    // The steal: charlie's buzzer appears and charlie taps it; alpha's phone shows none.
+    control.ok(json!({"type": "open_buzzers"})).await;
+    wait_for_attribute(&charlie, "#buzz-state", "data-state", "open").await;
+    assert!(
+        displayed(&charlie, "#buzz").await,
+        "the buzzer while the steal is open"
+    );
+    wait_for_attribute(&alpha, "#buzz-state", "data-state", "ol_steal").await;
+    assert!(
+        !displayed(&alpha, "#buzz").await,
+        "alpha cannot steal its own question"
+    );
+    click(&charlie, "#buzz").await;
+    wait_for_text(&screen, "#floor-team", "Đội charlie").await;
+    wait_for_attribute(&charlie, "#buzz-state", "data-state", "first").await;
+    let floor = control.state_where(|s| phase(s) == "floor").await;
+    assert_eq!(floor["buzz"]["floor"], "charlie");
+
+    // Charlie is right: 20 points, taken from alpha (60 − 20).
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    wait_for_rows(
+        &screen,
+        "#scoreboard",
+        &json!([
+            ["1", "Đội alpha", "40"],
+            ["2", "Đội charlie", "20"],
+            ["3", "Đội bravo", "0"],
+            ["3", "Đội delta", "0"],
+        ]),
+    )
+    .await;
+    wait_for_text(
+        &screen,
+        "#result-line",
+        "Đội charlie giành quyền và trả lời đúng: +20 điểm (Đội alpha −20 điểm)",
+    )
+    .await;
+    wait_for_attribute(&alpha, "#buzz-state", "data-state", "ol_stolen").await;
+    wait_for_attribute(&charlie, "#buzz-state", "data-state", "correct").await;
+
+    for client in [alpha, charlie, screen] {
+        client.close().await.expect("close browser");
+    }
+}
+
+/// The tie-breaker: alpha and bravo are tied at 9 on the totals. The control page offers them
+/// ticked; the MC breaks their tie; on the question bravo's phone has its buzzer and charlie's,
+/// outside the tie, says it is not in this tie-breaker and shows none.
+#[tokio::test]
+async fn a_tie_breaker_on_the_tied_teams_phones_only() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let mut contest = ContestBuilder::new("Hội thi thử")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .scored("Năng khiếu")
+        .build();
+    contest.rounds.push(Round::TieBreaker(TieBreakerRound {
+        title: "Câu hỏi phụ".into(),
+        rules: BuzzInRules::default(),
+        questions: vec![Question::new("Câu hỏi phụ số 1?", "Đáp án")],
+    }));
+    let server = TestServer::start(contest).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    for (team, points) in [("alpha", 9), ("bravo", 9), ("charlie", 7)] {
+        control
+            .ok(json!({"type": "adjust_score", "team": team, "delta": points, "reason": "Ban giám khảo"}))
+            .await;
+    }
+    control.ok(json!({"type": "start_round", "round": 2})).await;
+
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
+    // The MC's laptop, which then becomes charlie's phone.
+    let laptop = driver.browser(profiles[0].path(), "1280,900").await;
+    let bravo = driver.browser(profiles[1].path(), "360,740").await;
+    laptop
+        .goto(&format!("{base}/control#token={}", server.token()))
+        .await
+        .expect("open control page");
+    // The tie of the totals is ticked already: one press breaks it.
+    wait_for_text(&laptop, "#tb-break", "Phá thế hòa: Đội alpha, Đội bravo").await;
+    click(&laptop, "#tb-break").await;
+    control
+        .state_where(|s| s["tie_break"][0]["teams"] == json!(["alpha", "bravo"]))
+        .await;
+    wait_for_text(
+        &laptop,
+        "#tb-next",
+        "Bấm Câu tiếp theo (N): câu hỏi phụ cho Đội alpha, Đội bravo.",
+    )
+    .await;
+
+    laptop
+        .goto(&format!(
+            "{base}/?team=charlie&code={}",
+            server.code("charlie")
+        ))
+        .await
+        .expect("open charlie's phone");
+    let charlie = laptop;
+    join_team(&bravo, &base, "bravo", &server.code("bravo")).await;
+    wait_for_attribute(&charlie, "#buzz-state", "data-state", "tb_out").await;
+    wait_for_attribute(&bravo, "#buzz-state", "data-state", "tb_in").await;
+
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    wait_for_attribute(&bravo, "#buzz-state", "data-state", "open").await;
+    assert!(
+        displayed(&bravo, "#buzz").await,
+        "a tied team has its buzzer"
+    );
+    wait_for_text(&charlie, "#buzz-state", "Không tham gia câu hỏi phụ").await;
+    wait_for_text(&charlie, "#question-text", "Câu hỏi phụ số 1?").await;
+    assert!(
+        !displayed(&charlie, "#buzz").await,
+        "a team outside the tie has none"
+    );
+
+    click(&bravo, "#buzz").await;
+    wait_for_attribute(&bravo, "#buzz-state", "data-state", "first").await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    wait_for_text(
+        &bravo,
+        "#buzz-sub",
+        "Đội bạn xếp thứ 1 trong nhóm bằng điểm",
+    )
+    .await;
+    wait_for_attribute(&charlie, "#buzz-state", "data-state", "tb_out").await;
+
+    for client in [charlie, bravo] {
+        client.close().await.expect("close browser");
+    }
 }

@@ -11,9 +11,10 @@ import { setupKinds, kindOf, kindNamed, timerOf } from './kinds/index.js';
 
 const $ = (id) => document.getElementById(id);
 
-// Each kind's buttons in the action bar, its part of the status card, its dialogs.
-const kinds = setupKinds('control', { state: () => state }, {
-  actions: $('kind-actions'), statusTop: $('kind-status-top'), status: $('kind-status'), dialogs: $('kind-dialogs'),
+// Each kind's buttons in the action bar, its part of the status card, its panel for the round as
+// a whole (shown between questions too), its dialogs. `send` for the panel's commands.
+const kinds = setupKinds('control', { state: () => state, send: (cmd, label) => send(cmd, label) }, {
+  actions: $('kind-actions'), statusTop: $('kind-status-top'), status: $('kind-status'), round: $('kind-round'), dialogs: $('kind-dialogs'),
 });
 const images = createImageLoader(() => render());
 

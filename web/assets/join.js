@@ -469,6 +469,9 @@ function derive() {
   if (state.stage === 'round_intro') {
     const round = state.round;
     const part = round ? kinds.get(round.kind) : null;
+    // Once the round is under way its kind may say more (whose turn it is, who is in a tie).
+    const said = part && part.intro ? part.intro(state) : null;
+    if (said) return { state: said.state || 'round_intro', mood: 'pause', label: said.label, sub: said.sub || '' };
     return {
       state: 'round_intro',
       mood: 'pause',

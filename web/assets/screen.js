@@ -7,12 +7,12 @@ import {
   h, teamName, rankTeams, prizeName, questionKey, codeMessage, toast, replayAnimation,
   createImageLoader, questionImage, renderImage,
 } from './common.js';
-import { setupKinds, questionKind, timerOf } from './kinds/index.js';
+import { setupKinds, kindOf, questionKind, timerOf } from './kinds/index.js';
 
 const $ = (id) => document.getElementById(id);
 const RING_LENGTH = 2 * Math.PI * 45; // circumference of the SVG ring (r = 45)
 
-const kinds = setupKinds('screen', { showVerdict, flash }, { stage: $('kind-stage') });
+const kinds = setupKinds('screen', { showVerdict, hideVerdict, flash }, { stage: $('kind-stage'), intro: $('kind-intro') });
 const images = createImageLoader(() => render());
 setupI18n();
 const setConnStatus = connectionIndicator($('conn'));
@@ -128,6 +128,9 @@ function renderIntro() {
   $('intro-desc').textContent = description;
   $('intro-desc').hidden = !description;
   $('intro-desc').dataset.size = description.length > 160 ? 's' : 'l';
+  // The kind's part of the card: whose turn it is, the teams in a tie.
+  const part = activeKind();
+  if (round && part.intro) part.intro(state);
 }
 
 let rankingKey = null; // what #ranking shows: rebuilt (and animated) only when that changes
@@ -176,9 +179,9 @@ function renderWaiting() {
   $('team-chips').dataset.count = String(state.teams.length);
 }
 
-/** The renderer of the round kind of the question on stage (an empty one without). */
+/** The renderer of the round kind of the question or round title on stage (an empty one without). */
 function activeKind() {
-  const kind = questionKind(state);
+  const kind = questionKind(state) || (state.stage === 'round_intro' ? kindOf(state) : null);
   return kinds.activate(kind ? kind.name : null);
 }
 
@@ -326,9 +329,13 @@ function showVerdict(team, verdict, delta) {
   box.hidden = false;
   replayAnimation(box, 'showing');
   clearTimeout(verdictTimer);
-  verdictTimer = setTimeout(() => {
-    box.hidden = true;
-  }, 2800);
+  verdictTimer = setTimeout(hideVerdict, 2800);
+}
+
+/** Takes the verdict off the screen before its time (what follows it has begun). */
+function hideVerdict() {
+  clearTimeout(verdictTimer);
+  $('verdict').hidden = true;
 }
 
 // ---- Projector conveniences -----------------------------------------------------------------

@@ -37,7 +37,9 @@ function phone(ctx) {
   const held = h('p', { id: 'held-buzz', className: 'held-buzz', role: 'status', 'aria-live': 'assertive', hidden: true });
   const buzzBtn = h('button', { type: 'button', id: 'buzz', className: 'buzz-btn' }, label('span', 'join.buzz'));
   ctx.boxes.top.append(held);
-  ctx.boxes.input.append(h('div', { className: 'buzz-area' }, buzzBtn), label('p', 'join.hint', { className: 'buzz-hint' }));
+  const buzzArea = h('div', { className: 'buzz-area' }, buzzBtn);
+  const buzzHint = label('p', 'join.hint', { className: 'buzz-hint' });
+  ctx.boxes.input.append(buzzArea, buzzHint);
 
   let active = false;
   let lockoutTimer = null; // re-renders when a false-start lockout ends
@@ -124,6 +126,10 @@ function phone(ctx) {
   }
 
   function render(state, view) {
+    // A kind built on this one may show no buzzer at all (`noBuzzer`: a team's own Về đích
+    // question, a team outside a tie): nothing to press, and no key presses it.
+    buzzArea.hidden = Boolean(view.noBuzzer);
+    buzzHint.hidden = Boolean(view.noBuzzer);
     clearTimeout(lockoutTimer);
     if (view.state === 'lockout') lockoutTimer = setTimeout(ctx.render, lockoutLeft() + 20);
     buzzBtn.setAttribute('aria-disabled', String(view.mood !== 'open'));
@@ -142,7 +148,7 @@ function phone(ctx) {
   function press(pressedAt) {
     // No button on screen between questions or after the contest: a key press means nothing.
     const mood = ctx.mood();
-    if (!active || mood === 'pause' || mood === 'done') return;
+    if (!active || mood === 'pause' || mood === 'done' || buzzArea.hidden) return;
     const now = performance.now();
     if (now - lastPress < 300) return; // one physical press can arrive as several events
     lastPress = now;
