@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 
 mod olympia;
 use olympia::olympia_view;
-pub use olympia::{OlympiaQuestionView, OlympiaTurnView, OlympiaValueView, OlympiaView};
+pub use olympia::{
+    OlympiaOutcomeView, OlympiaQuestionView, OlympiaTurnView, OlympiaValueView, OlympiaView,
+};
 
 use crate::game::{self, Clamp, CloseReason, Game, Phase, Play, Stage, Verdict};
 use crate::media::Media;

@@ -464,7 +464,9 @@ async fn a_ve_dich_turn_and_its_open_steal_survive_a_kill() {
     assert_eq!(phase(&state), "open");
     assert_eq!(
         state["olympia"]["turns"],
-        json!([{"team": "bravo", "pack": [20, 30], "asked": 2, "star": 1, "done": true}])
+        json!([{"team": "bravo", "pack": [20, 30], "asked": 2, "star": 1, "done": true,
+                "outcomes": [{"main": "correct", "stealer": null, "steal": null},
+                             {"main": "wrong", "stealer": null, "steal": null}]}])
     );
     assert_eq!(state["olympia"]["question"]["main"], "wrong");
     let mut delta = server.team(TEAMS[3]).await;
@@ -478,6 +480,10 @@ async fn a_ve_dich_turn_and_its_open_steal_survive_a_kill() {
         .state_where(|s| scores(s) == vec![0, 10, 0, 30])
         .await;
     assert_eq!(stolen["buzz"]["floor"], Value::Null);
+    assert_eq!(
+        stolen["olympia"]["turns"][0]["outcomes"][1],
+        json!({"main": "wrong", "stealer": "delta", "steal": "correct"})
+    );
 }
 
 /// Killed while a three-way tie is being broken, one place taken: the place and the tie survive,

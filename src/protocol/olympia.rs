@@ -15,6 +15,10 @@ pub struct OlympiaView {
     pub pack_size: usize,
     /// Whether teams may declare a star of hope.
     pub star_of_hope: bool,
+    /// A right steal takes its value from the team on turn (else it only earns it).
+    pub steal_takes_from_main: bool,
+    /// What a wrong steal costs, in percent of the value.
+    pub wrong_steal_percent: i64,
     /// The turns played or in progress, in order.
     pub turns: Vec<OlympiaTurnView>,
     /// The team on turn (id) while its turn is not over.
@@ -49,6 +53,20 @@ pub struct OlympiaTurnView {
     pub star: Option<usize>,
     /// The turn is over.
     pub done: bool,
+    /// How each question asked went, like the pack: `{"main": "correct"|"wrong"|null,
+    /// "stealer": team id or null, "steal": "correct"|"wrong"|null}`.
+    pub outcomes: Vec<OlympiaOutcomeView>,
+}
+
+/// How one question of a turn went.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct OlympiaOutcomeView {
+    /// The verdict on the team on turn, once given.
+    pub main: Option<game::Verdict>,
+    /// The team that won the steal race.
+    pub stealer: Option<String>,
+    /// The verdict on the stealer, once given.
+    pub steal: Option<game::Verdict>,
 }
 
 /// The team on turn on the question on stage.
@@ -111,6 +129,8 @@ pub fn olympia_view(game: &Game) -> Option<OlympiaView> {
             .collect(),
         pack_size: round.rules.pack_size,
         star_of_hope: round.rules.star_of_hope,
+        steal_takes_from_main: round.rules.steal_takes_from_main,
+        wrong_steal_percent: round.rules.wrong_steal_percent,
         turns: state
             .turns
             .iter()
@@ -120,6 +140,15 @@ pub fn olympia_view(game: &Game) -> Option<OlympiaView> {
                 asked: turn.asked.len(),
                 star: turn.star.map(|position| position + 1),
                 done: !turn.pack.is_empty() && turn.asked.len() >= turn.pack.len(),
+                outcomes: turn
+                    .outcomes
+                    .iter()
+                    .map(|outcome| OlympiaOutcomeView {
+                        main: outcome.main,
+                        stealer: outcome.stealer.map(&team_id),
+                        steal: outcome.steal,
+                    })
+                    .collect(),
             })
             .collect(),
         on_turn: state.current().map(|turn| team_id(turn.team)),

@@ -148,6 +148,20 @@ pub struct FinishTurn {
     pub asked: Vec<usize>,
     /// Which of its questions carried its star of hope (position in the pack).
     pub star: Option<usize>,
+    /// How each question asked went, like `asked`.
+    #[serde(default)]
+    pub outcomes: Vec<Outcome>,
+}
+
+/// How one question of a turn went.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    /// The MC's verdict on the team on turn, once given.
+    pub main: Option<Verdict>,
+    /// The team that won the steal race, if one did.
+    pub stealer: Option<TeamId>,
+    /// The MC's verdict on the stealer, once given.
+    pub steal: Option<Verdict>,
 }
 
 impl FinishTurn {
@@ -425,6 +439,7 @@ impl OlympiaRound {
                     pack: Vec::new(),
                     asked: Vec::new(),
                     star: None,
+                    outcomes: Vec::new(),
                 });
                 state.star_pending = false;
                 turn.events.push(Event::TurnStarted { team: *team });
@@ -588,6 +603,7 @@ impl QuestionKind for OlympiaRound {
                 }
                 let value = current.pack.get(current.asked.len()).copied().unwrap_or(0);
                 current.asked.push(question);
+                current.outcomes.push(Outcome::default());
                 (current.team, value)
             }
             None => (TeamId(0), 0),
@@ -627,7 +643,7 @@ impl QuestionKind for OlympiaRound {
     fn apply(
         &self,
         play: &mut OlympiaQuestion,
-        _state: &mut OlympiaState,
+        state: &mut OlympiaState,
         command: &Command,
         turn: &mut Turn,
     ) -> Result<(), Rejection> {
@@ -645,8 +661,20 @@ impl QuestionKind for OlympiaRound {
                 MainPhase::Answering { .. } => Err(Rejection::AnswersOpen),
                 _ => Err(Rejection::AnswersClosed),
             },
-            Command::Judge { verdict } if !main_judged => self.judge_main(play, *verdict, turn),
-            Command::Judge { verdict } => self.judge_steal(play, *verdict, turn),
+            Command::Judge { verdict } if !main_judged => {
+                self.judge_main(play, *verdict, turn)?;
+                record(state, play, |outcome| outcome.main = Some(*verdict));
+                Ok(())
+            }
+            Command::Judge { verdict } => {
+                let stealer = play.steal.floor();
+                self.judge_steal(play, *verdict, turn)?;
+                record(state, play, |outcome| {
+                    outcome.stealer = stealer;
+                    outcome.steal = Some(*verdict);
+                });
+                Ok(())
+            }
             Command::OpenBuzzers { settle_us } => {
                 if play.main != MainPhase::Wrong {
                     return Err(Rejection::AwaitingJudgement);
@@ -676,6 +704,14 @@ impl QuestionKind for OlympiaRound {
             }
             _ => Err(Rejection::WrongKind),
         }
+    }
+}
+
+/// Notes how the question on stage went, in the turn it belongs to (its last question).
+fn record(state: &mut OlympiaState, play: &OlympiaQuestion, note: impl FnOnce(&mut Outcome)) {
+    let turn = state.turns.iter_mut().rev().find(|t| t.team == play.team);
+    if let Some(outcome) = turn.and_then(|t| t.outcomes.last_mut()) {
+        note(outcome);
     }
 }
 
