@@ -1189,6 +1189,12 @@ impl Game {
         &self.round_scores
     }
 
+    /// What round `round` (index in the programme) keeps across its questions: the views show
+    /// a judging panel's marks and a draw from it.
+    pub fn round_state(&self, round: usize) -> Option<&RoundState> {
+        self.round_states.get(round)
+    }
+
     fn no_question(&self) -> Rejection {
         match self.stage {
             Stage::Finished => Rejection::ContestFinished,
