@@ -9,7 +9,7 @@ mod common;
 use std::net::{IpAddr, Ipv4Addr};
 
 use common::binary::{Binary, OnDisk};
-use common::{Client, STEP_TIMEOUT, TEAMS, TestServer, http_get, raw_client_from};
+use common::{Client, STEP_TIMEOUT, TEAMS, TestServer, http_get, raw_client, raw_client_from};
 use serde_json::{Value, json};
 use stagebuzz::game::judged::{JudgedRules, Situation};
 use stagebuzz::game::{BuzzInRules, Contest, ContestBuilder, Points, Question};
@@ -586,4 +586,31 @@ async fn a_server_killed_mid_round_resumes_with_the_marks_the_timer_and_the_draw
         .await;
     assert_eq!(performance(&state, 2)["result"], json!(8.25));
     assert_eq!(score_of(&state, "charlie"), json!(8.25));
+}
+/// The judge page, the panel's names (for its list) and the MC's QR code of a judge's join link
+/// are served; a socket must still say `hello` before scoring.
+#[tokio::test]
+async fn the_judge_page_and_the_panel_list_are_served() {
+    let server = TestServer::start(panel_contest()).await;
+    let (head, body) = http_get(server.addr(), "/judge").await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(body.contains("/assets/judge.js"), "{body}");
+    let (head, body) = http_get(server.addr(), "/api/judges").await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    let list: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(
+        list["judges"][2],
+        json!({"id": "gk-3", "name": "Giám khảo Ba"})
+    );
+    // The MC's QR code of a judge's join link.
+    let path = format!("/api/join-qr/gk-2?token={}", server.token());
+    let (head, body) = http_get(server.addr(), &path).await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(body.contains("<svg"), "{body}");
+    // A socket saying nothing but a score is asked for its hello.
+    let mut client = raw_client(server.addr()).await;
+    client
+        .send(json!({"type": "score", "team": "alpha", "marks": [5]}))
+        .await;
+    assert_eq!(client.recv().await["code"], "hello_first");
 }
