@@ -1,10 +1,12 @@
-//! Who may join as what: each team's join code, the phones registered with it, and the MC's
-//! control token. Kept in the data directory so that a restart keeps them.
+//! Who may join as what: each team's and each judge's join code, the phones registered with
+//! them, and the MC's control token. Kept in the data directory so that a restart keeps them.
 //!
 //! A new phone joins a team by presenting that team's join code (from the QR code or typed); it
 //! then gets a device token, kept by the page (localStorage), to rejoin as the same team after a
 //! reload, a sleep or a network change without asking again. The MC can rotate a team's code
 //! (phones already joined stay) and revoke a phone (it is disconnected and refused from then on).
+//! A judge's phone joins the same way with that judge's code ([`Seat::Judge`]); judges' codes
+//! and phones are kept apart from the teams'.
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -28,7 +30,7 @@ pub const CODE_LENGTH: usize = 7;
 /// One registered phone.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Phone {
-    /// The team it plays for.
+    /// The team it plays for; for a judge's phone, the judge it scores as.
     pub team: String,
     /// Short number shown to the MC ("Máy 3").
     pub number: u32,
@@ -37,11 +39,39 @@ pub struct Phone {
     pub revoked: bool,
 }
 
+/// What a phone joins as: a team or a member of the judging panel. Each has its own codes and
+/// phones, so that a judge's device token never joins a team, nor a team's a judge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Seat {
+    /// A team's phone.
+    Team,
+    /// A judge's phone.
+    Judge,
+}
+
+/// The join codes (by id) and registered phones (by device token) of one kind of seat.
 #[derive(Debug, Default, Serialize, Deserialize)]
-struct Stored {
+struct Book {
     codes: BTreeMap<String, String>,
     phones: BTreeMap<String, Phone>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Stored {
+    /// The teams' codes and phones, at the top level as before judges existed.
+    #[serde(flatten)]
+    teams: Book,
+    /// Numbers phones of teams and judges alike, so that "Máy 7" names one phone.
     next_number: u32,
+    /// The judges' codes and phones (absent in files written before judges existed).
+    #[serde(default, skip_serializing_if = "Book::is_empty")]
+    judges: Book,
+}
+
+impl Book {
+    fn is_empty(&self) -> bool {
+        self.codes.is_empty() && self.phones.is_empty()
+    }
 }
 
 /// Join codes and phones of the contest.
@@ -55,8 +85,8 @@ pub struct Access {
 pub type Refused = (&'static str, &'static str);
 
 impl Access {
-    /// The access registry kept in `dir` (made, with a code for every team, if absent); in memory
-    /// only without a directory.
+    /// The access registry kept in `dir` (made, with a code for every team and judge, if
+    /// absent); in memory only without a directory.
     pub fn load(dir: Option<&Path>, contest: &Contest) -> Result<Access, String> {
         let path = dir.map(|dir| dir.join(ACCESS_FILE));
         let stored = match &path {
@@ -69,14 +99,15 @@ impl Access {
             },
         };
         let mut access = Access { path, stored };
-        let missing: Vec<String> = contest
-            .teams
-            .iter()
-            .map(|team| team.id.clone())
-            .filter(|id| !access.stored.codes.contains_key(id))
+        let teams = contest.teams.iter().map(|team| (Seat::Team, &team.id));
+        let judges = contest.judges.iter().map(|judge| (Seat::Judge, &judge.id));
+        let missing: Vec<(Seat, String)> = teams
+            .chain(judges)
+            .filter(|(seat, id)| !access.book(*seat).codes.contains_key(*id))
+            .map(|(seat, id)| (seat, id.clone()))
             .collect();
-        for id in &missing {
-            access.stored.codes.insert(id.clone(), new_code());
+        for (seat, id) in &missing {
+            access.book_mut(*seat).codes.insert(id.clone(), new_code());
         }
         if !missing.is_empty() {
             access
@@ -86,9 +117,28 @@ impl Access {
         Ok(access)
     }
 
+    fn book(&self, seat: Seat) -> &Book {
+        match seat {
+            Seat::Team => &self.stored.teams,
+            Seat::Judge => &self.stored.judges,
+        }
+    }
+
+    fn book_mut(&mut self, seat: Seat) -> &mut Book {
+        match seat {
+            Seat::Team => &mut self.stored.teams,
+            Seat::Judge => &mut self.stored.judges,
+        }
+    }
+
     /// The join code of `team`.
     pub fn code(&self, team: &str) -> Option<&str> {
-        self.stored.codes.get(team).map(String::as_str)
+        self.code_of(Seat::Team, team)
+    }
+
+    /// The join code of the team or judge `id`.
+    pub fn code_of(&self, seat: Seat, id: &str) -> Option<&str> {
+        self.book(seat).codes.get(id).map(String::as_str)
     }
 
     /// The team a hello would join, checking what can be checked without registering anything:
@@ -99,27 +149,50 @@ impl Access {
         team: Option<&'a str>,
         device: Option<&str>,
     ) -> Result<&'a str, Refused> {
+        self.seat_for(Seat::Team, team, device)
+    }
+
+    /// The team or judge a hello would join, as [`Access::team_for`] for teams.
+    pub fn seat_for<'a>(
+        &'a self,
+        seat: Seat,
+        id: Option<&'a str>,
+        device: Option<&str>,
+    ) -> Result<&'a str, Refused> {
+        let book = self.book(seat);
         if let Some(token) = device {
-            let Some(phone) = self.stored.phones.get(token) else {
-                return Err((
-                    "unknown_device",
-                    "this phone is not registered; join your team again",
-                ));
+            let Some(phone) = book.phones.get(token) else {
+                return Err(match seat {
+                    Seat::Team => (
+                        "unknown_device",
+                        "this phone is not registered; join your team again",
+                    ),
+                    Seat::Judge => (
+                        "unknown_device",
+                        "this phone is not registered; join again with your judge code",
+                    ),
+                });
             };
             if phone.revoked {
                 return Err(("device_revoked", "the MC removed this phone"));
             }
-            if team.is_some_and(|asked| asked != phone.team) {
-                return Err((
-                    "device_refused",
-                    "this phone is registered for another team",
-                ));
+            if id.is_some_and(|asked| asked != phone.team) {
+                return Err(match seat {
+                    Seat::Team => (
+                        "device_refused",
+                        "this phone is registered for another team",
+                    ),
+                    Seat::Judge => (
+                        "device_refused",
+                        "this phone is registered for another judge",
+                    ),
+                });
             }
             return Ok(&phone.team);
         }
-        match team {
-            Some(team) if self.stored.codes.contains_key(team) => Ok(team),
-            _ => Err(("unknown_team", "no team with that id")),
+        match id {
+            Some(id) if book.codes.contains_key(id) => Ok(id),
+            _ => Err(unknown(seat)),
         }
     }
 
@@ -131,42 +204,60 @@ impl Access {
         code: Option<&str>,
         device: Option<&str>,
     ) -> Result<(String, String, u32), Refused> {
-        let team_id = self.team_for(team, device)?.to_string();
+        self.admit_to(Seat::Team, team, code, device)
+    }
+
+    /// Admits a phone as a team or a judge, as [`Access::admit`] does for teams.
+    pub fn admit_to(
+        &mut self,
+        seat: Seat,
+        id: Option<&str>,
+        code: Option<&str>,
+        device: Option<&str>,
+    ) -> Result<(String, String, u32), Refused> {
+        let id = self.seat_for(seat, id, device)?.to_string();
         if let Some(token) = device {
             let number = self
-                .stored
+                .book(seat)
                 .phones
                 .get(token)
                 .map_or(0, |phone| phone.number);
-            return Ok((team_id, token.to_string(), number));
+            return Ok((id, token.to_string(), number));
         }
-        let team = team_id.as_str();
-        let Some(expected) = self.stored.codes.get(team) else {
-            return Err(("unknown_team", "no team with that id"));
+        let Some(expected) = self.book(seat).codes.get(&id) else {
+            return Err(unknown(seat));
         };
         let presented = normalize_code(code.unwrap_or_default());
         if !constant_time_eq(presented.as_bytes(), expected.as_bytes()) {
-            return Err(("bad_code", "wrong join code for this team"));
+            return Err(match seat {
+                Seat::Team => ("bad_code", "wrong join code for this team"),
+                Seat::Judge => ("bad_code", "wrong join code for this judge"),
+            });
         }
         let token = format!("{:032x}", rand::random::<u128>());
         self.stored.next_number += 1;
         let number = self.stored.next_number;
         let phone = Phone {
-            team: team.to_string(),
+            team: id.clone(),
             number,
             revoked: false,
         };
-        self.stored.phones.insert(token.clone(), phone);
+        self.book_mut(seat).phones.insert(token.clone(), phone);
         if self.save().is_err() {
-            self.stored.phones.remove(&token);
+            self.book_mut(seat).phones.remove(&token);
             return Err(("storage_failed", "the server could not save this phone"));
         }
-        Ok((team.to_string(), token, number))
+        Ok((id, token, number))
     }
 
     /// Whether the phone with this token was revoked.
     pub fn is_revoked(&self, token: &str) -> bool {
-        self.stored
+        self.is_revoked_in(Seat::Team, token)
+    }
+
+    /// Whether the team's or judge's phone with this token was revoked (or is unknown).
+    pub fn is_revoked_in(&self, seat: Seat, token: &str) -> bool {
+        self.book(seat)
             .phones
             .get(token)
             .is_none_or(|phone| phone.revoked)
@@ -174,21 +265,32 @@ impl Access {
 
     /// Gives `team` a new join code; phones already joined stay.
     pub fn rotate_code(&mut self, team: &str) -> io::Result<bool> {
-        if !self.stored.codes.contains_key(team) {
+        self.rotate_code_of(Seat::Team, team)
+    }
+
+    /// Gives the team or judge `id` a new join code; phones already joined stay.
+    pub fn rotate_code_of(&mut self, seat: Seat, id: &str) -> io::Result<bool> {
+        if !self.book(seat).codes.contains_key(id) {
             return Ok(false);
         }
-        self.stored.codes.insert(team.to_string(), new_code());
+        self.book_mut(seat).codes.insert(id.to_string(), new_code());
         self.save()?;
         Ok(true)
     }
 
     /// Revokes phone `number` of `team`; returns whether there was such a phone.
     pub fn revoke(&mut self, team: &str, number: u32) -> io::Result<bool> {
+        self.revoke_in(Seat::Team, team, number)
+    }
+
+    /// Revokes phone `number` of the team or judge `id`; returns whether there was such a
+    /// phone.
+    pub fn revoke_in(&mut self, seat: Seat, id: &str, number: u32) -> io::Result<bool> {
         let Some(phone) = self
-            .stored
+            .book_mut(seat)
             .phones
             .values_mut()
-            .find(|p| p.team == team && p.number == number)
+            .find(|p| p.team == id && p.number == number)
         else {
             return Ok(false);
         };
@@ -199,11 +301,16 @@ impl Access {
 
     /// The phones of `team` as (number, revoked), in joining order.
     pub fn phones_of(&self, team: &str) -> Vec<(u32, bool)> {
+        self.phones_in(Seat::Team, team)
+    }
+
+    /// The phones of the team or judge `id` as (number, revoked), in joining order.
+    pub fn phones_in(&self, seat: Seat, id: &str) -> Vec<(u32, bool)> {
         let mut phones: Vec<(u32, bool)> = self
-            .stored
+            .book(seat)
             .phones
             .values()
-            .filter(|p| p.team == team)
+            .filter(|p| p.team == id)
             .map(|p| (p.number, p.revoked))
             .collect();
         phones.sort_unstable();
@@ -216,6 +323,14 @@ impl Access {
         };
         let bytes = serde_json::to_vec_pretty(&self.stored).map_err(io::Error::other)?;
         write_private(path, &bytes)
+    }
+}
+
+/// The refusal of a hello naming a team or judge the contest does not have.
+fn unknown(seat: Seat) -> Refused {
+    match seat {
+        Seat::Team => ("unknown_team", "no team with that id"),
+        Seat::Judge => ("unknown_judge", "no judge with that id"),
     }
 }
 
@@ -385,6 +500,153 @@ mod tests {
         );
         assert_eq!(control_token(Some(dir.path()), None).expect("kept"), chosen);
         assert!(control_token(None, Some("short".into())).is_err());
+    }
+
+    fn panel() -> Contest {
+        crate::game::ContestBuilder::new("Hội thi")
+            .team("an-hai", "Đội An Hải")
+            .judge("gk-lan", "Bà Lan")
+            .judge("gk-minh", "Ông Minh")
+            .scored("Chào hỏi")
+            .build()
+    }
+
+    #[test]
+    fn a_judge_joins_with_its_own_code_and_rejoins_with_its_token_after_a_restart() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut access = Access::load(Some(dir.path()), &panel()).expect("load");
+        let lan = access
+            .code_of(Seat::Judge, "gk-lan")
+            .expect("code")
+            .to_string();
+        let minh = access
+            .code_of(Seat::Judge, "gk-minh")
+            .expect("code")
+            .to_string();
+        assert_eq!(lan.len(), CODE_LENGTH);
+        assert_ne!(lan, minh);
+        // One judge's code does not open another judge's seat, nor a team's.
+        assert_eq!(
+            access
+                .admit_to(Seat::Judge, Some("gk-minh"), Some(&lan), None)
+                .map(|_| ()),
+            Err(("bad_code", "wrong join code for this judge"))
+        );
+        assert_eq!(
+            access.admit(Some("an-hai"), Some(&lan), None).map(|_| ()),
+            Err(("bad_code", "wrong join code for this team"))
+        );
+        assert_eq!(
+            access
+                .admit_to(Seat::Judge, Some("nobody"), Some(&lan), None)
+                .map(|_| ()),
+            Err(("unknown_judge", "no judge with that id"))
+        );
+        let (judge, token, number) = access
+            .admit_to(Seat::Judge, Some("gk-lan"), Some(&lan.to_lowercase()), None)
+            .expect("joins");
+        assert_eq!(judge, "gk-lan");
+        let mut reloaded = Access::load(Some(dir.path()), &panel()).expect("reload");
+        assert_eq!(reloaded.code_of(Seat::Judge, "gk-lan"), Some(lan.as_str()));
+        assert_eq!(
+            reloaded
+                .admit_to(Seat::Judge, None, None, Some(&token))
+                .map(|(j, _, n)| (j, n)),
+            Ok(("gk-lan".to_string(), number))
+        );
+        // The token names its judge: it is not another judge's, nor any team's.
+        assert_eq!(
+            reloaded
+                .admit_to(Seat::Judge, Some("gk-minh"), None, Some(&token))
+                .map(|_| ()),
+            Err((
+                "device_refused",
+                "this phone is registered for another judge"
+            ))
+        );
+        assert_eq!(
+            reloaded.admit(None, None, Some(&token)).map(|_| ()),
+            Err((
+                "unknown_device",
+                "this phone is not registered; join your team again"
+            ))
+        );
+    }
+
+    #[test]
+    fn a_judges_code_rotates_and_its_phone_is_revoked_apart_from_the_teams() {
+        let mut access = Access::load(None, &panel()).expect("load");
+        let old = access
+            .code_of(Seat::Judge, "gk-minh")
+            .expect("code")
+            .to_string();
+        let (_, token, number) = access
+            .admit_to(Seat::Judge, Some("gk-minh"), Some(&old), None)
+            .expect("joins");
+        // A team of that name has no phone to revoke: the judge's stays.
+        assert!(!access.revoke("gk-minh", number).expect("nothing"));
+        assert!(
+            access
+                .rotate_code_of(Seat::Judge, "gk-minh")
+                .expect("rotate")
+        );
+        assert!(!access.rotate_code("gk-minh").expect("not a team"));
+        assert!(
+            access
+                .admit_to(Seat::Judge, Some("gk-minh"), Some(&old), None)
+                .is_err()
+        );
+        assert!(
+            access
+                .admit_to(Seat::Judge, None, None, Some(&token))
+                .is_ok()
+        );
+        assert!(
+            access
+                .revoke_in(Seat::Judge, "gk-minh", number)
+                .expect("revoke")
+        );
+        assert!(access.is_revoked_in(Seat::Judge, &token));
+        assert_eq!(
+            access
+                .admit_to(Seat::Judge, None, None, Some(&token))
+                .map(|_| ()),
+            Err(("device_revoked", "the MC removed this phone"))
+        );
+        assert_eq!(
+            access.phones_in(Seat::Judge, "gk-minh"),
+            vec![(number, true)]
+        );
+        assert!(access.phones_of("gk-minh").is_empty());
+    }
+
+    #[test]
+    fn a_file_from_before_judges_keeps_its_team_codes_and_gains_judge_codes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let old = r#"{"codes": {"an-hai": "ACDEFGH"},
+                      "phones": {"0123": {"team": "an-hai", "number": 4}},
+                      "next_number": 4}"#;
+        fs::write(dir.path().join(ACCESS_FILE), old).expect("write");
+        let mut access = Access::load(Some(dir.path()), &panel()).expect("load");
+        assert_eq!(access.code("an-hai"), Some("ACDEFGH"));
+        assert!(access.code_of(Seat::Judge, "gk-lan").is_some());
+        assert_eq!(
+            access.admit(None, None, Some("0123")).map(|(_, _, n)| n),
+            Ok(4)
+        );
+        let code = access
+            .code_of(Seat::Judge, "gk-lan")
+            .expect("code")
+            .to_string();
+        let (_, _, number) = access
+            .admit_to(Seat::Judge, Some("gk-lan"), Some(&code), None)
+            .expect("joins");
+        assert_eq!(number, 5, "one numbering for every phone");
+        let saved: serde_json::Value =
+            serde_json::from_slice(&fs::read(dir.path().join(ACCESS_FILE)).expect("read"))
+                .expect("JSON");
+        assert_eq!(saved["codes"]["an-hai"], "ACDEFGH");
+        assert_eq!(saved["judges"]["codes"]["gk-lan"], code.as_str());
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! - [`contest_file`]: reading a contest file and the spreadsheets its rounds take questions from.
 //! - [`clocksync`]: NTP-style clock estimation for one phone (pure).
 //! - [`link`]: one team phone's link: pings, online state, press claims (pure).
-//! - [`access`]: the control token, each team's join code, registered phones and revocation.
+//! - [`access`]: the control token, each team's and judge's join code, registered phones and
+//!   revocation.
 //! - [`throttle`]: slowing down join-code guessing per address and per team, never the real
 //!   team (pure).
 //! - [`results`]: per-round results and ranking, as JSON and CSV.
@@ -18,7 +19,8 @@
 //! - [`media`]: question images: which files may be shown, and the store they are served from.
 //! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
-//! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`).
+//! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`); what each audience sees
+//!   of a judged round is in its own file (`protocol/judged.rs`).
 //! - [`server`]: the thin axum transport: pages, assets and one task per WebSocket.
 //! - [`urls`]: the LAN addresses and QR code printed for people at start.
 //!
@@ -179,9 +181,16 @@ impl Server {
         let contest = Arc::new(game.contest().clone());
         let access =
             Access::load(config.data_dir.as_deref(), &contest).map_err(StartError::Access)?;
-        let access_text = server::access_message(&access, &contest, Vec::new()).to_json();
+        let access_text = server::access_message(&access, &contest, Vec::new(), &[]).to_json();
         let access = Arc::new(Mutex::new(access));
         let connected = contest.teams.iter().map(|_| AtomicU32::new(0)).collect();
+        let judges_connected = contest.judges.iter().map(|_| AtomicU32::new(0)).collect();
+        // A few reminders may wait for a busy judge socket; older ones are dropped.
+        let reminders = contest
+            .judges
+            .iter()
+            .map(|_| tokio::sync::broadcast::channel(4).0)
+            .collect();
         let (owner, handle) = Owner::new(game, journal, clock, media.clone());
         let stage = StageRuntime::start().map_err(|source| StartError::Bind {
             addr: wanted,
@@ -207,6 +216,8 @@ impl Server {
             allowed_hosts: Arc::new(AllowedHosts::for_this_machine(&config.public_hosts)),
             connected: Arc::new(connected),
             phones_per_team: config.phones_per_team,
+            judges_connected: Arc::new(judges_connected),
+            reminders: Arc::new(reminders),
         };
         tracker.spawn(state.clone().report_join_throttle());
         let app = server::router(state);
@@ -243,6 +254,14 @@ impl Server {
     pub fn join_code(&self, team: &str) -> Option<String> {
         let access = self.access.lock().ok()?;
         access.code(team).map(str::to_string)
+    }
+
+    /// The current join code of the judge `judge` (also shown on the control page).
+    pub fn judge_code(&self, judge: &str) -> Option<String> {
+        let access = self.access.lock().ok()?;
+        access
+            .code_of(access::Seat::Judge, judge)
+            .map(str::to_string)
     }
 
     /// A token that stops the server when cancelled (e.g. on Ctrl-C).

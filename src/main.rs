@@ -55,7 +55,7 @@ struct Cli {
     /// other devices).
     #[arg(long, hide = true)]
     limit_loopback: bool,
-    /// How many phones of one team may be connected at the same time.
+    /// How many phones of one team (or of one judge) may be connected at the same time.
     #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=50))]
     phones_per_team: u32,
 }
@@ -98,6 +98,7 @@ async fn main() -> ExitCode {
             }
         },
     };
+    let judges = !contest.judges.is_empty();
     let config = Config {
         bind: cli.bind,
         port: cli.port,
@@ -122,7 +123,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    print_addresses(&server, cli.bind);
+    print_addresses(&server, cli.bind, judges);
 
     let cancel = server.cancel_token();
     tokio::spawn(async move {
@@ -134,7 +135,7 @@ async fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn print_addresses(server: &Server, bind: IpAddr) {
+fn print_addresses(server: &Server, bind: IpAddr, judges: bool) {
     let port = server.local_addr().port();
     let hosts = urls::hosts_for(bind);
     println!();
@@ -144,6 +145,9 @@ fn print_addresses(server: &Server, bind: IpAddr) {
         println!();
         println!("  Teams / Đội thi (phones):   {base}/");
         println!("  Projector / Màn hình chiếu: {base}/screen");
+        if judges {
+            println!("  Judges / Giám khảo:         {base}/judge");
+        }
         println!(
             "  MC / Điều khiển (secret):   {base}/control#token={}",
             server.control_token()

@@ -15,11 +15,11 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::clocksync::SyncEstimate;
-use crate::game::{Command, Event, Game, Rejection, TeamId, Time};
+use crate::game::{Command, Event, Game, Rejection, TeamId, Time, judged};
 use crate::journal::Journal;
 use crate::link::settle_window_us;
 use crate::media::Media;
-use crate::protocol::{Audience, LinkView, StateView};
+use crate::protocol::{Audience, LinkView, StateView, has_judge_views};
 use crate::results::Results;
 
 /// A request to the owner task.
@@ -146,6 +146,9 @@ pub struct OwnerHandle {
     /// The latest state as each team's phones see it (indexed like the teams): the public one,
     /// shared, except while a question gives each team something of its own (its choice).
     pub teams: Vec<watch::Receiver<Arc<PublicSnapshot>>>,
+    /// The latest state as each judge's phones see it (indexed like the judges): the public
+    /// one, shared, except while a judged round is played (each judge's own marks).
+    pub judges: Vec<watch::Receiver<Arc<PublicSnapshot>>>,
 }
 
 impl OwnerHandle {
@@ -211,9 +214,64 @@ pub struct Owner {
     /// The public view last published, with its clock zeroed, to tell whether anything changed.
     last_public: StateView,
     control: watch::Sender<Utf8Bytes>,
-    teams: Vec<watch::Sender<Arc<PublicSnapshot>>>,
-    /// Each team's own view last published (clock zeroed); `None` while it shares the public one.
-    last_teams: Vec<Option<StateView>>,
+    /// Each team's phones' view.
+    teams: OwnViews,
+    /// Each judge's phones' view.
+    judges: OwnViews,
+}
+
+/// The views of one kind of audience whose members may each see something of their own (each
+/// team's phones, each judge's): the public view, shared, except while the game gives each its
+/// own.
+struct OwnViews {
+    senders: Vec<watch::Sender<Arc<PublicSnapshot>>>,
+    /// Each one's own view last published (clock zeroed); `None` while it shares the public one.
+    last: Vec<Option<StateView>>,
+}
+
+impl OwnViews {
+    /// `count` audiences sharing `public` for now, and the receivers their sockets follow.
+    fn new(
+        count: usize,
+        public: &Arc<PublicSnapshot>,
+    ) -> (OwnViews, Vec<watch::Receiver<Arc<PublicSnapshot>>>) {
+        let (senders, receivers) = (0..count).map(|_| watch::channel(public.clone())).unzip();
+        let views = OwnViews {
+            senders,
+            last: vec![None; count],
+        };
+        (views, receivers)
+    }
+
+    /// Publishes `own(i)` to the `i`th (serialised once each, and only when it changed) when
+    /// given, else the `public` snapshot (re-sent when it changed, or when an own view ends).
+    fn publish(
+        &mut self,
+        own: Option<&dyn Fn(usize) -> StateView>,
+        public: &Arc<PublicSnapshot>,
+        public_changed: bool,
+        sync_fast: bool,
+    ) {
+        for (index, sender) in self.senders.iter().enumerate() {
+            let last = &mut self.last[index];
+            if let Some(own) = own {
+                let mut view = own(index);
+                let now_ms = std::mem::take(&mut view.now_ms);
+                if last.as_ref() != Some(&view) {
+                    view.now_ms = now_ms;
+                    sender.send_replace(Arc::new(PublicSnapshot {
+                        bytes: view.to_json().into(),
+                        sync_fast,
+                    }));
+                    view.now_ms = 0;
+                    *last = Some(view);
+                }
+            } else if public_changed || last.is_some() {
+                sender.send_replace(public.clone());
+                *last = None;
+            }
+        }
+    }
 }
 
 /// Commands waiting at most this many at once; senders wait when it is full.
@@ -240,13 +298,8 @@ impl Owner {
         };
         public_view.now_ms = 0;
         let first_public = Arc::new(first_public);
-        let (teams, teams_rx): (Vec<_>, Vec<_>) = game
-            .contest()
-            .teams
-            .iter()
-            .map(|_| watch::channel(first_public.clone()))
-            .unzip();
-        let last_teams = vec![None; teams.len()];
+        let (teams, teams_rx) = OwnViews::new(game.contest().teams.len(), &first_public);
+        let (judges, judges_rx) = OwnViews::new(game.contest().judges.len(), &first_public);
         let (public, public_rx) = watch::channel(first_public);
         let control_json = view_of(&game, &media, &per_team, now, Audience::Control).to_json();
         let (control, control_rx) = watch::channel(control_json.into());
@@ -262,16 +315,18 @@ impl Owner {
             last_public: public_view,
             control,
             teams,
-            last_teams,
+            judges,
         };
         let handle = OwnerHandle {
             requests: request_tx,
             public: public_rx,
             control: control_rx,
             teams: teams_rx,
+            judges: judges_rx,
         };
-        // A game recovered in the middle of a multiple-choice question: each team's own view.
-        owner.publish_team_views(now, &per_team, false);
+        // A game recovered in the middle of a multiple-choice question: each team's own view;
+        // in the middle of a judged round: each judge's.
+        owner.publish_own_views(now, &per_team, false);
         (owner, handle)
     }
 
@@ -310,6 +365,11 @@ impl Owner {
             } => {
                 if let Command::OpenBuzzers { settle_us } = &mut command {
                     *settle_us = self.settle_us();
+                }
+                // The lot is drawn here, from the operating system's randomness, and recorded
+                // with the command: a replay draws the same, and no client chooses it.
+                if let Command::Judged(judged::Action::Draw { pick, .. }) = &mut command {
+                    *pick = rand::random();
                 }
                 let now = self.clock.now();
                 // Publish deadlines that expired just before this command even if it is refused.
@@ -430,7 +490,7 @@ impl Owner {
             public.now_ms = 0;
             self.last_public = public;
         }
-        self.publish_team_views(now, &per_team, public_changed);
+        self.publish_own_views(now, &per_team, public_changed);
         let control = view_of(&self.game, &self.media, &per_team, now, Audience::Control);
         self.control.send_replace(control.to_json().into());
         self.last_publish = Instant::now();
@@ -439,31 +499,27 @@ impl Owner {
 
 impl Owner {
     /// Gives each team's phones their view: their own while the game has something only that
-    /// team may see (serialised once per team, and only when it changed), else the public one,
-    /// shared (re-sent when it changed, or when the team's own view ends).
-    fn publish_team_views(&mut self, now: Time, per_team: &[Vec<LinkView>], public_changed: bool) {
-        let private = self.game.has_team_views();
-        let sync_fast = self.game.wants_fast_sync();
-        for (index, sender) in self.teams.iter().enumerate() {
-            let last = &mut self.last_teams[index];
-            if private {
-                let audience = Audience::Team(TeamId(index));
-                let mut view = view_of(&self.game, &self.media, per_team, now, audience);
-                let now_ms = std::mem::take(&mut view.now_ms);
-                if last.as_ref() != Some(&view) {
-                    view.now_ms = now_ms;
-                    sender.send_replace(Arc::new(PublicSnapshot {
-                        bytes: view.to_json().into(),
-                        sync_fast,
-                    }));
-                    view.now_ms = 0;
-                    *last = Some(view);
-                }
-            } else if public_changed || last.is_some() {
-                sender.send_replace(self.public.borrow().clone());
-                *last = None;
-            }
-        }
+    /// team may see (its choice); and each judge's, their own while a judged round is played
+    /// (their marks). Else both share the public view.
+    fn publish_own_views(&mut self, now: Time, per_team: &[Vec<LinkView>], public_changed: bool) {
+        let Owner {
+            game,
+            media,
+            public,
+            teams,
+            judges,
+            ..
+        } = self;
+        let sync_fast = game.wants_fast_sync();
+        let public = public.borrow().clone();
+        let team_view = |i: usize| view_of(game, media, per_team, now, Audience::Team(TeamId(i)));
+        let judge_view = |i: usize| view_of(game, media, per_team, now, Audience::Judge(i));
+        let team_views: Option<&dyn Fn(usize) -> StateView> =
+            game.has_team_views().then_some(&team_view);
+        let judge_views: Option<&dyn Fn(usize) -> StateView> =
+            has_judge_views(game).then_some(&judge_view);
+        teams.publish(team_views, &public, public_changed, sync_fast);
+        judges.publish(judge_views, &public, public_changed, sync_fast);
     }
 }
 

@@ -16,6 +16,13 @@ pub use olympia::{
 use crate::game::{self, Clamp, CloseReason, Game, Phase, Play, Stage, Verdict};
 use crate::media::Media;
 
+mod judged;
+pub use judged::{
+    CriterionView, DrawnSituationView, JudgeMarksView, JudgeView, JudgedRulesView, JudgedView,
+    PenaltyView, PerformanceView, SituationsView, StageTimerView, SuggestedPenaltyView,
+    has_judge_views, judged_round, judged_view,
+};
+
 /// Who a socket speaks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +33,8 @@ pub enum Role {
     Control,
     /// The projector or an audience phone: watches only.
     Screen,
+    /// A judge's phone: scores the teams of a judged round as that judge only.
+    Judge,
 }
 
 /// A message from a client, with its optional correlation id.
@@ -56,9 +65,12 @@ pub enum ClientMessage {
         /// For `team`: the device token from an earlier `welcome`, to rejoin as the same team.
         #[serde(default)]
         device: Option<String>,
-        /// For `team` without a device token: the team's join code.
+        /// For `team` without a device token: the team's join code; for `judge`, the judge's.
         #[serde(default)]
         code: Option<String>,
+        /// For `judge`: the judge's id (with `code`, or with `device` to check it).
+        #[serde(default)]
+        judge: Option<String>,
     },
     /// Team: press the buzzer.
     Buzz {
@@ -171,6 +183,80 @@ pub enum ClientMessage {
         /// The phone's number as shown on the control page.
         phone: u32,
     },
+    /// Judge: give or change the marks of a team in the judged round on stage, as the socket's
+    /// own judge.
+    Score {
+        /// Team id.
+        team: String,
+        /// One mark per criterion (or one), each a step of the round's scale.
+        marks: Vec<game::Points>,
+        /// If given, must be the socket's own judge: a judge never scores as another.
+        #[serde(default)]
+        judge: Option<String>,
+    },
+    /// Control: call a team on stage in the judged round (its stage timer is reset, not started).
+    Perform {
+        /// Team id.
+        team: String,
+    },
+    /// Control: start (or resume) the stage timer of the team performing.
+    StartTimer,
+    /// Control: stop the stage timer.
+    StopTimer,
+    /// Control: show or hide the stage timer on the projector.
+    ShowTimer {
+        /// Shown.
+        shown: bool,
+    },
+    /// Control: the team draws its situation by lot; the server draws.
+    Draw {
+        /// Team id.
+        team: String,
+    },
+    /// Control: close the team's scoring; the judges' marks make its result, which scores.
+    CloseScoring {
+        /// Team id.
+        team: String,
+    },
+    /// Control: reopen a closed team's scoring; its result is taken back.
+    ReopenScoring {
+        /// Team id.
+        team: String,
+    },
+    /// Control: take points for a team's performance (time over the limit…), with a reason.
+    Penalty {
+        /// Team id.
+        team: String,
+        /// Points taken (negative gives back), at most two decimals.
+        points: game::Points,
+        /// Why (required).
+        reason: String,
+    },
+    /// Control: reveal a closed team's marks and result to everyone.
+    RevealResult {
+        /// Team id.
+        team: String,
+    },
+    /// Control: remind a judge to score (a banner on that judge's phone); not recorded.
+    RemindJudge {
+        /// Judge id.
+        judge: String,
+        /// The team to score, if the MC names one.
+        #[serde(default)]
+        team: Option<String>,
+    },
+    /// Control: give a judge a new join code (phones already joined stay).
+    RotateJudgeCode {
+        /// Judge id.
+        judge: String,
+    },
+    /// Control: disconnect a judge's phone and refuse it from now on.
+    RevokeJudgePhone {
+        /// Judge id.
+        judge: String,
+        /// The phone's number as shown on the control page.
+        phone: u32,
+    },
 }
 
 impl ClientMessage {
@@ -182,6 +268,7 @@ impl ClientMessage {
                 | ClientMessage::Buzz { .. }
                 | ClientMessage::Choose { .. }
                 | ClientMessage::SyncReply { .. }
+                | ClientMessage::Score { .. }
         )
     }
 }
@@ -197,9 +284,15 @@ pub enum ServerMessage {
         /// For a team socket: its team id.
         #[serde(skip_serializing_if = "Option::is_none")]
         team: Option<String>,
-        /// For a team socket: the device token to keep and present when rejoining.
+        /// For a team or judge socket: the device token to keep and present when rejoining.
         #[serde(skip_serializing_if = "Option::is_none")]
         device: Option<String>,
+        /// For a judge socket: its judge id.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        judge: Option<String>,
+        /// For a judge socket: the judge's name.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
     /// Team sockets: a clock-sync ping; answer at once with `sync_reply`.
     Sync {
@@ -224,8 +317,16 @@ pub enum ServerMessage {
     Access {
         /// One entry per team, in contest order.
         teams: Vec<TeamAccess>,
-        /// Wrong join codes per team and address, most recent first.
+        /// Wrong join codes per team (or judge) and address, most recent first.
         failed_joins: Vec<FailedJoinView>,
+        /// One entry per judge, in contest order (absent when the contest has no judges).
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        judges: Vec<JudgeAccess>,
+    },
+    /// Judge sockets: the MC asks this judge to score.
+    Reminder {
+        /// The team to score, if the MC named one (id).
+        team: Option<String>,
     },
     /// The message could not be understood or is not allowed on this socket; nothing changed.
     Error {
@@ -303,11 +404,30 @@ pub struct TeamAccess {
     pub phones: Vec<PhoneView>,
 }
 
-/// Wrong join codes for one team from one address, for the MC.
+/// A judge's join code and phones, for the MC.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct JudgeAccess {
+    /// Judge id.
+    pub id: String,
+    /// The code a new phone types (or scans) to join as this judge.
+    pub code: String,
+    /// Path of the judge page that joins as this judge at once.
+    pub join_path: String,
+    /// Phones registered for the judge.
+    pub phones: Vec<PhoneView>,
+    /// Sockets of this judge connected now.
+    pub connected: u32,
+}
+
+/// Wrong join codes for one team (or judge) from one address, for the MC.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct FailedJoinView {
-    /// Team id the codes were tried for.
-    pub team: String,
+    /// Team id the codes were tried for (absent for a judge's code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// Judge id the codes were tried for (absent for a team's code).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judge: Option<String>,
     /// The client address they came from.
     pub address: String,
     /// Wrong codes compared.
@@ -370,6 +490,9 @@ pub struct StateView {
     /// round prizes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub standings: Option<StandingsView>,
+    /// A judged round being played: the panel's scoring, as this audience may see it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub judged: Option<JudgedView>,
 }
 
 /// The final standings: prizes are given overall and per round ("giải phần thi chào hỏi").
@@ -643,6 +766,9 @@ pub enum Audience {
     Public,
     /// One team's phones: the public view and what only that team may see (its own choice).
     Team(game::TeamId),
+    /// One judge's phones (index in the contest's judges): the public view and that judge's
+    /// own marks.
+    Judge(usize),
     /// The MC: everything.
     Control,
 }
@@ -690,6 +816,9 @@ impl StateView {
                 description: match round {
                     game::Round::Scored(scored) if !scored.description.is_empty() => {
                         Some(scored.description.clone())
+                    }
+                    game::Round::Judged(judged) if !judged.description.is_empty() => {
+                        Some(judged.description.clone())
                     }
                     _ => None,
                 },
@@ -766,7 +895,7 @@ impl StateView {
         });
         let standings =
             (*game.stage() == Stage::Finished).then(|| standings_view(game, &team_id, &round_view));
-        StateView {
+        let mut view = StateView {
             kind: "state",
             now_ms: now.as_millis(),
             title: contest.title.clone(),
@@ -782,7 +911,12 @@ impl StateView {
             olympia: olympia_view(game),
             tie_break: tie_break_view(game, &team_id),
             standings,
+            judged: judged_view(game, now, audience),
+        };
+        if !control {
+            judged::hold_back_unrevealed(&mut view, game);
         }
+        view
     }
 
     /// Serialises to the JSON text sent on the wire.

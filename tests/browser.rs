@@ -1338,3 +1338,170 @@ async fn a_tie_breaker_on_the_tied_teams_phones_only() {
         client.close().await.expect("close browser");
     }
 }
+
+/// Taps the button `selector` on `phone`.
+async fn tap(phone: &Client, selector: &str) {
+    phone
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .for_element(Locator::Css(selector))
+        .await
+        .unwrap_or_else(|e| panic!("{selector} is on the page: {e}"))
+        .click()
+        .await
+        .unwrap_or_else(|e| panic!("tap {selector}: {e}"));
+}
+
+/// A judge joins on the judge page, scores the team on stage criterion by criterion with the
+/// big buttons and sends: the MC's socket sees exactly those marks. Closing locks the card, a
+/// reminder shows a banner, and after a reload the phone is the same judge with its marks.
+#[tokio::test]
+async fn a_judge_scores_on_the_judge_page_and_the_mc_sees_the_marks() {
+    use stagebuzz::game::Points;
+    use stagebuzz::game::judged::{Criterion, JudgedRules};
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let criterion = |name: &str, max: i64| Criterion {
+        name: name.into(),
+        max: Some(Points::whole(max)),
+        weight: None,
+    };
+    let rules = JudgedRules {
+        criteria: vec![criterion("Nội dung", 6), criterion("Phong cách", 4)],
+        ..JudgedRules::default()
+    };
+    let contest = ContestBuilder::new("Hội thi thử")
+        .teams(2, |i| (TEAMS[i].into(), format!("Đội {}", TEAMS[i])))
+        .judge("gk-1", "Giám khảo Một")
+        .judge("gk-2", "Giám khảo Hai")
+        .judged("Chào hỏi", rules, Vec::new())
+        .build();
+    let server = TestServer::start(contest).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    control
+        .ok(json!({"type": "perform", "team": "alpha"}))
+        .await;
+
+    let profile = tempfile::tempdir().expect("profile dir");
+    let phone = driver.browser(profile.path(), "390,844").await;
+    phone
+        .goto(&format!("{base}/judge"))
+        .await
+        .expect("open the judge page");
+    tap(&phone, r#"#judge-list [data-judge="gk-1"]"#).await;
+    phone
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .for_element(Locator::Css("#judge-code"))
+        .await
+        .expect("code field")
+        .send_keys(&server.judge_code("gk-1").to_lowercase())
+        .await
+        .expect("type the code");
+    tap(&phone, "#judge-submit").await;
+    wait_for_text(&phone, "#my-name", "Giám khảo Một").await;
+    wait_for_text(&phone, "#stage-team", "Đội alpha").await;
+    let card = r#"#teams [data-team="alpha"]"#;
+    wait_for_attribute(&phone, card, "data-status", "todo").await;
+    let on_stage: Value = phone
+        .execute(
+            "return document.querySelector(arguments[0]).classList.contains('on-stage');",
+            vec![json!(card)],
+        )
+        .await
+        .expect("script");
+    assert_eq!(on_stage, json!(true), "the team on stage is highlighted");
+
+    // Content: 5, then half a point more; style: 3. The buttons are big enough for a thumb.
+    tap(
+        &phone,
+        &format!(r#"{card} [data-criterion="0"][data-set="500"]"#),
+    )
+    .await;
+    tap(
+        &phone,
+        &format!(r#"{card} [data-criterion="0"][data-step="1"]"#),
+    )
+    .await;
+    tap(
+        &phone,
+        &format!(r#"{card} [data-criterion="1"][data-set="300"]"#),
+    )
+    .await;
+    wait_for_text(
+        &phone,
+        &format!(r#"{card} [data-criterion="0"] .mark-value"#),
+        "5,5",
+    )
+    .await;
+    wait_for_attribute(&phone, card, "data-status", "todo").await;
+    let smallest: Value = phone
+        .execute(
+            "return Math.min(...[...document.querySelectorAll(
+                 '.step-btn, .quick-btn, .send-btn, .judge-bar .link-btn')]
+                 .map((b) => b.getBoundingClientRect().height));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        smallest.as_f64() >= Some(44.0),
+        "smallest button {smallest}"
+    );
+    tap(&phone, r#"[data-send="alpha"]"#).await;
+    wait_for_attribute(&phone, card, "data-status", "sent").await;
+    wait_for_text(
+        &phone,
+        &format!("{card} .card-sent"),
+        "Đã gửi: 5,5 · 3 — tổng 8,5",
+    )
+    .await;
+
+    // The MC's socket sees judge 1's marks, and that judge 2 has not scored.
+    let state = control
+        .state_where(|s| s["judged"]["teams"][0]["marks"][0]["marks"] == json!([5.5, 3]))
+        .await;
+    assert_eq!(
+        state["judged"]["teams"][0]["marks"][1]["marks"],
+        Value::Null
+    );
+
+    // The secretary closes alpha: the card locks.
+    control
+        .ok(json!({"type": "close_scoring", "team": "alpha"}))
+        .await;
+    wait_for_attribute(&phone, card, "data-status", "closed").await;
+    let locked: Value = phone
+        .execute(
+            "return [...document.querySelectorAll(arguments[0] + ' button')].every((b) => b.disabled);",
+            vec![json!(card)],
+        )
+        .await
+        .expect("script");
+    assert_eq!(locked, json!(true), "every button of a closed team is off");
+
+    // A reminder to score bravo: a banner on the phone.
+    control
+        .ok(json!({"type": "remind_judge", "judge": "gk-1", "team": "bravo"}))
+        .await;
+    wait_for_text(
+        &phone,
+        "#reminder-text",
+        "Thư ký nhắc: xin quý giám khảo chấm điểm Đội bravo.",
+    )
+    .await;
+
+    // Reloaded, the phone is the same judge, with the marks it sent.
+    phone.refresh().await.expect("reload");
+    wait_for_text(
+        &phone,
+        &format!("{card} .card-sent"),
+        "Đã gửi: 5,5 · 3 — tổng 8,5",
+    )
+    .await;
+    wait_for_attribute(&phone, card, "data-status", "closed").await;
+    phone.close().await.expect("close");
+}

@@ -80,7 +80,12 @@ fn resolve(directory: &str, relative: &str) -> String {
 
 /// Every page and everything it loads from `/assets`, as (path, response head, body).
 async fn crawl(server: &TestServer) -> Vec<(String, String, String)> {
-    let mut to_visit: Vec<String> = vec!["/".into(), "/control".into(), "/screen".into()];
+    let mut to_visit: Vec<String> = vec![
+        "/".into(),
+        "/control".into(),
+        "/screen".into(),
+        "/judge".into(),
+    ];
     let mut served: Vec<(String, String, String)> = Vec::new();
     while let Some(path) = to_visit.pop() {
         if served.iter().any(|(seen, _, _)| *seen == path) {

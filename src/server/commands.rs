@@ -4,6 +4,8 @@
 use super::AppState;
 use super::joining::access_command;
 use super::wire::Peer;
+use crate::access::Seat;
+use crate::game::judged::Action;
 use crate::game::{Command, OPTION_LETTERS, Rejection, Slide, TeamId, olympia, tie_breaker};
 use crate::link::TeamLink;
 use crate::owner::{Refusal, Request};
@@ -36,6 +38,13 @@ pub(super) async fn handle_text(
     };
     let id = envelope.id;
     let message = envelope.message;
+    let team_of = |team: &str| {
+        state
+            .contest
+            .team_index(team)
+            .map(TeamId)
+            .ok_or_else(|| Some(ServerMessage::rejected(id, &Rejection::UnknownTeam)))
+    };
     if matches!(message, ClientMessage::Hello { .. }) {
         return Some(ServerMessage::error(
             "already_joined",
@@ -169,15 +178,88 @@ pub(super) async fn handle_text(
             Command::TieBreak(tie_breaker::Action::Start { teams, round })
         }
         ClientMessage::RotateCode { team } => {
-            return Some(access_command(state, id, |access| {
+            return Some(access_command(state, id, "unknown_team", |access| {
                 access.rotate_code(&team)
             }));
         }
         ClientMessage::RevokePhone { team, phone } => {
-            return Some(access_command(state, id, |access| {
+            return Some(access_command(state, id, "unknown_team", |access| {
                 access.revoke(&team, phone)
             }));
         }
+        ClientMessage::RotateJudgeCode { judge } => {
+            return Some(access_command(state, id, "unknown_judge", |access| {
+                access.rotate_code_of(Seat::Judge, &judge)
+            }));
+        }
+        ClientMessage::RevokeJudgePhone { judge, phone } => {
+            return Some(access_command(state, id, "unknown_judge", |access| {
+                access.revoke_in(Seat::Judge, &judge, phone)
+            }));
+        }
+        ClientMessage::RemindJudge { judge, team } => {
+            return Some(remind_judge(state, id, &judge, team.as_deref()));
+        }
+        ClientMessage::Score { team, marks, judge } => {
+            let Peer::Judge(phone) = peer else {
+                return Some(ServerMessage::error(
+                    "not_allowed",
+                    "only a judge's phone may score",
+                ));
+            };
+            let own = state.contest.judges.get(phone.judge).map(|j| j.id.as_str());
+            if judge.is_some() && judge.as_deref() != own {
+                tracing::warn!(?judge, "a judge tried to score as another judge");
+                return Some(ServerMessage::error(
+                    "not_allowed",
+                    "a judge's phone scores only as that judge",
+                ));
+            }
+            match team_of(&team) {
+                Ok(team) => Command::Judged(Action::Score {
+                    judge: phone.judge,
+                    team,
+                    marks,
+                }),
+                Err(reply) => return reply,
+            }
+        }
+        ClientMessage::Perform { team } => match team_of(&team) {
+            Ok(team) => Command::Judged(Action::Perform { team }),
+            Err(reply) => return reply,
+        },
+        ClientMessage::StartTimer => Command::Judged(Action::StartTimer),
+        ClientMessage::StopTimer => Command::Judged(Action::StopTimer),
+        ClientMessage::ShowTimer { shown } => Command::Judged(Action::ShowTimer { shown }),
+        // The owner draws the random number, as it fills in a settle window.
+        ClientMessage::Draw { team } => match team_of(&team) {
+            Ok(team) => Command::Judged(Action::Draw { team, pick: 0 }),
+            Err(reply) => return reply,
+        },
+        ClientMessage::CloseScoring { team } => match team_of(&team) {
+            Ok(team) => Command::Judged(Action::Close { team }),
+            Err(reply) => return reply,
+        },
+        ClientMessage::ReopenScoring { team } => match team_of(&team) {
+            Ok(team) => Command::Judged(Action::Reopen { team }),
+            Err(reply) => return reply,
+        },
+        ClientMessage::Penalty {
+            team,
+            points,
+            reason,
+        } => match team_of(&team) {
+            Ok(team) => Command::Judged(Action::Penalty {
+                team,
+                points,
+                reason,
+            }),
+            Err(reply) => return reply,
+        },
+        ClientMessage::RevealResult { team } => match team_of(&team) {
+            Ok(team) => Command::Judged(Action::Reveal { team }),
+            Err(reply) => return reply,
+        },
         ClientMessage::Hello { .. } => return None,
     };
     let from = match (peer, link.as_ref()) {
@@ -186,6 +268,15 @@ pub(super) async fn handle_text(
             state.contest.teams[phone.team.0].id, phone.number
         ),
         (Peer::Team(phone), None) => format!("team {}", state.contest.teams[phone.team.0].id),
+        (Peer::Judge(phone), _) => format!(
+            "judge {} (phone {})",
+            state
+                .contest
+                .judges
+                .get(phone.judge)
+                .map_or("?", |j| j.id.as_str()),
+            phone.number
+        ),
         (Peer::Control, _) => "control".to_string(),
         (Peer::Screen, _) => "screen".to_string(),
     };
@@ -194,5 +285,41 @@ pub(super) async fn handle_text(
         Err(Refusal::Rule(rejection)) => Some(ServerMessage::rejected(id, &rejection)),
         Err(Refusal::Storage) => Some(ServerMessage::storage_failed(id)),
         Err(Refusal::Closed) => None,
+    }
+}
+
+/// Sends the MC's reminder to every socket of `judge`; refused when the judge is unknown or has
+/// no phone connected (nobody would see it). Not a game command: nothing is recorded.
+fn remind_judge(
+    state: &AppState,
+    id: Option<u64>,
+    judge: &str,
+    team: Option<&str>,
+) -> ServerMessage {
+    let Some(index) = state.contest.judges.iter().position(|j| j.id == judge) else {
+        return ServerMessage::rejected(id, &Rejection::UnknownJudge);
+    };
+    if let Some(team) = team
+        && state.contest.team_index(team).is_none()
+    {
+        return ServerMessage::rejected(id, &Rejection::UnknownTeam);
+    }
+    let reminder = ServerMessage::Reminder {
+        team: team.map(str::to_string),
+    };
+    let sent = state
+        .reminders
+        .get(index)
+        .and_then(|channel| channel.send(reminder.to_json().into()).ok());
+    match sent {
+        Some(sockets) => {
+            tracing::info!(judge, sockets, "judge reminded");
+            ServerMessage::Ack { id }
+        }
+        None => ServerMessage::refused(
+            id,
+            "judge_offline",
+            "this judge has no phone connected to remind",
+        ),
     }
 }

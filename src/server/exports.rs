@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::AppState;
+use crate::access::Seat;
 use crate::results::Results;
 
 /// The `?token=` of an export request.
@@ -100,7 +101,8 @@ pub(super) async fn audit_jsonl(
     }
 }
 
-/// A QR code (SVG) of the link that joins `team` with its current code, for the control page.
+/// A QR code (SVG) of the link that joins `team` (or a judge) with its current code, for the
+/// control page.
 pub(super) async fn join_qr(
     State(state): State<AppState>,
     Path(team): Path<String>,
@@ -110,18 +112,24 @@ pub(super) async fn join_qr(
     if !state.is_control(&query.token) {
         return forbidden();
     }
-    let code = match state.access.lock() {
-        Ok(access) => access.code(&team).map(str::to_string),
+    // Team and judge ids are unique across both: the id says which join page it is.
+    let path = match state.access.lock() {
+        Ok(access) => match access.code(&team) {
+            Some(code) => Some(format!("/?team={team}&code={code}")),
+            None => access
+                .code_of(Seat::Judge, &team)
+                .map(|code| format!("/judge?judge={team}&code={code}")),
+        },
         Err(_) => None,
     };
-    let Some(code) = code else {
-        return (StatusCode::NOT_FOUND, "no such team").into_response();
+    let Some(path) = path else {
+        return (StatusCode::NOT_FOUND, "no such team or judge").into_response();
     };
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let url = format!("http://{host}/?team={team}&code={code}");
+    let url = format!("http://{host}{path}");
     let Ok(qr) = qrcode::QrCode::new(url.as_bytes()) else {
         return (StatusCode::INTERNAL_SERVER_ERROR, "cannot draw the code").into_response();
     };

@@ -1,5 +1,6 @@
-//! Admitting team phones (a join code for a new phone, a device token for a returning one, the
-//! phones-per-team limit, join-code throttling) and the MC's view of join codes and phones.
+//! Admitting team and judge phones (a join code for a new phone, a device token for a returning
+//! one, the phones-per-team limit, join-code throttling) and the MC's view of join codes and
+//! phones.
 
 use std::net::IpAddr;
 use std::sync::atomic::Ordering;
@@ -9,10 +10,10 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use tokio::time::MissedTickBehavior;
 
 use super::AppState;
-use super::wire::{TeamPhone, refuse, send_json};
-use crate::access::{Access, Refused};
+use super::wire::{JudgePhone, TeamPhone, refuse, send_json};
+use crate::access::{Access, Refused, Seat};
 use crate::game::{Contest, TeamId};
-use crate::protocol::{FailedJoinView, PhoneView, ServerMessage, TeamAccess};
+use crate::protocol::{FailedJoinView, JudgeAccess, PhoneView, ServerMessage, TeamAccess};
 use crate::throttle::{JoinThrottle, Throttled};
 
 /// How often the log gets a summary of refused join codes.
@@ -48,29 +49,85 @@ pub(super) fn join_team(
     code: Option<&str>,
     device: Option<&str>,
 ) -> Result<TeamPhone, JoinRefused> {
+    let (index, number, token) = join_seat(state, ip, Seat::Team, team, code, device)?;
+    if device.is_none() {
+        publish_access(state);
+    }
+    Ok(TeamPhone {
+        team: TeamId(index),
+        number,
+        token,
+    })
+}
+
+/// Admits a judge's phone as [`join_team`] admits a team's: the same codes, tokens, limit
+/// (`--phones-per-team`, per judge) and throttling. The MC's view counts the judge's sockets.
+pub(super) fn join_judge(
+    state: &AppState,
+    ip: IpAddr,
+    judge: Option<&str>,
+    code: Option<&str>,
+    device: Option<&str>,
+) -> Result<JudgePhone, JoinRefused> {
+    let (judge, number, token) = join_seat(state, ip, Seat::Judge, judge, code, device)?;
+    publish_access(state);
+    Ok(JudgePhone {
+        judge,
+        number,
+        token,
+    })
+}
+
+/// Counts a judge's socket as gone (and tells the MC).
+pub(super) fn judge_left(state: &AppState, judge: usize) {
+    if let Some(count) = state.judges_connected.get(judge) {
+        count.fetch_sub(1, Ordering::AcqRel);
+    }
+    publish_access(state);
+}
+
+/// Admits a phone to a team or a judge: (its index among the teams or judges, its number, its
+/// device token).
+fn join_seat(
+    state: &AppState,
+    ip: IpAddr,
+    seat: Seat,
+    id: Option<&str>,
+    code: Option<&str>,
+    device: Option<&str>,
+) -> Result<(usize, u32, String), JoinRefused> {
     let unavailable = || JoinRefused::from(("server_error", "access registry unavailable"));
+    let unknown = match seat {
+        Seat::Team => ("unknown_team", "no team with that id"),
+        Seat::Judge => ("unknown_judge", "no judge with that id"),
+    };
     let mut access = state.access.lock().map_err(|_| unavailable())?;
     // The team first, so that a full team is refused before a new phone is registered.
-    let team_id = access.team_for(team, device)?.to_string();
-    let index = state
-        .contest
-        .team_index(&team_id)
-        .ok_or(("unknown_team", "no team with that id"))?;
+    let seat_id = access.seat_for(seat, id, device)?.to_string();
+    let (index, slots) = match seat {
+        Seat::Team => (state.contest.team_index(&seat_id), &state.connected),
+        Seat::Judge => (
+            state.contest.judges.iter().position(|j| j.id == seat_id),
+            &state.judges_connected,
+        ),
+    };
+    let index = index.ok_or(unknown)?;
     // Only a join code is a guess worth slowing down; a device token is a 128-bit secret, and a
     // phone rejoining with one after a Wi-Fi drop must never wait. The access lock held from
     // here to the comparison keeps parallel sockets of one address from slipping past the check.
+    // Team and judge ids are unique across both, so one throttle serves both.
     let mut throttle = match device {
         Some(_) => None,
         None => {
             let mut throttle = state.join_throttle.lock().map_err(|_| unavailable())?;
-            if let Err(Throttled { retry_after }) = throttle.check(ip, &team_id, Instant::now()) {
+            if let Err(Throttled { retry_after }) = throttle.check(ip, &seat_id, Instant::now()) {
                 return Err(JoinRefused::Throttled(retry_after));
             }
             Some(throttle)
         }
     };
-    let Some(slot) = state.connected.get(index) else {
-        return Err(("unknown_team", "no team with that id").into());
+    let Some(slot) = slots.get(index) else {
+        return Err(unknown.into());
     };
     let limit = state.phones_per_team;
     if slot
@@ -79,31 +136,26 @@ pub(super) fn join_team(
         })
         .is_err()
     {
-        return Err((
-            "team_full",
-            "this team already has the most phones allowed connected",
-        )
-            .into());
-    }
-    match access.admit(team, code, device) {
-        Ok((_, token, number)) => {
-            drop(throttle);
-            drop(access);
-            if device.is_none() {
-                publish_access(state);
-            }
-            Ok(TeamPhone {
-                team: TeamId(index),
-                number,
-                token,
-            })
+        return Err(match seat {
+            Seat::Team => (
+                "team_full",
+                "this team already has the most phones allowed connected",
+            ),
+            Seat::Judge => (
+                "judge_full",
+                "this judge already has the most phones allowed connected",
+            ),
         }
+        .into());
+    }
+    match access.admit_to(seat, id, code, device) {
+        Ok((_, token, number)) => Ok((index, number, token)),
         Err(refused) => {
             slot.fetch_sub(1, Ordering::AcqRel);
             if refused.0 == "bad_code"
                 && let Some(throttle) = throttle.as_mut()
             {
-                throttle.failed(ip, &team_id, Instant::now());
+                throttle.failed(ip, &seat_id, Instant::now());
             }
             Err(refused.into())
         }
@@ -170,10 +222,12 @@ impl AppState {
     }
 }
 
-/// Applies an MC access command (rotate a code, revoke a phone) and answers it.
+/// Applies an MC access command (rotate a code, revoke a phone) and answers it; `not_found` is
+/// the refusal's code when there is no such team (or judge) or phone.
 pub(super) fn access_command(
     state: &AppState,
     id: Option<u64>,
+    not_found: &str,
     change: impl FnOnce(&mut Access) -> std::io::Result<bool>,
 ) -> ServerMessage {
     let outcome = match state.access.lock() {
@@ -185,7 +239,7 @@ pub(super) fn access_command(
             publish_access(state);
             ServerMessage::Ack { id }
         }
-        Ok(false) => ServerMessage::refused(id, "unknown_team", "no such team or phone"),
+        Ok(false) => ServerMessage::refused(id, not_found, "no such team, judge or phone"),
         Err(error) => {
             tracing::error!(%error, "cannot save the access registry");
             ServerMessage::storage_failed(id)
@@ -193,11 +247,13 @@ pub(super) fn access_command(
     }
 }
 
-/// The MC's view of the join codes and phones, and of the wrong codes tried.
+/// The MC's view of the join codes and phones, and of the wrong codes tried; `judges_connected`
+/// counts each judge's sockets (missing counts are 0).
 pub fn access_message(
     access: &Access,
     contest: &Contest,
     failed_joins: Vec<FailedJoinView>,
+    judges_connected: &[u32],
 ) -> ServerMessage {
     ServerMessage::Access {
         teams: contest
@@ -218,6 +274,28 @@ pub fn access_message(
             })
             .collect(),
         failed_joins,
+        judges: contest
+            .judges
+            .iter()
+            .enumerate()
+            .map(|(i, judge)| {
+                let code = access
+                    .code_of(Seat::Judge, &judge.id)
+                    .unwrap_or_default()
+                    .to_string();
+                JudgeAccess {
+                    id: judge.id.clone(),
+                    join_path: format!("/judge?judge={}&code={code}", judge.id),
+                    code,
+                    phones: access
+                        .phones_in(Seat::Judge, &judge.id)
+                        .into_iter()
+                        .map(|(number, revoked)| PhoneView { number, revoked })
+                        .collect(),
+                    connected: judges_connected.get(i).copied().unwrap_or(0),
+                }
+            })
+            .collect(),
     }
 }
 
@@ -229,20 +307,30 @@ fn failed_join_views(throttle: &JoinThrottle, state: &AppState) -> Vec<FailedJoi
         .failed_joins(now)
         .into_iter()
         .take(FAILED_JOINS_SHOWN)
-        .map(|failed| FailedJoinView {
-            team: failed.team,
-            address: failed.address.to_string(),
-            wrong: failed.wrong,
-            held_back: failed.held_back,
-            last_ms: now_ms.saturating_sub(
-                u64::try_from(now.saturating_duration_since(failed.last).as_millis())
-                    .unwrap_or(u64::MAX),
-            ),
+        .map(|failed| {
+            // Ids are unique across teams and judges: the id says which it was.
+            let is_team = state.contest.team_index(&failed.team).is_some();
+            let (team, judge) = match is_team {
+                true => (Some(failed.team), None),
+                false => (None, Some(failed.team)),
+            };
+            FailedJoinView {
+                team,
+                judge,
+                address: failed.address.to_string(),
+                wrong: failed.wrong,
+                held_back: failed.held_back,
+                last_ms: now_ms.saturating_sub(
+                    u64::try_from(now.saturating_duration_since(failed.last).as_millis())
+                        .unwrap_or(u64::MAX),
+                ),
+            }
         })
         .collect()
 }
 
-/// Re-sends the access view to control sockets (and lets team sockets check for revocation).
+/// Re-sends the access view to control sockets (and lets team and judge sockets check for
+/// revocation).
 pub(super) fn publish_access(state: &AppState) {
     let Ok(access) = state.access.lock() else {
         return;
@@ -252,6 +340,11 @@ pub(super) fn publish_access(state: &AppState) {
         Ok(throttle) => failed_join_views(&throttle, state),
         Err(_) => Vec::new(),
     };
-    let text = access_message(&access, &state.contest, failed).to_json();
+    let judges: Vec<u32> = state
+        .judges_connected
+        .iter()
+        .map(|count| count.load(Ordering::Acquire))
+        .collect();
+    let text = access_message(&access, &state.contest, failed, &judges).to_json();
     state.access_view.send_replace(text.into());
 }

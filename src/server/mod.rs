@@ -8,7 +8,8 @@
 //! - [`socket`]: one task per WebSocket — upgrade checks, `hello`, the send/receive loop;
 //! - [`rate`]: the per-socket message limit;
 //! - [`wire`]: who a socket speaks for, and sending JSON, refusals and close frames;
-//! - [`joining`]: admitting team phones (join codes, device tokens) and the MC's access view;
+//! - [`joining`]: admitting team and judge phones (join codes, device tokens) and the MC's
+//!   access view;
 //! - [`commands`]: turning a client message into a game or access command and its answer.
 
 mod commands;
@@ -35,7 +36,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use rust_embed::RustEmbed;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
@@ -129,8 +130,12 @@ pub struct AppState {
     pub join_throttle: Arc<Mutex<crate::throttle::JoinThrottle>>,
     /// Phones connected now, per team.
     pub connected: Arc<Vec<AtomicU32>>,
-    /// How many phones of one team may be connected at once.
+    /// How many phones of one team (or one judge) may be connected at once.
     pub phones_per_team: u32,
+    /// Sockets connected now, per judge.
+    pub judges_connected: Arc<Vec<AtomicU32>>,
+    /// The MC's reminders to each judge's sockets (`reminder` messages, ready to send).
+    pub reminders: Arc<Vec<broadcast::Sender<Utf8Bytes>>>,
     /// The host names pages and sockets answer to.
     pub allowed_hosts: Arc<AllowedHosts>,
 }
@@ -141,9 +146,11 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(|| async { page("join.html") }))
         .route("/control", get(|| async { control_page() }))
         .route("/screen", get(|| async { page("screen.html") }))
+        .route("/judge", get(|| async { page("judge.html") }))
         .route("/assets/{*path}", get(asset))
         .route("/media/{name}", get(media_file))
         .route("/api/state", get(public_state))
+        .route("/api/judges", get(judges_list))
         .route("/api/results.json", get(exports::results_json))
         .route("/api/results.csv", get(exports::results_csv))
         .route("/api/audit.jsonl", get(exports::audit_jsonl))
@@ -240,6 +247,25 @@ async fn public_state(State(state): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
         body.as_str().to_owned(),
+    )
+        .into_response()
+}
+
+/// The judging panel (ids and names), for the judge page's list: public, like the teams.
+async fn judges_list(State(state): State<AppState>) -> Response {
+    let judges: Vec<crate::protocol::JudgeView> = state
+        .contest
+        .judges
+        .iter()
+        .map(|judge| crate::protocol::JudgeView {
+            id: judge.id.clone(),
+            name: judge.name.clone(),
+        })
+        .collect();
+    let body = serde_json::json!({"title": state.contest.title, "judges": judges});
+    (
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        body.to_string(),
     )
         .into_response()
 }

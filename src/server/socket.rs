@@ -9,14 +9,16 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade, close_c
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use tokio::sync::broadcast;
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::commands::{handle_text, report_link};
-use super::joining::join_team;
+use super::joining::{join_judge, join_team, judge_left};
 use super::rate::{Admit, RateLimit};
 use super::wire::{Peer, close, close_for, refuse, send_json};
 use super::{AppState, HELLO_TIMEOUT, MAX_MESSAGE_BYTES};
+use crate::access::Seat;
 use crate::link::TeamLink;
 use crate::owner::Request;
 use crate::protocol::{ClientEnvelope, ClientMessage, Role, ServerMessage};
@@ -36,6 +38,7 @@ pub(super) async fn ws_upgrade(
         %peer,
         role = tracing::field::Empty,
         team = tracing::field::Empty,
+        judge = tracing::field::Empty,
         phone = tracing::field::Empty,
         device = tracing::field::Empty
     );
@@ -84,15 +87,19 @@ async fn run_socket(mut socket: WebSocket, state: AppState, ip: IpAddr) {
         return;
     };
     let stage = match peer {
-        Peer::Team(_) | Peer::Control => Some(state.stage.clone()),
+        Peer::Team(_) | Peer::Control | Peer::Judge(_) => Some(state.stage.clone()),
         Peer::Screen => None,
     };
     let session = async move {
         run_joined(&mut socket, &state, &peer).await;
-        if let Peer::Team(phone) = &peer
-            && let Some(count) = state.connected.get(phone.team.0)
-        {
-            count.fetch_sub(1, Ordering::Relaxed);
+        match &peer {
+            Peer::Team(phone) => {
+                if let Some(count) = state.connected.get(phone.team.0) {
+                    count.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
+            Peer::Judge(phone) => judge_left(&state, phone.judge),
+            Peer::Control | Peer::Screen => {}
         }
     };
     match stage {
@@ -121,7 +128,7 @@ async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: &Peer) {
                 .await;
             Some((device, TeamLink::new(state.clock.now())))
         }
-        Peer::Control | Peer::Screen => None,
+        Peer::Control | Peer::Screen | Peer::Judge(_) => None,
     };
     serve_socket(socket, state, peer, &mut link).await;
     if let Some((device, _)) = link {
@@ -160,27 +167,29 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
         }
         Ok(None) => return None,
     };
-    let (role, team, token, device, code) = match serde_json::from_str::<ClientEnvelope>(&text) {
-        Ok(ClientEnvelope {
-            message:
-                ClientMessage::Hello {
-                    role,
-                    team,
-                    token,
-                    device,
-                    code,
-                },
-            ..
-        }) => (role, team, token, device, code),
-        Ok(_) => {
-            refuse(socket, "hello_first", "the first message must be hello").await;
-            return None;
-        }
-        Err(error) => {
-            refuse(socket, "bad_message", error.to_string()).await;
-            return None;
-        }
-    };
+    let (role, team, token, device, code, judge) =
+        match serde_json::from_str::<ClientEnvelope>(&text) {
+            Ok(ClientEnvelope {
+                message:
+                    ClientMessage::Hello {
+                        role,
+                        team,
+                        token,
+                        device,
+                        code,
+                        judge,
+                    },
+                ..
+            }) => (role, team, token, device, code, judge),
+            Ok(_) => {
+                refuse(socket, "hello_first", "the first message must be hello").await;
+                return None;
+            }
+            Err(error) => {
+                refuse(socket, "bad_message", error.to_string()).await;
+                return None;
+            }
+        };
     let peer = match role {
         Role::Screen => Peer::Screen,
         Role::Control => {
@@ -205,6 +214,19 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
                 return None;
             }
         },
+        Role::Judge => match join_judge(
+            state,
+            ip,
+            judge.as_deref(),
+            code.as_deref(),
+            device.as_deref(),
+        ) {
+            Ok(phone) => Peer::Judge(phone),
+            Err(refused) => {
+                super::joining::refuse_join(socket, refused).await;
+                return None;
+            }
+        },
     };
     // Never the device token: whoever reads the log (a terminal mirrored on the projector, a
     // shared log file) could become that phone. Team and phone number say who it is.
@@ -221,7 +243,19 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
         Peer::Screen => {
             span.record("role", "screen");
         }
+        Peer::Judge(phone) => {
+            span.record("role", "judge");
+            // Who it is, never its token.
+            if let Some(judge) = state.contest.judges.get(phone.judge) {
+                span.record("judge", judge.id.as_str());
+            }
+            span.record("phone", phone.number);
+        }
     }
+    let judge = match &peer {
+        Peer::Judge(phone) => state.contest.judges.get(phone.judge),
+        _ => None,
+    };
     let welcome = ServerMessage::Welcome {
         role,
         team: match &peer {
@@ -230,12 +264,19 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
         },
         device: match &peer {
             Peer::Team(phone) => Some(phone.token.clone()),
+            Peer::Judge(phone) => Some(phone.token.clone()),
             _ => None,
         },
+        judge: judge.map(|judge| judge.id.clone()),
+        name: judge.map(|judge| judge.name.clone()),
     };
     if send_json(socket, &welcome).await.is_err() {
-        if let Peer::Team(phone) = &peer {
-            state.connected[phone.team.0].fetch_sub(1, Ordering::Relaxed);
+        match &peer {
+            Peer::Team(phone) => {
+                state.connected[phone.team.0].fetch_sub(1, Ordering::Relaxed);
+            }
+            Peer::Judge(phone) => judge_left(state, phone.judge),
+            Peer::Control | Peer::Screen => {}
         }
         return None;
     }
@@ -265,8 +306,8 @@ async fn serve_socket(
     link: &mut Option<(u64, TeamLink)>,
 ) {
     let is_control = matches!(peer, Peer::Control);
-    // A team's phones follow their team's view (its own answer included); everyone else the
-    // public one.
+    // A team's phones follow their team's view (its own answer included), a judge's their
+    // judge's (its own marks); everyone else the public one.
     let mut public = match peer {
         Peer::Team(phone) => state
             .owner
@@ -274,7 +315,18 @@ async fn serve_socket(
             .get(phone.team.0)
             .cloned()
             .unwrap_or_else(|| state.owner.public.clone()),
+        Peer::Judge(phone) => state
+            .owner
+            .judges
+            .get(phone.judge)
+            .cloned()
+            .unwrap_or_else(|| state.owner.public.clone()),
         Peer::Control | Peer::Screen => state.owner.public.clone(),
+    };
+    // Only a judge's sockets hear the MC's reminders to that judge.
+    let mut reminders = match peer {
+        Peer::Judge(phone) => state.reminders.get(phone.judge).map(|r| r.subscribe()),
+        _ => None,
     };
     let mut control = state.owner.control.clone();
     let mut access = state.access_view.subscribe();
@@ -310,6 +362,10 @@ async fn serve_socket(
                     on_access_changed(socket, state, peer, bytes).await
                 }
                 Err(_) => Flow::Stop,
+            },
+            reminder = next_reminder(&mut reminders), if reminders.is_some() => match reminder {
+                Some(bytes) => socket.send(Message::Text(bytes)).await.is_ok().into(),
+                None => Flow::Continue,
             },
             () = tokio::time::sleep_until(next_ping), if link.is_some() => {
                 let sync_fast = public.borrow().sync_fast;
@@ -354,7 +410,35 @@ async fn on_access_changed(
             }
             Flow::Continue
         }
+        Peer::Judge(phone) => {
+            let revoked = state
+                .access
+                .lock()
+                .map_or(true, |a| a.is_revoked_in(Seat::Judge, &phone.token));
+            if revoked {
+                tracing::info!("judge's phone revoked by the MC");
+                close(socket, close_code::POLICY, "device_revoked").await;
+                return Flow::Stop;
+            }
+            Flow::Continue
+        }
         Peer::Screen => Flow::Continue,
+    }
+}
+
+/// The next reminder for a judge's socket; `None` when some were missed (only the latest
+/// matter) or the channel is gone.
+async fn next_reminder(
+    reminders: &mut Option<broadcast::Receiver<Utf8Bytes>>,
+) -> Option<Utf8Bytes> {
+    match reminders.as_mut()?.recv().await {
+        Ok(bytes) => Some(bytes),
+        Err(broadcast::error::RecvError::Lagged(_)) => None,
+        Err(broadcast::error::RecvError::Closed) => {
+            // Never again: stop polling it.
+            *reminders = None;
+            None
+        }
     }
 }
 

@@ -16,6 +16,19 @@ pub(super) enum Peer {
     Control,
     /// The projector or an audience phone.
     Screen,
+    /// A judge's phone.
+    Judge(JudgePhone),
+}
+
+/// A judge's phone that joined.
+#[derive(Clone, Debug)]
+pub(super) struct JudgePhone {
+    /// Its judge, by position in the contest's judges.
+    pub(super) judge: usize,
+    /// Its number for the MC.
+    pub(super) number: u32,
+    /// Its device token, to notice a revocation.
+    pub(super) token: String,
 }
 
 /// A team phone that joined.

@@ -1,6 +1,8 @@
 //! Shared helpers for integration tests: a real server on 127.0.0.1 port 0 and JSON socket clients.
 #![allow(dead_code)] // Each test binary uses a different part of these helpers.
 
+pub mod binary;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
@@ -181,6 +183,20 @@ impl TestServer {
     /// The projector.
     pub async fn screen(&self) -> Client {
         self.join(json!({"type": "hello", "role": "screen"})).await
+    }
+
+    /// The join code of the judge `judge`, as the control page shows it.
+    pub fn judge_code(&self, judge: &str) -> String {
+        self.server()
+            .judge_code(judge)
+            .expect("the judge has a code")
+    }
+
+    /// A judge's phone, joined with the judge's code.
+    pub async fn judge(&self, judge: &str) -> Client {
+        self.join(json!({"type": "hello", "role": "judge", "judge": judge,
+                         "code": self.judge_code(judge)}))
+            .await
     }
 }
 
