@@ -602,6 +602,9 @@ pub struct TeamView {
     pub name: String,
     /// Current score.
     pub score: game::Points,
+    /// Place on the scoreboard by `score`: equal scores share a place (1, 1, 3) unless a
+    /// tie-breaker decided between them.
+    pub rank: usize,
     /// Phones of this team connected now.
     pub devices: u32,
     /// Of those, phones answering the clock-sync pings (a phone whose radio or page went to
@@ -800,6 +803,7 @@ impl StateView {
                     id: team.id.clone(),
                     name: team.name.clone(),
                     score: *score,
+                    rank: 0,
                     devices: team_links.len() as u32,
                     online: team_links.iter().filter(|l| l.online).count() as u32,
                     links: (audience == Audience::Control).then(|| team_links.to_vec()),
@@ -915,6 +919,12 @@ impl StateView {
         };
         if !control {
             judged::hold_back_unrevealed(&mut view, game);
+        }
+        // Places from the scores this audience sees (results held back included).
+        let shown: Vec<game::Points> = view.teams.iter().map(|team| team.score).collect();
+        let ranks = game::tie_breaker::ranks_with_breaks(&shown, &game.tie_breaks(None));
+        for (team, rank) in view.teams.iter_mut().zip(ranks) {
+            team.rank = rank;
         }
         view
     }

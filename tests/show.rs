@@ -105,7 +105,7 @@ async fn full_question_with_simultaneous_buzzes() {
         .await;
     // Buzzers reopen for the three teams that have not tried; the screen shows the exact state.
     let reopened = screen.state_where(|s| phase(s) == "open").await;
-    let team_view = |id: &str, score: i64| json!({"id": id, "name": format!("Đội {id}"), "score": score, "devices": 1, "online": 1});
+    let team_view = |id: &str, score: i64| json!({"id": id, "name": format!("Đội {id}"), "score": score, "rank": 1, "devices": 1, "online": 1});
     assert_eq!(
         without_times(reopened),
         json!({

@@ -447,13 +447,16 @@ export function teamName(state, id) {
 }
 
 /**
- * Teams sorted by score (highest first, ties keep the contest order) with a `rank`:
- * equal scores share a rank (1, 1, 3…).
+ * Teams sorted by place (highest score first, ties keep the contest order) with a `rank`:
+ * the server's (equal scores share a place unless a tie-breaker decided), or else computed
+ * here the same way.
  */
 export function rankTeams(teams) {
+  const ranked = teams.every((team) => Number.isInteger(team.rank));
   const sorted = teams
     .map((team, order) => ({ ...team, order }))
-    .sort((a, b) => b.score - a.score || a.order - b.order);
+    .sort((a, b) => (ranked ? a.rank - b.rank : b.score - a.score) || a.order - b.order);
+  if (ranked) return sorted;
   sorted.forEach((team, i) => {
     team.rank = i > 0 && team.score === sorted[i - 1].score ? sorted[i - 1].rank : i + 1;
   });
