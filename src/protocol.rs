@@ -785,132 +785,38 @@ impl StateView {
         audience: Audience,
     ) -> StateView {
         let contest = game.contest();
-        let team_id = |team: game::TeamId| {
-            contest
-                .teams
-                .get(team.0)
-                .map(|t| t.id.clone())
-                .unwrap_or_default()
-        };
-        let teams = contest
-            .teams
-            .iter()
-            .zip(game.scores())
-            .enumerate()
-            .map(|(i, (team, score))| {
-                let team_links = links.get(i).map(Vec::as_slice).unwrap_or_default();
-                TeamView {
-                    id: team.id.clone(),
-                    name: team.name.clone(),
-                    score: *score,
-                    rank: 0,
-                    devices: team_links.len() as u32,
-                    online: team_links.iter().filter(|l| l.online).count() as u32,
-                    links: (audience == Audience::Control).then(|| team_links.to_vec()),
-                }
-            })
-            .collect();
+        let team_id = |team: game::TeamId| team_id_of(game, team);
+        let round_view = |index: usize| round_view(game, index);
         let control = audience == Audience::Control;
-        let round_view = |index: usize| {
-            contest.rounds.get(index).map(|round| RoundView {
-                number: index + 1,
-                total: contest.rounds.len(),
-                title: round.title().to_string(),
-                kind: round.kind_name(),
-                description: match round {
-                    game::Round::Scored(scored) if !scored.description.is_empty() => {
-                        Some(scored.description.clone())
-                    }
-                    game::Round::Judged(judged) if !judged.description.is_empty() => {
-                        Some(judged.description.clone())
-                    }
-                    _ => None,
-                },
-            })
-        };
-        let current_round = game.current_round_index().and_then(round_view);
         let mut slide = None;
-        let mut choice = None;
-        let (stage, question, buzz) = match game.stage() {
-            Stage::NotStarted => ("not_started", None, None),
-            Stage::Finished => ("finished", None, None),
-            Stage::RoundIntro { .. } => ("round_intro", None, None),
+        let (stage, question) = match game.stage() {
+            Stage::NotStarted => ("not_started", None),
+            Stage::Finished => ("finished", None),
+            Stage::RoundIntro { .. } => ("round_intro", None),
             Stage::Slide(shown) => {
                 slide = Some(slide_view(game, shown, &team_id, &round_view));
-                ("slide", None, None)
+                ("slide", None)
             }
-            Stage::Question(stage) => 'question: {
-                let round = &contest.rounds[stage.round];
-                let question = &round.questions()[stage.question];
-                let question_view = QuestionView {
-                    number: stage.question + 1,
-                    total: round.questions().len(),
-                    text: question.text.clone(),
-                    image: None,
-                    answer: (control || stage.revealed).then(|| question.answer.clone()),
-                    revealed: stage.revealed,
-                    notes: control.then(|| question.notes.clone()),
-                };
-                if let (Play::TieBreaker(play), game::Round::TieBreaker(tie)) = (&stage.play, round)
-                {
-                    let view = buzz_view(play, &tie.rules, audience, &team_id);
-                    break 'question ("question", Some(question_view), Some(view));
-                }
-                if let (Play::OlympiaFinish(play), game::Round::OlympiaFinish(finish)) =
-                    (&stage.play, round)
-                {
-                    // The steal is a buzz-in race: phones and the projector show it as one.
-                    let rules = finish.rules.steal_rules();
-                    let steal = buzz_view(&play.steal, &rules, audience, &team_id);
-                    break 'question ("question", Some(question_view), Some(steal));
-                }
-                let (Play::BuzzIn(play), game::Round::BuzzIn(buzz_round)) = (&stage.play, round)
-                else {
-                    if let Play::MultipleChoice(play) = &stage.play {
-                        choice = Some(choice_view(
-                            play,
-                            question,
-                            round,
-                            stage.revealed,
-                            audience,
-                            &team_id,
-                        ));
-                    }
-                    break 'question ("question", Some(question_view), None);
-                };
-                let buzz_view = buzz_view(play, &buzz_round.rules, audience, &team_id);
-                ("question", Some(question_view), Some(buzz_view))
-            }
+            Stage::Question(stage) => ("question", Some(question_views(game, stage, audience))),
         };
-        let programme = control.then(|| {
-            contest
-                .rounds
-                .iter()
-                .zip(game.shown())
-                .enumerate()
-                .map(|(i, (round, shown))| ProgrammeRoundView {
-                    number: i + 1,
-                    title: round.title().to_string(),
-                    kind: round.kind_name(),
-                    questions: round.questions().len(),
-                    shown: *shown,
-                })
-                .collect()
-        });
+        let (question, buzz, choice) = match question {
+            Some((question, buzz, choice)) => (Some(question), buzz, choice),
+            None => (None, None, None),
+        };
         let standings =
             (*game.stage() == Stage::Finished).then(|| standings_view(game, &team_id, &round_view));
         let mut view = StateView {
             kind: "state",
             now_ms: now.as_millis(),
             title: contest.title.clone(),
-            teams,
+            teams: team_views(game, links, audience),
             stage,
-            round: current_round,
+            round: game.current_round_index().and_then(round_view),
             question,
             buzz,
             can_undo: control.then(|| game.can_undo()),
             slide,
-            programme,
+            programme: control.then(|| programme_view(game)),
             choice,
             olympia: olympia_view(game),
             tie_break: tie_break_view(game, &team_id),
@@ -948,6 +854,120 @@ impl StateView {
         }
         self
     }
+}
+
+/// The id of `team` in `game`'s contest.
+fn team_id_of(game: &Game, team: game::TeamId) -> String {
+    game.contest()
+        .teams
+        .get(team.0)
+        .map(|t| t.id.clone())
+        .unwrap_or_default()
+}
+
+/// The scoreboard as `audience` sees it (places are set once the scores shown are final).
+fn team_views(game: &Game, links: &[Vec<LinkView>], audience: Audience) -> Vec<TeamView> {
+    game.contest()
+        .teams
+        .iter()
+        .zip(game.scores())
+        .enumerate()
+        .map(|(i, (team, score))| {
+            let team_links = links.get(i).map(Vec::as_slice).unwrap_or_default();
+            TeamView {
+                id: team.id.clone(),
+                name: team.name.clone(),
+                score: *score,
+                rank: 0,
+                devices: team_links.len() as u32,
+                online: team_links.iter().filter(|l| l.online).count() as u32,
+                links: (audience == Audience::Control).then(|| team_links.to_vec()),
+            }
+        })
+        .collect()
+}
+
+/// Round `index` of the programme.
+fn round_view(game: &Game, index: usize) -> Option<RoundView> {
+    let contest = game.contest();
+    contest.rounds.get(index).map(|round| RoundView {
+        number: index + 1,
+        total: contest.rounds.len(),
+        title: round.title().to_string(),
+        kind: round.kind_name(),
+        description: Some(round.description())
+            .filter(|d| !d.is_empty())
+            .map(str::to_string),
+    })
+}
+
+/// Every round of the programme and how far it has been played, for the MC.
+fn programme_view(game: &Game) -> Vec<ProgrammeRoundView> {
+    game.contest()
+        .rounds
+        .iter()
+        .zip(game.shown())
+        .enumerate()
+        .map(|(i, (round, shown))| ProgrammeRoundView {
+            number: i + 1,
+            title: round.title().to_string(),
+            kind: round.kind_name(),
+            questions: round.questions().len(),
+            shown: *shown,
+        })
+        .collect()
+}
+
+/// The question on stage for `audience`, with its kind's own view: the buzz race (buzz-in, a
+/// tie-breaker, a Về đích steal) or the multiple-choice answers.
+fn question_views(
+    game: &Game,
+    stage: &game::QuestionStage,
+    audience: Audience,
+) -> (QuestionView, Option<BuzzView>, Option<ChoiceView>) {
+    let control = audience == Audience::Control;
+    let team_id = |team: game::TeamId| team_id_of(game, team);
+    let round = &game.contest().rounds[stage.round];
+    let question = &round.questions()[stage.question];
+    let question_view = QuestionView {
+        number: stage.question + 1,
+        total: round.questions().len(),
+        text: question.text.clone(),
+        image: None,
+        answer: (control || stage.revealed).then(|| question.answer.clone()),
+        revealed: stage.revealed,
+        notes: control.then(|| question.notes.clone()),
+    };
+    let (buzz, choice) = match (&stage.play, round) {
+        (Play::BuzzIn(play), game::Round::BuzzIn(buzz_in)) => (
+            Some(buzz_view(play, &buzz_in.rules, audience, &team_id)),
+            None,
+        ),
+        (Play::TieBreaker(play), game::Round::TieBreaker(tie)) => {
+            (Some(buzz_view(play, &tie.rules, audience, &team_id)), None)
+        }
+        // The steal is a buzz-in race: phones and the projector show it as one.
+        (Play::OlympiaFinish(play), game::Round::OlympiaFinish(finish)) => {
+            let rules = finish.rules.steal_rules();
+            (
+                Some(buzz_view(&play.steal, &rules, audience, &team_id)),
+                None,
+            )
+        }
+        (Play::MultipleChoice(play), _) => (
+            None,
+            Some(choice_view(
+                play,
+                question,
+                round,
+                stage.revealed,
+                audience,
+                &team_id,
+            )),
+        ),
+        _ => (None, None),
+    };
+    (question_view, buzz, choice)
 }
 
 /// The buzz-in view of `play` for `audience`: the order and gaps for everyone, the timing

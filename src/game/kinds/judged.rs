@@ -265,6 +265,10 @@ impl RoundKind for JudgedRound {
         &self.title
     }
 
+    fn description(&self) -> &str {
+        &self.description
+    }
+
     fn check(&self, at: &str, problems: &mut Problems) {
         let rules = &self.rules;
         let scale = format!("{at}.rules.scale_max");

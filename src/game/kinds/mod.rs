@@ -136,6 +136,10 @@ pub trait RoundKind {
     fn questions(&self) -> &[Question] {
         &[]
     }
+    /// What the teams perform, shown under the title (empty when the kind has none).
+    fn description(&self) -> &str {
+        ""
+    }
     /// Whether scores stop at zero in this round (hand adjustments included).
     fn floor_at_zero(&self) -> bool {
         false
@@ -311,6 +315,11 @@ impl Round {
     /// The round's questions in order.
     pub fn questions(&self) -> &[Question] {
         each_round!(self, r => r.questions())
+    }
+
+    /// What the teams perform, shown under the title (may be empty).
+    pub fn description(&self) -> &str {
+        each_round!(self, r => r.description())
     }
 
     /// Whether scores are clamped at zero in this round.

@@ -28,6 +28,10 @@ impl RoundKind for ScoredRound {
         &self.title
     }
 
+    fn description(&self) -> &str {
+        &self.description
+    }
+
     fn check(&self, at: &str, problems: &mut Problems) {
         if self.description.chars().count() > MAX_DESCRIPTION_CHARS {
             problems.add(
