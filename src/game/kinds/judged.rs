@@ -466,29 +466,7 @@ impl JudgedRound {
                 state.timer_shown = *shown;
                 Ok(())
             }
-            Action::Draw { team, pick } => {
-                if state.performance(*team)?.situation.is_some() {
-                    return Err(Rejection::AlreadyDrawn);
-                }
-                let drawn: Vec<usize> = state
-                    .performances
-                    .iter()
-                    .filter_map(|p| p.situation)
-                    .collect();
-                let left: Vec<usize> = (0..self.situations.len())
-                    .filter(|s| !drawn.contains(s))
-                    .collect();
-                if left.is_empty() {
-                    return Err(Rejection::NothingToDraw);
-                }
-                let situation = left[(*pick % left.len() as u64) as usize];
-                state.performance(*team)?.situation = Some(situation);
-                turn.events.push(Event::SituationDrawn {
-                    team: *team,
-                    situation,
-                });
-                Ok(())
-            }
+            Action::Draw { team, pick } => self.draw(state, *team, *pick, turn),
             Action::Score { judge, team, marks } => {
                 if *judge >= turn.judge_count {
                     return Err(Rejection::UnknownJudge);
@@ -505,30 +483,7 @@ impl JudgedRound {
                 });
                 Ok(())
             }
-            Action::Close { team } => {
-                let performance = state.performance(*team)?;
-                if performance.result.is_some() {
-                    return Err(Rejection::ScoringClosed);
-                }
-                let given: Vec<&Vec<Points>> = performance.marks.iter().flatten().collect();
-                if given.len() < self.rules.min_judges.max(1) {
-                    return Err(Rejection::TooFewMarks);
-                }
-                let weighted: Vec<i128> = given.iter().map(|m| self.weighted(m)).collect();
-                let result = self
-                    .rules
-                    .aggregate
-                    .of(&weighted, self.rules.decimals)
-                    .ok_or(Rejection::TooFewMarks)?;
-                performance.result = Some(result);
-                let applied = turn.score(&[(*team, result)], false);
-                turn.events.push(Event::ScoringClosed {
-                    team: *team,
-                    result,
-                    delta: applied.first().map_or(Points::ZERO, |c| c.delta),
-                });
-                Ok(())
-            }
+            Action::Close { team } => self.close(state, *team, turn),
             Action::Reopen { team } => {
                 let performance = state.performance(*team)?;
                 let Some(result) = performance.result.take() else {
@@ -543,26 +498,7 @@ impl JudgedRound {
                 team,
                 points,
                 reason,
-            } => {
-                let reason = reason.trim();
-                if *points == Points::ZERO || points.hundredths().abs() > MAX_POINTS * 100 {
-                    return Err(Rejection::InvalidAdjustment("the penalty must not be zero"));
-                }
-                if reason.is_empty() || reason.chars().count() > MAX_PENALTY_REASON_CHARS {
-                    return Err(Rejection::InvalidAdjustment("a short reason is required"));
-                }
-                state.performance(*team)?.penalties.push(Penalty {
-                    points: *points,
-                    reason: reason.to_string(),
-                });
-                let applied = turn.score(&[(*team, -*points)], false);
-                turn.events.push(Event::ScoreAdjusted {
-                    team: *team,
-                    delta: applied.first().map_or(Points::ZERO, |c| c.delta),
-                    reason: reason.to_string(),
-                });
-                Ok(())
-            }
+            } => self.penalty(state, *team, *points, reason, turn),
             Action::Reveal { team } => {
                 if state.performance(*team)?.result.is_none() {
                     return Err(Rejection::ScoringOpen);
@@ -575,6 +511,97 @@ impl JudgedRound {
                 Ok(())
             }
         }
+    }
+
+    /// `team` draws the `pick`th situation not drawn yet (modulo their number).
+    fn draw(
+        &self,
+        state: &mut JudgedState,
+        team: TeamId,
+        pick: u64,
+        turn: &mut Turn,
+    ) -> Result<(), Rejection> {
+        if state.performance(team)?.situation.is_some() {
+            return Err(Rejection::AlreadyDrawn);
+        }
+        let drawn: Vec<usize> = state
+            .performances
+            .iter()
+            .filter_map(|p| p.situation)
+            .collect();
+        let left: Vec<usize> = (0..self.situations.len())
+            .filter(|s| !drawn.contains(s))
+            .collect();
+        if left.is_empty() {
+            return Err(Rejection::NothingToDraw);
+        }
+        let situation = left[(pick % left.len() as u64) as usize];
+        state.performance(team)?.situation = Some(situation);
+        turn.events.push(Event::SituationDrawn {
+            team,
+            situation,
+        });
+        Ok(())
+    }
+
+    /// Closes `team`'s scoring: the judges' marks make its result, which scores.
+    fn close(
+        &self,
+        state: &mut JudgedState,
+        team: TeamId,
+        turn: &mut Turn,
+    ) -> Result<(), Rejection> {
+        let performance = state.performance(team)?;
+        if performance.result.is_some() {
+            return Err(Rejection::ScoringClosed);
+        }
+        let given: Vec<&Vec<Points>> = performance.marks.iter().flatten().collect();
+        if given.len() < self.rules.min_judges.max(1) {
+            return Err(Rejection::TooFewMarks);
+        }
+        let weighted: Vec<i128> = given.iter().map(|m| self.weighted(m)).collect();
+        let result = self
+            .rules
+            .aggregate
+            .of(&weighted, self.rules.decimals)
+            .ok_or(Rejection::TooFewMarks)?;
+        performance.result = Some(result);
+        let applied = turn.score(&[(team, result)], false);
+        turn.events.push(Event::ScoringClosed {
+            team,
+            result,
+            delta: applied.first().map_or(Points::ZERO, |c| c.delta),
+        });
+        Ok(())
+    }
+
+    /// Takes `points` from `team` for its performance, with `reason`.
+    fn penalty(
+        &self,
+        state: &mut JudgedState,
+        team: TeamId,
+        points: Points,
+        reason: &str,
+        turn: &mut Turn,
+    ) -> Result<(), Rejection> {
+        let reason = reason.trim();
+        if points == Points::ZERO || points.hundredths().abs() > MAX_POINTS * 100 {
+            return Err(Rejection::InvalidAdjustment("the penalty must not be zero"));
+        }
+        if reason.is_empty() || reason.chars().count() > MAX_PENALTY_REASON_CHARS {
+            return Err(Rejection::InvalidAdjustment("a short reason is required"));
+        }
+        state.performance(team)?.penalties.push(Penalty {
+            points,
+            reason: reason.to_string(),
+        });
+        let applied = turn.score(&[(team, -points)], false);
+        turn.events.push(Event::ScoreAdjusted {
+            team,
+            delta: applied.first().map_or(Points::ZERO, |c| c.delta),
+            reason: reason.to_string(),
+        });
+        Ok(())
     }
 
     /// Stops the timer of the team leaving the stage and keeps its time.
