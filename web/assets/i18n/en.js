@@ -588,4 +588,16 @@ export default {
   'rej.already_shown': 'This team’s result is already announced.',
   'rej.no_performer': 'Call a team on stage first.',
   'rej.judge_offline': 'This judge’s phone is not connected.',
+
+  // Judges on the MC's page: their codes beside the teams' (control.js)
+  'access.teams_title': 'Teams',
+  'access.judges_title': 'Judging panel',
+  'access.judges_explain': 'Each judge scans their QR code, or opens {judge}, picks their name and types their judge code. Changing a code does not affect phones already scoring.',
+  'access.judge_link': 'Join link',
+  'access.judge_phones': 'Judge’s phones',
+  'access.judge_connected': 'Connected: {n} phone(s)',
+  'access.judge_offline': 'No phone connected',
+  'access.registered': 'registered',
+  'confirm.rotate_judge_detail': 'The judge’s old code and QR code stop working. Phones already scoring stay.',
+  'confirm.revoke_judge_detail': 'The phone is disconnected at once and cannot rejoin by itself; to use it again it needs the judge’s code.',
 };

@@ -594,4 +594,16 @@ export default {
   'rej.already_shown': 'Kết quả đội này đã được công bố.',
   'rej.no_performer': 'Hãy mời một đội lên sân khấu trước.',
   'rej.judge_offline': 'Máy của giám khảo này đang không kết nối.',
+
+  // Judges on the MC's page: their codes beside the teams' (control.js)
+  'access.teams_title': 'Đội thi',
+  'access.judges_title': 'Ban giám khảo',
+  'access.judges_explain': 'Mỗi giám khảo quét mã QR của mình, hoặc mở {judge}, chọn tên và nhập mã giám khảo. Đổi mã không ảnh hưởng các máy đã vào chấm điểm.',
+  'access.judge_link': 'Liên kết vào chấm điểm',
+  'access.judge_phones': 'Điện thoại của giám khảo',
+  'access.judge_connected': 'Đang kết nối: {n} máy',
+  'access.judge_offline': 'Không có máy nào đang kết nối',
+  'access.registered': 'đã đăng ký',
+  'confirm.rotate_judge_detail': 'Mã cũ và mã QR cũ của giám khảo sẽ không dùng được nữa. Các máy đã vào chấm điểm vẫn giữ nguyên.',
+  'confirm.revoke_judge_detail': 'Máy này bị ngắt kết nối ngay và không tự vào lại được nữa; muốn dùng lại phải nhập mã giám khảo.',
 };
