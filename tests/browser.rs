@@ -1,7 +1,8 @@
 //! Real-browser end-to-end tests in headless Chromium: a team phone taps the buzzer and the
 //! projector page shows that team on the floor; names and questions are text, never markup; a
 //! buzz pressed while the phone's Wi-Fi is gone is sent when it is back; a Về đích steal and a
-//! tie-breaker on the phones that may buzz and those that may not.
+//! tie-breaker on the phones that may buzz and those that may not; a judged round scored on the
+//! judge page and revealed on the projector, and driven from the control page.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so loudly and
 //! skips — unless `CI` is set, then it fails.
@@ -1504,4 +1505,486 @@ async fn a_judge_scores_on_the_judge_page_and_the_mc_sees_the_marks() {
     .await;
     wait_for_attribute(&phone, card, "data-status", "closed").await;
     phone.close().await.expect("close");
+}
+
+/// Waits until some element matching `selector` reads `want` (trimmed): a toast among others.
+async fn wait_for_any_text(client: &Client, selector: &str, want: &str) {
+    let script = r#"
+        const [selector, want, done] = arguments;
+        const matches = () => [...document.querySelectorAll(selector)].some((el) => el.textContent.trim() === want);
+        if (matches()) { done(true); return; }
+        new MutationObserver(() => { if (matches()) done(true); })
+            .observe(document.documentElement, {subtree: true, childList: true, characterData: true});
+    "#;
+    if client
+        .execute_async(script, vec![json!(selector), json!(want)])
+        .await
+        .is_err()
+    {
+        let actual = client
+            .execute(
+                "return [...document.querySelectorAll(arguments[0])].map((el) => el.textContent.trim());",
+                vec![json!(selector)],
+            )
+            .await
+            .unwrap_or(Value::Null);
+        panic!("no {selector} ever showed {want:?}; they show {actual}");
+    }
+}
+
+/// Waits until `selector` is on the page and laid out (not hidden, nor inside something hidden).
+async fn wait_displayed(client: &Client, selector: &str) {
+    let script = r#"
+        const [selector, done] = arguments;
+        const shown = () => { const el = document.querySelector(selector); return el !== null && el.offsetParent !== null; };
+        if (shown()) { done(true); return; }
+        new MutationObserver(() => { if (shown()) done(true); })
+            .observe(document.documentElement, {subtree: true, childList: true, attributes: true});
+    "#;
+    client
+        .execute_async(script, vec![json!(selector)])
+        .await
+        .unwrap_or_else(|e| panic!("{selector} was never shown: {e}"));
+}
+
+/// The text of `selector` now.
+async fn text_of(client: &Client, selector: &str) -> String {
+    client
+        .execute(
+            "const el = document.querySelector(arguments[0]); return el ? el.textContent.trim() : '';",
+            vec![json!(selector)],
+        )
+        .await
+        .expect("script")
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Everything the projector shows as text, whatever is hidden or not.
+async fn page_text(client: &Client) -> String {
+    client
+        .execute("return document.body.textContent;", vec![])
+        .await
+        .expect("script")
+        .as_str()
+        .expect("text")
+        .to_string()
+}
+
+/// Two teams and two judges; a judged round on the default rules (0–10 in half points, the
+/// mean), then a buzz-in round.
+fn judged_contest(
+    rules: stagebuzz::game::judged::JudgedRules,
+    situations: usize,
+) -> stagebuzz::game::Contest {
+    use stagebuzz::game::judged::Situation;
+    let situations = (1..=situations)
+        .map(|i| Situation {
+            title: format!("Tình huống {i}"),
+            text: format!("Nội dung tình huống số {i}: người dân phản ánh, đội xử lý thế nào?"),
+        })
+        .collect();
+    ContestBuilder::new("Hội thi thử")
+        .teams(3, |i| (TEAMS[i].into(), format!("Đội {}", TEAMS[i])))
+        .judge("gk-1", "Giám khảo Một")
+        .judge("gk-2", "Giám khảo Hai")
+        .judged("Xử lý tình huống", rules, situations)
+        .buzz_in("Giành quyền", BuzzInRules::default(), 1, |_| {
+            Question::new("Câu hỏi?", "Đáp án")
+        })
+        .build()
+}
+
+/// A judge opens the link of their QR code on a phone and scores the team on stage with the
+/// judge page's buttons; the other judge scores over a socket; the MC closes and reveals over
+/// the socket. Until the reveal the projector shows the team on stage and that its scoring is
+/// closed, and no mark nor result anywhere on the page; then each judge's mark with its name,
+/// and the mean, written the Vietnamese way.
+#[tokio::test]
+async fn a_judge_scores_on_the_judge_page_and_the_projector_reveals_it() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(judged_contest(Default::default(), 0)).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    control
+        .ok(json!({"type": "perform", "team": "alpha"}))
+        .await;
+    let Browsers {
+        phone,
+        screen,
+        _profiles,
+    } = driver.phone_and_screen(&format!("{base}/screen")).await;
+    wait_for_text(&screen, "#jd-stage .jd-team", "Đội alpha").await;
+    wait_for_text(&screen, "#jd-stage .jd-kicker", "Đang trình bày").await;
+
+    // Judge 1 scans the QR code: 8, then half a point more, and sends.
+    phone
+        .goto(&format!(
+            "{base}/judge?judge=gk-1&code={}",
+            server.judge_code("gk-1")
+        ))
+        .await
+        .expect("open the judge's link");
+    wait_for_text(&phone, "#my-name", "Giám khảo Một").await;
+    let card = r#"#teams [data-team="alpha"]"#;
+    tap(
+        &phone,
+        &format!(r#"{card} [data-criterion="0"][data-set="800"]"#),
+    )
+    .await;
+    tap(
+        &phone,
+        &format!(r#"{card} [data-criterion="0"][data-step="1"]"#),
+    )
+    .await;
+    wait_for_text(&phone, &format!("{card} .mark-value"), "8,5").await;
+    tap(&phone, r#"[data-send="alpha"]"#).await;
+    wait_for_attribute(&phone, card, "data-status", "sent").await;
+    let mut second = server.judge("gk-2").await;
+    second
+        .ok(json!({"type": "score", "team": "alpha", "marks": [9]}))
+        .await;
+    control
+        .state_where(|s| {
+            s["judged"]["teams"][0]["marks"][0]["marks"] == json!([8.5])
+                && s["judged"]["teams"][0]["marks"][1]["marks"] == json!([9])
+        })
+        .await;
+
+    // Closed: the hall learns that the panel has scored, and nothing of what it gave.
+    control
+        .ok(json!({"type": "close_scoring", "team": "alpha"}))
+        .await;
+    wait_displayed(&screen, "#jd-closed").await;
+    assert_eq!(
+        text_of(&screen, "#jd-closed").await,
+        "Ban giám khảo đã chấm xong — chờ công bố kết quả"
+    );
+    let before = page_text(&screen).await;
+    for secret in ["8,5", "8,75", "Giám khảo Một"] {
+        assert!(
+            !before.contains(secret),
+            "the projector shows {secret:?} before the reveal: {before}"
+        );
+    }
+    assert!(!displayed(&screen, "#jd-reveal").await);
+
+    // Revealed: each judge's mark by name, then the mean.
+    control
+        .ok(json!({"type": "reveal_result", "team": "alpha"}))
+        .await;
+    wait_for_rows(
+        &screen,
+        "#jd-reveal .jd-marks",
+        &json!([["Giám khảo Một", "8,5"], ["Giám khảo Hai", "9"]]),
+    )
+    .await;
+    wait_for_text(&screen, "#jd-reveal .jd-result", "8,75 điểm").await;
+    wait_for_text(&screen, "#jd-reveal .jd-team", "Đội alpha").await;
+    assert!(displayed(&screen, "#jd-reveal").await);
+    // The judge's phone shows the result too.
+    wait_for_text(
+        &phone,
+        &format!("{card} .card-result"),
+        "Kết quả công bố: 8,75 điểm",
+    )
+    .await;
+
+    phone.close().await.expect("close phone");
+    screen.close().await.expect("close screen");
+}
+
+/// The control page's judged panel drives a round: call bravo on stage, let it draw (the
+/// projector shows the situation), time it (shown on the projector), remind a judge whose phone
+/// is off (said plainly), close once both judges have scored over their sockets (the MC sees
+/// their marks), a penalty for the time over (offered by the rules; Undo takes it back), reveal;
+/// then close charlie with a judge missing, which asks first. Bravo's phone shows no buzzer, its
+/// situation while on stage and its result once revealed. The judges' codes are in the join
+/// codes section.
+#[tokio::test]
+async fn the_control_pages_judged_panel_drives_a_round() {
+    use stagebuzz::game::Points;
+    use stagebuzz::game::judged::JudgedRules;
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    // A limit of 1 ms: any time on stage is over it, so the rules offer a penalty at once.
+    let rules = JudgedRules {
+        time_limit_ms: Some(1),
+        penalty_per_minute: Points::whole(1),
+        ..JudgedRules::default()
+    };
+    let server = TestServer::start(judged_contest(rules, 2)).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
+    let laptop = driver.browser(profiles[0].path(), "1280,900").await;
+    let screen = driver.browser(profiles[1].path(), "1280,720").await;
+    let phone = driver.browser(profiles[2].path(), "360,740").await;
+    screen
+        .goto(&format!("{base}/screen"))
+        .await
+        .expect("open screen");
+    // Bravo's phone: no buzzer in a judged round.
+    join_team(&phone, &base, "bravo", &server.code("bravo")).await;
+    wait_for_attribute(&phone, "#buzz-state", "data-state", "round_intro").await;
+    assert!(!displayed(&phone, "#buzz").await, "no buzzer");
+    laptop
+        .goto(&format!("{base}/control#token={}", server.token()))
+        .await
+        .expect("open control page");
+    wait_for_text(
+        &laptop,
+        "#jd-next",
+        "Gọi một đội lên sân khấu: bấm “Gọi lên sân khấu” ở đội đó.",
+    )
+    .await;
+    // The judges' codes, names and QR codes beside the teams'.
+    let judge = r#"#access-judges [data-access-judge="gk-2"]"#;
+    wait_for_text(&laptop, &format!("{judge} .access-name"), "Giám khảo Hai").await;
+    wait_for_text(
+        &laptop,
+        &format!("{judge} .join-code"),
+        &server.judge_code("gk-2"),
+    )
+    .await;
+    wait_for_attribute(
+        &laptop,
+        &format!("{judge} .qr"),
+        "src",
+        &format!(
+            "/api/join-qr/gk-2?token={}&v={}",
+            server.token(),
+            server.judge_code("gk-2")
+        ),
+    )
+    .await;
+
+    // Bravo on stage; it draws its situation, which the projector shows.
+    click(&laptop, r#"[data-jd-perform="bravo"]"#).await;
+    control
+        .state_where(|s| s["judged"]["on_stage"] == "bravo")
+        .await;
+    wait_for_text(&screen, "#jd-stage .jd-team", "Đội bravo").await;
+    wait_for_text(
+        &laptop,
+        "#jd-next",
+        "Mời Đội bravo bốc thăm tình huống: bấm Bốc thăm.",
+    )
+    .await;
+    click(&laptop, r#"#jd-stage-box [data-jd-draw="bravo"]"#).await;
+    let state = control
+        .state_where(|s| s["judged"]["situations"]["drawn"][0]["team"] == "bravo")
+        .await;
+    let drawn = &state["judged"]["situations"]["drawn"][0];
+    let title = drawn["title"].as_str().expect("title").to_string();
+    let text = drawn["text"].as_str().expect("text").to_string();
+    wait_for_text(&screen, "#jd-draw .jd-draw-title", &title).await;
+    wait_for_text(&screen, "#jd-draw .jd-draw-team", "Đội bravo bốc thăm").await;
+    wait_for_text(&screen, "#jd-situation .jd-situation-title", &title).await;
+    wait_for_text(&screen, "#jd-situation .jd-situation-text", &text).await;
+    // On bravo's phone: its team is on stage, with the situation to read.
+    wait_for_text(&phone, "#buzz-state", "Đội bạn đang trình bày").await;
+    wait_for_text(&phone, "#buzz-sub", &format!("Bốc thăm: {title}")).await;
+    wait_for_text(&phone, "#jd-phone .jd-phone-situation", &text).await;
+    assert!(!displayed(&phone, "#buzz").await, "no buzzer");
+    // (Each click waits for the page to show the state before it: the panel is redrawn.)
+    wait_for_text(
+        &laptop,
+        "#jd-next",
+        "Đội bravo đã lên sân khấu: bấm Bắt đầu giờ khi đội bắt đầu trình bày.",
+    )
+    .await;
+
+    // The timer: started, shown on the projector, stopped.
+    click(&laptop, "#jd-timer-start").await;
+    control
+        .state_where(|s| s["judged"]["timer"]["running"] == true)
+        .await;
+    wait_displayed(&laptop, "#jd-timer-stop").await;
+    click(&laptop, "#jd-timer-show").await;
+    control
+        .state_where(|s| s["judged"]["timer_shown"] == true)
+        .await;
+    wait_for_attribute(&screen, "#jd-timer", "class", "jd-timer over running").await;
+    wait_for_text(&laptop, "#jd-timer-show", "Ẩn giờ trên màn chiếu").await;
+    click(&laptop, "#jd-timer-stop").await;
+    control
+        .state_where(|s| s["judged"]["timer"]["running"] == false)
+        .await;
+    wait_for_attribute(&screen, "#jd-timer", "class", "jd-timer over").await;
+    // Over the limit of 1 ms by however long the timer ran: the rules offer 1 point, and the
+    // next step says so until a penalty is taken.
+    wait_displayed(&laptop, "#jd-timer-start").await;
+    let waiting = "Chờ ban giám khảo chấm Đội bravo — chưa chấm: Giám khảo Một, Giám khảo Hai.";
+    let next = text_of(&laptop, "#jd-next").await;
+    let over = next
+        .strip_prefix(waiting)
+        .filter(|over| {
+            over.starts_with(" Đội quá giờ ")
+                && over.ends_with(" giây: đề nghị trừ 1 điểm (Trừ điểm).")
+        })
+        .unwrap_or_else(|| panic!("{next}"))
+        .to_string();
+
+    // Judge 1 scores; judge 2 has no phone on: the reminder says so plainly.
+    let mut first = server.judge("gk-1").await;
+    first
+        .ok(json!({"type": "score", "team": "bravo", "marks": [7.5]}))
+        .await;
+    wait_for_text(
+        &laptop,
+        "#jd-next",
+        &format!("Đã đủ giám khảo để chốt điểm Đội bravo; còn chưa chấm: Giám khảo Hai (Nhắc, hoặc Chốt điểm).{over}"),
+    )
+    .await;
+    // The panel's buttons are big enough for a finger on the MC's tablet.
+    let smallest: Value = laptop
+        .execute(
+            "return Math.min(...[...document.querySelectorAll('#jd-round button')]
+                 .map((b) => b.getBoundingClientRect().height));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        smallest.as_f64() >= Some(44.0),
+        "smallest button {smallest}"
+    );
+    click(&laptop, r#"[data-jd-remind="gk-2"][data-team="bravo"]"#).await;
+    wait_for_any_text(
+        &laptop,
+        ".toast",
+        "Giám khảo Hai không có điện thoại nào đang mở trang chấm điểm, nên không nhắc qua máy được — xin nhắc trực tiếp, hoặc đưa lại mã QR của giám khảo.",
+    )
+    .await;
+    let mut second = server.judge("gk-2").await;
+    second
+        .ok(json!({"type": "score", "team": "bravo", "marks": [8]}))
+        .await;
+    // The MC sees both judges' marks.
+    let bravo = r#"[data-jd-team="bravo"]"#;
+    wait_for_rows(
+        &laptop,
+        &format!("{bravo} .jd-marks tbody"),
+        &json!([["Giám khảo Một", "7,5", ""], ["Giám khảo Hai", "8", ""]]),
+    )
+    .await;
+    let close_now = "Mọi giám khảo đã chấm Đội bravo: bấm Chốt điểm.";
+    let with_over = format!("{close_now}{over}");
+    wait_for_text(&laptop, "#jd-next", &with_over).await;
+
+    // A penalty for the time over, as the rules suggest; Undo takes it back.
+    click(&laptop, r#"#jd-stage-box [data-jd-penalty="bravo"]"#).await;
+    let offered: Value = laptop
+        .execute(
+            "return [document.querySelector('#jd-penalty-points').value, document.querySelector('#jd-penalty-reason').value];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(offered[0], "1", "{offered}");
+    assert!(
+        offered[1]
+            .as_str()
+            .is_some_and(|r| r.starts_with("quá giờ ") && r.ends_with(" giây")),
+        "{offered}"
+    );
+    click(&laptop, "#jd-penalty-submit").await;
+    let state = control
+        .state_where(|s| {
+            s["judged"]["teams"][1]["penalties"]
+                .as_array()
+                .map(Vec::len)
+                == Some(1)
+        })
+        .await;
+    assert_eq!(state["judged"]["teams"][1]["penalties"][0]["points"], 1);
+    assert_eq!(
+        state["judged"]["teams"][1]["penalties"][0]["reason"],
+        offered[1]
+    );
+    wait_for_text(&laptop, "#jd-next", close_now).await;
+    click(&laptop, "#btn-undo").await;
+    control
+        .state_where(|s| s["judged"]["teams"][1]["penalties"] == json!([]))
+        .await;
+    wait_for_text(&laptop, "#jd-next", &with_over).await;
+
+    // Closed (every judge scored: no question asked), then revealed.
+    click(&laptop, r#"[data-jd-close="bravo"]"#).await;
+    control
+        .state_where(|s| s["judged"]["teams"][1]["result"] == json!(7.75))
+        .await;
+    wait_for_text(&laptop, &format!("{bravo} .jd-result"), "7,75").await;
+    wait_displayed(&screen, "#jd-closed").await;
+    assert!(!page_text(&screen).await.contains("7,75"));
+    click(&laptop, r#"[data-jd-reveal="bravo"]"#).await;
+    wait_for_text(&screen, "#jd-reveal .jd-result", "7,75 điểm").await;
+    wait_for_rows(
+        &screen,
+        "#jd-reveal .jd-marks",
+        &json!([["Giám khảo Một", "7,5"], ["Giám khảo Hai", "8"]]),
+    )
+    .await;
+    wait_for_text(
+        &laptop,
+        "#jd-next",
+        "Đã công bố điểm Đội bravo: gọi đội tiếp theo lên sân khấu.",
+    )
+    .await;
+    // The phone shows the result as the projector does, compact.
+    wait_for_text(&phone, "#buzz-state", "Đội bạn đạt 7,75 điểm").await;
+    wait_for_text(&phone, "#jd-phone .jd-phone-result", "7,75 điểm").await;
+
+    // Charlie, with judge 2 missing: closing asks first, naming the missing judge.
+    click(&laptop, r#"[data-jd-perform="charlie"]"#).await;
+    wait_for_text(&screen, "#jd-stage .jd-team", "Đội charlie").await;
+    wait_for_text(&phone, "#buzz-state", "Đội charlie đang trình bày").await;
+    first
+        .ok(json!({"type": "score", "team": "charlie", "marks": [9]}))
+        .await;
+    wait_for_text(
+        &laptop,
+        r#"[data-jd-team="charlie"] .jd-count"#,
+        "1/2 giám khảo đã chấm",
+    )
+    .await;
+    click(&laptop, r#"[data-jd-close="charlie"]"#).await;
+    wait_for_text(
+        &laptop,
+        "#confirm-title",
+        "Chốt điểm Đội charlie khi chưa đủ giám khảo chấm?",
+    )
+    .await;
+    let detail: Value = laptop
+        .execute(
+            "return document.querySelector('#confirm-detail').textContent;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        detail
+            .as_str()
+            .is_some_and(|d| d.starts_with("Chưa chấm: Giám khảo Hai.")),
+        "{detail}"
+    );
+    click(&laptop, "#confirm-ok").await;
+    control
+        .state_where(|s| s["judged"]["teams"][2]["result"] == json!(9))
+        .await;
+
+    for client in [laptop, screen, phone] {
+        client.close().await.expect("close browser");
+    }
 }

@@ -12,8 +12,13 @@ import { setupKinds, kindOf, kindNamed, timerOf } from './kinds/index.js';
 const $ = (id) => document.getElementById(id);
 
 // Each kind's buttons in the action bar, its part of the status card, its panel for the round as
-// a whole (shown between questions too), its dialogs. `send` for the panel's commands.
-const kinds = setupKinds('control', { state: () => state, send: (cmd, label) => send(cmd, label) }, {
+// a whole (shown between questions too), its dialogs. `send` for the panel's commands, `confirm`
+// for the ones that cannot be taken back by a stray click.
+const kinds = setupKinds('control', {
+  state: () => state,
+  send: (cmd, label, replies) => send(cmd, label, replies),
+  confirm: (action) => askConfirm(action),
+}, {
   actions: $('kind-actions'), statusTop: $('kind-status-top'), status: $('kind-status'), round: $('kind-round'), dialogs: $('kind-dialogs'),
 });
 const images = createImageLoader(() => render());
@@ -28,7 +33,10 @@ let fatalKey = null; // translation key of a blocking problem (missing / wrong t
 let nextArmedUntil = 0; // "press again to confirm" window of btn-next, in performance.now() time
 const pending = new Map(); // command id → translation key of the button, for messages
 const doneToasts = new Map(); // command id → () => text to show when it is applied
+const refusals = new Map(); // command id → (rejected) => text saying it better, or null
 let access = null; // teams of the last `access` message: join codes and registered phones
+let judgeAccess = null; // judges of the same message (absent: the contest has no judges)
+let judgeNames = new Map(); // judge id → name, from /api/judges
 let failedJoins = []; // wrong join codes per team and address, from the same message
 
 /**
@@ -117,19 +125,26 @@ if (token) {
 function onMessage(msg) {
   if (msg.type === 'access') {
     access = Array.isArray(msg.teams) ? msg.teams : [];
+    judgeAccess = Array.isArray(msg.judges) ? msg.judges : null;
     failedJoins = Array.isArray(msg.failed_joins) ? msg.failed_joins : [];
+    if (judgeAccess && judgeAccess.some((j) => !judgeNames.has(j.id))) loadJudgeNames();
     renderAccess();
     if (state) renderJoinAlert();
     return;
   }
   const label = pending.get(msg.id);
   const done = doneToasts.get(msg.id);
+  const refused = refusals.get(msg.id);
   if (msg.type === 'ack' || msg.type === 'rejected') {
     pending.delete(msg.id);
     doneToasts.delete(msg.id);
+    refusals.delete(msg.id);
   }
+  const better = msg.type === 'rejected' && refused ? refused(msg) : null;
   if (msg.type === 'ack' && done) {
     toast(done(), 'ok', 2500);
+  } else if (better) {
+    toast(better, 'error', 5000);
   } else if (msg.type === 'rejected') {
     toast(label ? `${t(label)}: ${codeMessage(msg)}` : codeMessage(msg));
   } else if (msg.type === 'ack' && label === 'adjust.title') {
@@ -147,13 +162,19 @@ function showFatal(key) {
   $('app').hidden = true;
 }
 
-function send(cmd, label) {
+/**
+ * Sends `cmd`; `label` names it in messages. `replies.done()`: the text to show once applied;
+ * `replies.refused(rejected)`: a kinder text for a refusal, or null for the usual one.
+ */
+function send(cmd, label, replies = {}) {
   const id = conn ? conn.send(cmd) : null;
   if (id === null) {
     toast(t('not_connected'));
     return null;
   }
   pending.set(id, label);
+  if (replies.done) doneToasts.set(id, replies.done);
+  if (replies.refused) refusals.set(id, replies.refused);
   return id;
 }
 
@@ -328,7 +349,7 @@ function renderJoinAlert() {
     return;
   }
   const items = bad.slice(0, ALERT_ITEMS).map((f) =>
-    t('control.failed_item', { n: f.wrong, team: teamName(state, f.team), address: f.address })
+    t('control.failed_item', { n: f.wrong, team: f.judge ? judgeName(f.judge) : teamName(state, f.team), address: f.address })
       + (f.held_back > 0 ? t('control.failed_item_held', { n: f.held_back }) : ''));
   if (bad.length > ALERT_ITEMS) items.push(t('control.failed_more', { n: bad.length - ALERT_ITEMS }));
   $('join-alert').textContent = t('control.failed_alert', { list: items.join('; ') });
@@ -386,7 +407,7 @@ function updateSeen() {
     const seen = el.dataset.seen;
     el.textContent = seen === '' ? t('link.never_seen') : agoText(now - Number(seen));
   });
-  document.querySelectorAll('#access-teams [data-failed-at]').forEach((el) => {
+  document.querySelectorAll('#access [data-failed-at]').forEach((el) => {
     el.textContent = agoText(now - Number(el.dataset.failedAt));
   });
 }
@@ -587,24 +608,63 @@ function loopbackHost() {
 function renderAccess() {
   const live = livePhones();
   const names = state ? state.teams.map((x) => [x.id, x.name]) : [];
-  const key = JSON.stringify([getLang(), access, failedJoins, names, [...live].map(([id, phones]) => [id, [...phones]])]);
+  const judges = judgeAccess ? judgeAccess.map((j) => [j.id, judgeName(j.id)]) : null;
+  const key = JSON.stringify([getLang(), access, judgeAccess, failedJoins, names, judges, [...live].map(([id, phones]) => [id, [...phones]])]);
   if (key === accessKey) return;
   accessKey = key;
   $('access-explain').textContent = t('access.explain', { join: `${location.origin}/` });
   $('access-warning').hidden = !loopbackHost();
   $('access-warning').textContent = loopbackHost() ? t('access.localhost', { host: location.host }) : '';
+  renderJudgeAccess();
   if (!access) {
     $('access-teams').replaceChildren(h('p', { className: 'none', text: t('access.waiting') }));
     return;
   }
-  $('access-teams').replaceChildren(...access.map((team) => accessBlock(team, live.get(team.id) || new Map())));
+  $('access-teams').replaceChildren(...access.map((team) =>
+    accessBlock(team, { name: state ? teamName(state, team.id) : team.id, live: live.get(team.id) || new Map() })));
   updateSeen();
   if (qrTeam) showQr(qrTeam);
 }
 
-/** "12 mã sai từ 192.168.1.37 · 40 lần bị tạm chặn · 2 phút trước", per address, for one team. */
-function failedJoinList(teamId) {
-  const mine = failedJoins.filter((f) => f.team === teamId);
+/** The judging panel's codes, like the teams': only when the contest has judges. */
+function renderJudgeAccess() {
+  $('access-judges-box').hidden = !judgeAccess;
+  $('access-teams-title').hidden = !judgeAccess;
+  if (!judgeAccess) return;
+  $('access-judges-explain').textContent = t('access.judges_explain', { judge: `${location.origin}/judge` });
+  $('access-judges').replaceChildren(...judgeAccess.map((judge) => accessBlock(judge, { name: judgeName(judge.id), judge: true })));
+}
+
+/** A judge's name (the `access` message gives ids only), or its id until the names have come. */
+function judgeName(id) {
+  const named = state && state.judged ? state.judged.judges.find((j) => j.id === id) : null;
+  return named ? named.name : judgeNames.get(id) || id;
+}
+
+let judgeNamesLoading = false;
+
+/** The panel's names, from the list the judge page shows. */
+async function loadJudgeNames() {
+  if (judgeNamesLoading) return;
+  judgeNamesLoading = true;
+  try {
+    const res = await fetch('/api/judges', { cache: 'no-store' });
+    if (res.ok) {
+      const data = await res.json();
+      judgeNames = new Map((Array.isArray(data.judges) ? data.judges : []).map((j) => [j.id, j.name]));
+      renderAccess();
+      if (state) renderJoinAlert();
+    }
+  } catch {
+    // The ids stand in for the names; the next `access` message tries again.
+  } finally {
+    judgeNamesLoading = false;
+  }
+}
+
+/** "12 mã sai từ 192.168.1.37 · 40 lần bị tạm chặn · 2 phút trước", per address, for one team (or judge). */
+function failedJoinList(id, judge = false) {
+  const mine = failedJoins.filter((f) => (judge ? f.judge : f.team) === id);
   if (!mine.length) return null;
   return [
     h('div', { className: 'label failed-label', text: t('access.failed') }),
@@ -619,43 +679,53 @@ function failedJoinList(teamId) {
   ];
 }
 
-/** One team: its code in big letters, its QR code, "Đổi mã", and its phones with "Gỡ". */
-function accessBlock(team, live) {
-  const name = state ? teamName(state, team.id) : team.id;
-  const src = qrSource(team);
-  let img = qrImages.get(team.id);
+/**
+ * One team (or judge): its code in big letters, its QR code, "Đổi mã", and its phones with "Gỡ".
+ * A team's phones say whether they answer now (`live`); a judge's block says how many of its
+ * phones are connected (the `access` message counts them) and gives its join link to send.
+ */
+function accessBlock(entry, { name, live = null, judge = false }) {
+  const src = qrSource(entry);
+  let img = qrImages.get(entry.id);
   if (!img || img.getAttribute('src') !== src) {
     img = h('img', { className: 'qr', src, width: '200', height: '200', alt: '' });
-    qrImages.set(team.id, img);
+    qrImages.set(entry.id, img);
   }
   img.alt = t('access.qr_alt', { team: name });
-  const phones = team.phones || [];
-  return h('article', { className: 'access-team', dataset: { accessTeam: team.id } },
+  const phones = entry.phones || [];
+  const connected = judge ? entry.connected || 0 : 0;
+  return h('article', { className: judge ? 'access-team access-judge' : 'access-team', dataset: judge ? { accessJudge: entry.id } : { accessTeam: entry.id } },
     h('h3', { className: 'access-name', text: name }),
     h('div', { className: 'access-body' },
-      h('button', { type: 'button', className: 'qr-btn', dataset: { qr: team.id }, title: t('access.enlarge') }, img),
+      h('button', { type: 'button', className: 'qr-btn', dataset: { qr: entry.id }, title: t('access.enlarge') }, img),
       h('div', { className: 'access-info' },
         h('div', { className: 'label', text: t('access.code_label') }),
-        h('div', { className: 'join-code', dataset: { code: team.code }, text: team.code }),
+        h('div', { className: 'join-code', dataset: { code: entry.code }, text: entry.code }),
+        judge ? h('div', { className: `judge-connected ${connected ? 'on' : 'off'}`, text: connected ? t('access.judge_connected', { n: connected }) : t('access.judge_offline') }) : null,
         h('button', {
-          type: 'button', className: 'btn-secondary btn-rotate', dataset: { rotate: team.id },
+          type: 'button', className: 'btn-secondary btn-rotate', dataset: judge ? { rotateJudge: entry.id } : { rotate: entry.id },
           title: t('access.rotate_label', { team: name }), text: t('access.rotate'),
         }))),
-    h('div', { className: 'label', text: t('access.phones') }),
+    judge ? h('p', { className: 'access-link' },
+      h('span', { className: 'label', text: t('access.judge_link') }),
+      h('span', { className: 'access-link-url', text: `${location.origin}${entry.join_path}` })) : null,
+    h('div', { className: 'label', text: t(judge ? 'access.judge_phones' : 'access.phones') }),
     phones.length
       ? h('ul', { className: 'phones' }, phones.map((phone) => {
-        const online = live.get(phone.number);
-        const status = phone.revoked ? 'revoked' : online === undefined ? 'offline' : online ? 'online' : 'silent';
+        const online = live ? live.get(phone.number) : undefined;
+        // A judge's phones are counted, not named, while connected: "registered" only.
+        const status = phone.revoked ? 'revoked' : judge ? 'registered' : online === undefined ? 'offline' : online ? 'online' : 'silent';
         return h('li', { className: `phone phone-${status}`, dataset: { phone: phone.number, status } },
           h(phone.revoked ? 's' : 'span', { className: 'phone-name', text: t('link.device', { n: phone.number }) }),
           h('span', { className: 'phone-status', text: t(`access.${status}`) }),
           phone.revoked ? null : h('button', {
-            type: 'button', className: 'btn-revoke', dataset: { revoke: String(phone.number), team: team.id },
+            type: 'button', className: 'btn-revoke',
+            dataset: judge ? { revokeJudge: String(phone.number), judge: entry.id } : { revoke: String(phone.number), team: entry.id },
             'aria-label': t('access.revoke_label', { n: phone.number, team: name }), text: t('access.revoke'),
           }));
       }))
       : h('p', { className: 'none', text: t('access.no_phones') }),
-    failedJoinList(team.id));
+    failedJoinList(entry.id, judge));
 }
 
 $('access-teams').addEventListener('click', (ev) => {
@@ -696,6 +766,41 @@ $('access-teams').addEventListener('click', (ev) => {
   }
 });
 
+// A judge's code and phones: as a team's, with the judge commands.
+$('access-judges').addEventListener('click', (ev) => {
+  const qr = ev.target.closest('[data-qr]');
+  if (qr) {
+    showQr(qr.dataset.qr);
+    return;
+  }
+  const rotate = ev.target.closest('[data-rotate-judge]');
+  if (rotate) {
+    const judge = rotate.dataset.rotateJudge;
+    const name = () => judgeName(judge);
+    askConfirm({
+      title: () => t('confirm.rotate_title', { team: name() }),
+      detail: () => t('confirm.rotate_judge_detail'),
+      ok: () => t('confirm.rotate_ok'),
+      run: () => send({ type: 'rotate_judge_code', judge }, 'access.rotate', { done: () => t('access.rotated', { team: name() }) }),
+    });
+    return;
+  }
+  const revoke = ev.target.closest('[data-revoke-judge]');
+  if (revoke) {
+    const judge = revoke.dataset.judge;
+    const phone = Number(revoke.dataset.revokeJudge);
+    const name = () => judgeName(judge);
+    askConfirm({
+      title: () => t('confirm.revoke_title', { n: phone, team: name() }),
+      detail: () => t('confirm.revoke_judge_detail'),
+      ok: () => t('confirm.revoke_ok'),
+      run: () => send({ type: 'revoke_judge_phone', judge, phone }, 'access.revoke', {
+        done: () => t('access.revoked_done', { n: phone, team: name() }),
+      }),
+    });
+  }
+});
+
 // The section stays open or closed as the MC left it.
 try {
   if (localStorage.getItem(ACCESS_OPEN_KEY) === '0') $('access-details').open = false;
@@ -715,13 +820,14 @@ $('access-details').addEventListener('toggle', () => {
 const qrDialog = $('qr-dialog');
 
 function showQr(teamId) {
-  const team = access && access.find((x) => x.id === teamId);
+  const judge = judgeAccess && judgeAccess.find((x) => x.id === teamId);
+  const team = (access && access.find((x) => x.id === teamId)) || judge;
   if (!team) {
     if (qrDialog.open) qrDialog.close();
     return;
   }
   qrTeam = teamId;
-  const name = state ? teamName(state, teamId) : teamId;
+  const name = judge ? judgeName(teamId) : state ? teamName(state, teamId) : teamId;
   $('qr-team').textContent = name;
   const src = qrSource(team);
   if ($('qr-image').getAttribute('src') !== src) $('qr-image').setAttribute('src', src);

@@ -36,6 +36,7 @@ import multipleChoice from './multiple_choice.js';
 import scored from './scored.js';
 import olympiaFinish from './olympia_finish.js';
 import tieBreaker from './tie_breaker.js';
+import judged from './judged.js';
 
 // A base kind comes before the kinds built on it.
 const KINDS = {
@@ -44,6 +45,7 @@ const KINDS = {
   scored,
   olympia_finish: olympiaFinish,
   tie_breaker: tieBreaker,
+  judged,
 };
 
 /**
