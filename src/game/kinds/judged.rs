@@ -537,10 +537,7 @@ impl JudgedRound {
         }
         let situation = left[(pick % left.len() as u64) as usize];
         state.performance(team)?.situation = Some(situation);
-        turn.events.push(Event::SituationDrawn {
-            team,
-            situation,
-        });
+        turn.events.push(Event::SituationDrawn { team, situation });
         Ok(())
     }
 
