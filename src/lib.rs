@@ -4,9 +4,11 @@
 //! - [`game`]: the pure game core. Every rule of the contest, deterministic, time passed in.
 //!   - [`game::contest`]: the contest data (teams, rounds, questions, rules) and its validation.
 //!   - [`game::kinds`]: one module per round kind ([`game::buzz_in`],
-//!     [`game::multiple_choice`], [`game::kinds::scored`]) and the one place that forwards
-//!     the programme's commands to them.
+//!     [`game::multiple_choice`], [`game::judged`] (the judging panel), [`game::olympia`]
+//!     ("Về đích"), [`game::tie_breaker`], [`game::kinds::scored`]) and the one place that
+//!     forwards the programme's commands to them.
 //!   - [`game::race`]: the buzzer race shared by every kind that lets teams buzz.
+//!   - [`game::points`]: points exact to a hundredth (a panel's mean).
 //! - [`contest_file`]: reading a contest file and the spreadsheets its rounds take questions from.
 //! - [`clocksync`]: NTP-style clock estimation for one phone (pure).
 //! - [`link`]: one team phone's link: pings, online state, press claims (pure).
@@ -20,7 +22,8 @@
 //! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
 //! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`); what each audience sees
-//!   of a judged round is in its own file (`protocol/judged.rs`).
+//!   of a judged round and of a Về đích round is in its own file (`protocol/judged.rs`,
+//!   `protocol/olympia.rs`).
 //! - [`server`]: the thin axum transport: pages, assets and one task per WebSocket.
 //! - [`urls`]: the LAN addresses and QR code printed for people at start.
 //!
