@@ -136,8 +136,10 @@ async fn run_joined(socket: &mut WebSocket, state: &AppState, peer: &Peer) {
     }
     tracing::info!("socket closed");
 }
-/// Waits for a valid `hello`; answers `welcome`, or an error and a close.
-async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> Option<Peer> {
+
+/// The text of the socket's first frame, or `None` (after telling the client why) when it is
+/// not a text frame in time.
+async fn first_text(socket: &mut WebSocket, state: &AppState) -> Option<String> {
     let first = tokio::select! {
         message = tokio::time::timeout(HELLO_TIMEOUT, socket.recv()) => message,
         () = state.cancel.cancelled() => return None,
@@ -167,29 +169,65 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
         }
         Ok(None) => return None,
     };
-    let (role, team, token, device, code, judge) =
-        match serde_json::from_str::<ClientEnvelope>(&text) {
-            Ok(ClientEnvelope {
-                message:
-                    ClientMessage::Hello {
-                        role,
-                        team,
-                        token,
-                        device,
-                        code,
-                        judge,
-                    },
-                ..
-            }) => (role, team, token, device, code, judge),
-            Ok(_) => {
-                refuse(socket, "hello_first", "the first message must be hello").await;
-                return None;
-            }
-            Err(error) => {
-                refuse(socket, "bad_message", error.to_string()).await;
-                return None;
-            }
-        };
+    Some(text.to_string())
+}
+
+/// What a `hello` asks for.
+struct Hello {
+    role: Role,
+    team: Option<String>,
+    token: Option<String>,
+    device: Option<String>,
+    code: Option<String>,
+    judge: Option<String>,
+}
+
+/// The socket's `hello`, or `None` (after telling the client why) when the first message is
+/// anything else.
+async fn read_hello(socket: &mut WebSocket, state: &AppState) -> Option<Hello> {
+    let text = first_text(socket, state).await?;
+    let hello = match serde_json::from_str::<ClientEnvelope>(&text) {
+        Ok(ClientEnvelope {
+            message:
+                ClientMessage::Hello {
+                    role,
+                    team,
+                    token,
+                    device,
+                    code,
+                    judge,
+                },
+            ..
+        }) => Hello {
+            role,
+            team,
+            token,
+            device,
+            code,
+            judge,
+        },
+        Ok(_) => {
+            refuse(socket, "hello_first", "the first message must be hello").await;
+            return None;
+        }
+        Err(error) => {
+            refuse(socket, "bad_message", error.to_string()).await;
+            return None;
+        }
+    };
+    Some(hello)
+}
+
+/// Admits the socket in the role it asked for, or `None` after refusing it.
+async fn admit(socket: &mut WebSocket, state: &AppState, ip: IpAddr, hello: Hello) -> Option<Peer> {
+    let Hello {
+        role,
+        team,
+        token,
+        device,
+        code,
+        judge,
+    } = hello;
     let peer = match role {
         Role::Screen => Peer::Screen,
         Role::Control => {
@@ -228,10 +266,15 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
             }
         },
     };
+    Some(peer)
+}
+
+/// Says who the socket is in its tracing span: role, team or judge, phone number.
+fn record_in_span(state: &AppState, peer: &Peer) {
     // Never the device token: whoever reads the log (a terminal mirrored on the projector, a
     // shared log file) could become that phone. Team and phone number say who it is.
     let span = tracing::Span::current();
-    match &peer {
+    match peer {
         Peer::Team(phone) => {
             span.record("role", "team");
             span.record("team", state.contest.teams[phone.team.0].id.as_str());
@@ -252,6 +295,15 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
             span.record("phone", phone.number);
         }
     }
+}
+
+/// Waits for a valid `hello` and answers `welcome`: the peer the socket speaks for, or `None`
+/// after an error and a close.
+async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> Option<Peer> {
+    let hello = read_hello(socket, state).await?;
+    let role = hello.role;
+    let peer = admit(socket, state, ip, hello).await?;
+    record_in_span(state, &peer);
     let judge = match &peer {
         Peer::Judge(phone) => state.contest.judges.get(phone.judge),
         _ => None,
