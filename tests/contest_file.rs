@@ -124,3 +124,41 @@ fn the_binary_refuses_a_broken_contest_listing_every_problem() {
         "nothing was started: {stderr}"
     );
 }
+
+/// The complete example of `docs/CONTEST.md` loads as written (with the example's workbook
+/// beside it): the documentation cannot drift from what the server takes.
+#[test]
+fn the_complete_example_of_the_documentation_loads() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let doc = std::fs::read_to_string(root.join("docs/CONTEST.md")).expect("CONTEST.md");
+    let after = doc
+        .split("## A complete example")
+        .nth(1)
+        .expect("the section");
+    let json = after
+        .split("```json\n")
+        .nth(1)
+        .and_then(|block| block.split("```").next())
+        .expect("a JSON block");
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::copy(
+        root.join("examples/dan-van/cau-hoi.xlsx"),
+        dir.path().join("cau-hoi.xlsx"),
+    )
+    .expect("workbook");
+    let file = dir.path().join("hoi-thi.json");
+    std::fs::write(&file, json).expect("write");
+    let contest = stagebuzz::contest_file::load(&file).expect("the documented example loads");
+    let kinds: Vec<&str> = contest.rounds.iter().map(|r| r.kind_name()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "judged",
+            "multiple_choice",
+            "buzz_in",
+            "olympia_finish",
+            "tie_breaker"
+        ]
+    );
+    assert_eq!(contest.judges.len(), 3);
+}
