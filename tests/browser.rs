@@ -28,6 +28,9 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Upper bound for one browser-side wait; the waits themselves are driven by DOM mutations.
 const BROWSER_WAIT: Duration = Duration::from_secs(15);
+/// A projector's Chromium switch: audio starts without a click, as once the operator has
+/// clicked, so that its sounds play (and are recorded) headless.
+const AUTOPLAY: &str = "--autoplay-policy=no-user-gesture-required";
 
 /// A team phone and a projector, with the profile directories they live in.
 struct Browsers {
@@ -91,7 +94,9 @@ impl Driver {
             tempfile::tempdir().expect("profile dir"),
         ];
         let phone = self.browser(profiles[0].path(), "390,844").await;
-        let screen = self.browser(profiles[1].path(), "1280,720").await;
+        let screen = self
+            .browser_with(profiles[1].path(), "1280,720", &[AUTOPLAY])
+            .await;
         screen.goto(screen_url).await.expect("open screen");
         Browsers {
             phone,
@@ -769,7 +774,9 @@ async fn multiple_choice_on_phones_and_projector() {
     ];
     let phone1 = driver.browser(profiles[0].path(), "360,740").await;
     let phone2 = driver.browser(profiles[1].path(), "360,740").await;
-    let screen = driver.browser(profiles[2].path(), "1280,720").await;
+    let screen = driver
+        .browser_with(profiles[2].path(), "1280,720", &[AUTOPLAY])
+        .await;
     screen
         .goto(&format!("{base}/screen"))
         .await
@@ -886,6 +893,8 @@ async fn multiple_choice_on_phones_and_projector() {
     )
     .await;
     wait_for_text(&screen, "#result-line", "Đáp án đúng: B").await;
+    // A team was right: the projector's "correct" sting.
+    wait_for_last_sound(&screen, "correct").await;
     wait_for_attribute(&phone1, "#buzz-state", "data-state", "mc_right").await;
     wait_for_text(&phone1, "#buzz-state", "Đúng +10 điểm").await;
     wait_for_attribute(&phone1, "#options .opt.correct", "data-option", "B").await;
@@ -1107,7 +1116,9 @@ async fn a_steal_on_the_olympia_finish_from_a_phone() {
     // The MC's laptop, which then becomes alpha's phone (three browsers at most at once).
     let laptop = driver.browser(profiles[0].path(), "1280,900").await;
     let charlie = driver.browser(profiles[1].path(), "360,740").await;
-    let screen = driver.browser(profiles[2].path(), "1280,720").await;
+    let screen = driver
+        .browser_with(profiles[2].path(), "1280,720", &[AUTOPLAY])
+        .await;
     screen
         .goto(&format!("{base}/screen"))
         .await
@@ -1693,6 +1704,7 @@ async fn a_judge_scores_on_the_judge_page_and_the_projector_reveals_it() {
     wait_for_text(&screen, "#jd-reveal .jd-result", "8,75 điểm").await;
     wait_for_text(&screen, "#jd-reveal .jd-team", "Đội alpha").await;
     assert!(displayed(&screen, "#jd-reveal").await);
+    wait_for_last_sound(&screen, "result").await;
     // The judge's phone shows the result too.
     wait_for_text(
         &phone,
@@ -2020,6 +2032,22 @@ async fn wait_for_sounds(screen: &Client, want: &[&str]) {
     }
 }
 
+/// Waits until the last sound the projector played is `want`.
+async fn wait_for_last_sound(screen: &Client, want: &str) {
+    let script = "const [want, done] = arguments;
+         const matches = () => (window.stagebuzzSounds || []).at(-1) === want;
+         if (matches()) { done(true); return; }
+         window.addEventListener('stagebuzz:sound', () => { if (matches()) done(true); });";
+    if screen
+        .execute_async(script, vec![json!(want)])
+        .await
+        .is_err()
+    {
+        let actual = sounds(screen).await;
+        panic!("the projector never played {want:?}; it played {actual}");
+    }
+}
+
 /// What the projector has played so far (a run of ticks as one `tick`).
 async fn sounds(screen: &Client) -> Value {
     screen.execute(SOUNDS_SCRIPT, vec![]).await.expect("script")
@@ -2058,13 +2086,8 @@ async fn the_projector_plays_its_sounds_when_things_happen() {
         tempfile::tempdir().expect("profile dir"),
         tempfile::tempdir().expect("profile dir"),
     ];
-    // Headless, nobody clicks: let audio start without a gesture, as once the operator has.
     let screen = driver
-        .browser_with(
-            profiles[0].path(),
-            "1280,720",
-            &["--autoplay-policy=no-user-gesture-required"],
-        )
+        .browser_with(profiles[0].path(), "1280,720", &[AUTOPLAY])
         .await;
     screen
         .goto(&format!("{base}/screen"))
