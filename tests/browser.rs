@@ -2,7 +2,8 @@
 //! projector page shows that team on the floor; names and questions are text, never markup; a
 //! buzz pressed while the phone's Wi-Fi is gone is sent when it is back; a Về đích steal and a
 //! tie-breaker on the phones that may buzz and those that may not; a judged round scored on the
-//! judge page and revealed on the projector, and driven from the control page.
+//! judge page and revealed on the projector, and driven from the control page; the projector's
+//! sounds at the right moments.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so loudly and
 //! skips — unless `CI` is set, then it fails.
@@ -27,6 +28,9 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Upper bound for one browser-side wait; the waits themselves are driven by DOM mutations.
 const BROWSER_WAIT: Duration = Duration::from_secs(15);
+/// A projector's Chromium switch: audio starts without a click, as once the operator has
+/// clicked, so that its sounds play (and are recorded) headless.
+const AUTOPLAY: &str = "--autoplay-policy=no-user-gesture-required";
 
 /// A team phone and a projector, with the profile directories they live in.
 struct Browsers {
@@ -90,7 +94,9 @@ impl Driver {
             tempfile::tempdir().expect("profile dir"),
         ];
         let phone = self.browser(profiles[0].path(), "390,844").await;
-        let screen = self.browser(profiles[1].path(), "1280,720").await;
+        let screen = self
+            .browser_with(profiles[1].path(), "1280,720", &[AUTOPLAY])
+            .await;
         screen.goto(screen_url).await.expect("open screen");
         Browsers {
             phone,
@@ -101,6 +107,11 @@ impl Driver {
 
     /// A new headless Chromium with a fresh profile.
     async fn browser(&self, profile: &Path, window: &str) -> Client {
+        self.browser_with(profile, window, &[]).await
+    }
+
+    /// A new headless Chromium with a fresh profile and `extra` command-line switches.
+    async fn browser_with(&self, profile: &Path, window: &str, extra: &[&str]) -> Client {
         let args = [
             "--headless=new",
             "--no-sandbox",
@@ -118,6 +129,7 @@ impl Driver {
             format!("--user-data-dir={}", profile.display()),
             format!("--window-size={window}"),
         ])
+        .chain(extra.iter().map(|s| s.to_string()))
         .collect::<Vec<_>>();
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
@@ -762,7 +774,9 @@ async fn multiple_choice_on_phones_and_projector() {
     ];
     let phone1 = driver.browser(profiles[0].path(), "360,740").await;
     let phone2 = driver.browser(profiles[1].path(), "360,740").await;
-    let screen = driver.browser(profiles[2].path(), "1280,720").await;
+    let screen = driver
+        .browser_with(profiles[2].path(), "1280,720", &[AUTOPLAY])
+        .await;
     screen
         .goto(&format!("{base}/screen"))
         .await
@@ -879,6 +893,8 @@ async fn multiple_choice_on_phones_and_projector() {
     )
     .await;
     wait_for_text(&screen, "#result-line", "Đáp án đúng: B").await;
+    // A team was right: the projector's "correct" sting.
+    wait_for_last_sound(&screen, "correct").await;
     wait_for_attribute(&phone1, "#buzz-state", "data-state", "mc_right").await;
     wait_for_text(&phone1, "#buzz-state", "Đúng +10 điểm").await;
     wait_for_attribute(&phone1, "#options .opt.correct", "data-option", "B").await;
@@ -1100,7 +1116,9 @@ async fn a_steal_on_the_olympia_finish_from_a_phone() {
     // The MC's laptop, which then becomes alpha's phone (three browsers at most at once).
     let laptop = driver.browser(profiles[0].path(), "1280,900").await;
     let charlie = driver.browser(profiles[1].path(), "360,740").await;
-    let screen = driver.browser(profiles[2].path(), "1280,720").await;
+    let screen = driver
+        .browser_with(profiles[2].path(), "1280,720", &[AUTOPLAY])
+        .await;
     screen
         .goto(&format!("{base}/screen"))
         .await
@@ -1686,6 +1704,7 @@ async fn a_judge_scores_on_the_judge_page_and_the_projector_reveals_it() {
     wait_for_text(&screen, "#jd-reveal .jd-result", "8,75 điểm").await;
     wait_for_text(&screen, "#jd-reveal .jd-team", "Đội alpha").await;
     assert!(displayed(&screen, "#jd-reveal").await);
+    wait_for_last_sound(&screen, "result").await;
     // The judge's phone shows the result too.
     wait_for_text(
         &phone,
@@ -1987,4 +2006,178 @@ async fn the_control_pages_judged_panel_drives_a_round() {
     for client in [laptop, screen, phone] {
         client.close().await.expect("close browser");
     }
+}
+
+/// The sounds the projector has played (`window.stagebuzzSounds`), a run of ticks as one `tick`.
+const SOUNDS_SCRIPT: &str = "const played = window.stagebuzzSounds || [];
+    return played.filter((s, i) => !(s === 'tick' && played[i - 1] === 'tick'));";
+
+/// Waits until the projector has played `want` (a run of ticks counted as one), driven by the
+/// page's `stagebuzz:sound` events.
+async fn wait_for_sounds(screen: &Client, want: &[&str]) {
+    let script = format!(
+        "const [want, done] = arguments;
+         const played = () => {{ {SOUNDS_SCRIPT} }};
+         const matches = () => JSON.stringify(played()) === JSON.stringify(want);
+         if (matches()) {{ done(true); return; }}
+         window.addEventListener('stagebuzz:sound', () => {{ if (matches()) done(true); }});"
+    );
+    if screen
+        .execute_async(&script, vec![json!(want)])
+        .await
+        .is_err()
+    {
+        let actual = sounds(screen).await;
+        panic!("the projector never played {want:?}; it played {actual}");
+    }
+}
+
+/// Waits until the last sound the projector played is `want`.
+async fn wait_for_last_sound(screen: &Client, want: &str) {
+    let script = "const [want, done] = arguments;
+         const matches = () => (window.stagebuzzSounds || []).at(-1) === want;
+         if (matches()) { done(true); return; }
+         window.addEventListener('stagebuzz:sound', () => { if (matches()) done(true); });";
+    if screen
+        .execute_async(script, vec![json!(want)])
+        .await
+        .is_err()
+    {
+        let actual = sounds(screen).await;
+        panic!("the projector never played {want:?}; it played {actual}");
+    }
+}
+
+/// What the projector has played so far (a run of ticks as one `tick`).
+async fn sounds(screen: &Client) -> Value {
+    screen.execute(SOUNDS_SCRIPT, vec![]).await.expect("script")
+}
+
+/// The sounds on the projector: a round's title, a team on the floor, a wrong and a right
+/// answer, the ticks of a countdown's last seconds and the finale's fanfare, each when it
+/// happens and never again after a reload; the mute switch silences them and is remembered; a
+/// browser that holds audio back until a click shows "Bật âm thanh" until clicked.
+#[tokio::test]
+async fn the_projector_plays_its_sounds_when_things_happen() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let question = |i: usize| Question::new(format!("Câu hỏi số {}?", i + 1), "Đáp án");
+    // A long answer time (no ticks while a team answers); a short buzz window in round 2: its
+    // last seconds tick without a long wait.
+    let calm = BuzzInRules {
+        answer_window_ms: 60_000,
+        ..BuzzInRules::default()
+    };
+    let quick = BuzzInRules {
+        buzz_window_ms: 2_500,
+        ..calm.clone()
+    };
+    let show = ContestBuilder::new("Hội thi thử")
+        .teams(TEAMS.len(), |i| {
+            (TEAMS[i].into(), format!("Đội {}", TEAMS[i]))
+        })
+        .buzz_in("Khởi động", calm, 2, question)
+        .buzz_in("Tăng tốc", quick, 2, question)
+        .build();
+    let server = TestServer::start(show).await;
+    let base = format!("http://{}", server.addr());
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
+    let screen = driver
+        .browser_with(profiles[0].path(), "1280,720", &[AUTOPLAY])
+        .await;
+    screen
+        .goto(&format!("{base}/screen"))
+        .await
+        .expect("open screen");
+    wait_for_attribute(&screen, "body", "data-view", "waiting").await;
+    // Audio runs: no unlock button.
+    wait_for_attribute(&screen, "#sound-unlock", "hidden", "").await;
+    let mut control = server.control().await;
+    let mut alpha = server.team("alpha").await;
+    let mut bravo = server.team("bravo").await;
+
+    // The round's title; bravo takes the floor and is wrong; alpha takes it and is right.
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    wait_for_sounds(&screen, &["round"]).await;
+    to_floor(&mut control, &mut bravo).await;
+    wait_for_sounds(&screen, &["round", "floor"]).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "wrong"}))
+        .await;
+    wait_for_sounds(&screen, &["round", "floor", "wrong"]).await;
+    alpha.state_where(|s| phase(s) == "open").await;
+    alpha.ok(json!({"type": "buzz"})).await;
+    wait_for_sounds(&screen, &["round", "floor", "wrong", "floor"]).await;
+    control
+        .ok(json!({"type": "judge", "verdict": "correct"}))
+        .await;
+    let so_far = ["round", "floor", "wrong", "floor", "correct"];
+    wait_for_sounds(&screen, &so_far).await;
+
+    // Round 2: its buzzers open for 2.5 s and nobody buzzes: its last seconds tick.
+    control.ok(json!({"type": "start_round", "round": 2})).await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    control.ok(json!({"type": "open_buzzers"})).await;
+    let ticked = [&so_far[..], &["round", "tick"]].concat();
+    wait_for_sounds(&screen, &ticked).await;
+    control.state_where(|s| phase(s) == "closed").await;
+    wait_for_text(
+        &screen,
+        "#result-line",
+        "Hết giờ — không đội nào bấm chuông",
+    )
+    .await;
+    let ticks: Value = screen
+        .execute(
+            "return window.stagebuzzSounds.filter((s) => s === 'tick').length;",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert!(
+        ticks.as_u64().unwrap_or(0) >= 2,
+        "a tick each second: {ticks}"
+    );
+
+    // Muted: round 1's title comes back in silence; the switch is remembered after a reload,
+    // and a reload replays nothing.
+    click(&screen, "#sound-toggle").await;
+    wait_for_attribute(&screen, "#sound-toggle", "aria-pressed", "true").await;
+    control.ok(json!({"type": "start_round", "round": 1})).await;
+    wait_for_text(&screen, "#intro-title", "Khởi động").await;
+    assert_eq!(
+        sounds(&screen).await,
+        json!(ticked),
+        "muted: nothing played"
+    );
+    screen.refresh().await.expect("reload");
+    wait_for_text(&screen, "#intro-title", "Khởi động").await;
+    wait_for_attribute(&screen, "#sound-toggle", "aria-pressed", "true").await;
+    assert_eq!(sounds(&screen).await, json!([]));
+
+    // Sound back on: the finale's fanfare, once; a reload on the podium plays nothing.
+    click(&screen, "#sound-toggle").await;
+    wait_for_attribute(&screen, "#sound-toggle", "aria-pressed", "false").await;
+    control.ok(json!({"type": "finish_contest"})).await;
+    wait_for_sounds(&screen, &["fanfare"]).await;
+    screen.refresh().await.expect("reload");
+    wait_for_attribute(&screen, "body", "data-view", "final").await;
+    wait_for_attribute(&screen, "#sound-toggle", "aria-pressed", "false").await;
+    assert_eq!(sounds(&screen).await, json!([]), "a reload replays nothing");
+    screen.close().await.expect("close screen");
+
+    // Without the switch: audio waits for a click, and the page offers one.
+    let held = driver.browser(profiles[1].path(), "1280,720").await;
+    held.goto(&format!("{base}/screen"))
+        .await
+        .expect("open screen");
+    wait_displayed(&held, "#sound-unlock").await;
+    wait_for_text(&held, "#sound-unlock", "Bật âm thanh").await;
+    click(&held, "#sound-unlock").await;
+    wait_for_attribute(&held, "#sound-unlock", "hidden", "").await;
+    held.close().await.expect("close screen");
 }

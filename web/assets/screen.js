@@ -8,6 +8,7 @@ import {
   createImageLoader, questionImage, renderImage,
 } from './common.js';
 import { setupKinds, kindOf, questionKind, timerOf } from './kinds/index.js';
+import { setupSound } from './sound.js';
 
 const $ = (id) => document.getElementById(id);
 const RING_LENGTH = 2 * Math.PI * 45; // circumference of the SVG ring (r = 45)
@@ -16,6 +17,7 @@ const kinds = setupKinds('screen', { showVerdict, hideVerdict, flash }, { stage:
 const images = createImageLoader(() => render());
 setupI18n();
 const setConnStatus = connectionIndicator($('conn'));
+const sound = setupSound();
 
 let state = null;
 let shown = null; // the state the page shows (a new question may wait for its image)
@@ -26,6 +28,7 @@ connect({
   onStatus: setConnStatus,
   onState: (next, receivedAt) => {
     state = next;
+    sound.onState(next, receivedAt);
     countdown.update(next, receivedAt, timerOf(next));
     render();
   },

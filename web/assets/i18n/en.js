@@ -681,4 +681,8 @@ export default {
   'jd.result_kicker': 'The panel’s result',
   'jd.result_penalties': 'Penalties: {list}',
   'jd.draw_team': '{team} draws',
+  // Sound on the projector (sound.js).
+  'sound.unlock': 'Turn sound on',
+  'sound.mute': 'Mute sound',
+  'sound.unmute': 'Unmute sound',
 };

@@ -687,4 +687,8 @@ export default {
   'jd.result_kicker': 'Kết quả chấm điểm',
   'jd.result_penalties': 'Trừ điểm: {list}',
   'jd.draw_team': '{team} bốc thăm',
+  // Sound on the projector (sound.js).
+  'sound.unlock': 'Bật âm thanh',
+  'sound.mute': 'Tắt âm thanh',
+  'sound.unmute': 'Bật lại âm thanh',
 };
