@@ -256,6 +256,11 @@ async fn join_team(phone: &Client, base: &str, team: &str, code: &str) {
         .goto(&format!("{base}/"))
         .await
         .expect("open join page");
+    pick_team_and_type_code(phone, team, code).await;
+}
+
+/// On the join page's team list: picks `team` and types its `code`.
+async fn pick_team_and_type_code(phone: &Client, team: &str, code: &str) {
     phone
         .wait()
         .at_most(BROWSER_WAIT)
@@ -2299,4 +2304,162 @@ async fn every_question_fits_a_phone_and_the_buzzer_stays_put() {
         screenshot(&phone, "phone", &format!("{size}-finished")).await;
         phone.close().await.expect("close phone");
     }
+}
+
+/// Waits until the page says `body[data-wake]` is `want`.
+async fn wait_for_wake(phone: &Client, want: &str) {
+    wait_for_attribute(phone, "body", "data-wake", want).await;
+}
+
+/// Lets the test hide and show the page as a phone's browser does when the team switches apps:
+/// `visibilityState` follows `window.testHidden`, and the `visibilitychange` event is sent.
+const FAKE_VISIBILITY: &str = r#"
+    window.testHidden = false;
+    Object.defineProperty(document, 'visibilityState', {
+        configurable: true, get: () => (window.testHidden ? 'hidden' : 'visible') });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.testHidden });
+"#;
+
+#[tokio::test]
+async fn a_joined_phone_keeps_its_screen_on_and_takes_it_back_after_a_switch() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let base = format!("http://{}", server.addr());
+
+    // Where the browser has the Wake Lock API (here: a page on localhost is a secure context).
+    let profile = tempfile::tempdir().expect("profile dir");
+    let phone = driver.phone(profile.path(), 360, 740).await;
+    phone.goto(&format!("{base}/")).await.expect("open");
+    // Every lock the page takes is kept here, so that the test can lose it as a hidden page does.
+    phone
+        .execute(
+            &format!(
+                "{FAKE_VISIBILITY}
+                 window.testLocks = [];
+                 const request = navigator.wakeLock.request.bind(navigator.wakeLock);
+                 navigator.wakeLock.request = async (type) => {{
+                     const lock = await request(type); window.testLocks.push(lock); return lock; }};"
+            ),
+            vec![],
+        )
+        .await
+        .expect("script");
+    pick_team_and_type_code(&phone, "alpha", &server.code("alpha")).await;
+    wait_for_state(&phone, &["not_started"]).await;
+    wait_for_wake(&phone, "lock").await;
+    assert!(
+        !displayed(&phone, "#wake-note").await,
+        "no note while the screen is kept on"
+    );
+    // The team switches to another app: the browser releases the lock; back, the page takes it
+    // again.
+    phone
+        .execute(
+            "window.testHidden = true; document.dispatchEvent(new Event('visibilitychange'));
+             window.testLocks[0].release();",
+            vec![],
+        )
+        .await
+        .expect("script");
+    phone
+        .execute_async(
+            "const done = arguments[0];
+             const gone = () => document.body.dataset.wake === undefined;
+             if (gone()) { done(true); return; }
+             new MutationObserver(() => { if (gone()) done(true); })
+                 .observe(document.body, {attributes: true});",
+            vec![],
+        )
+        .await
+        .expect("the page says the lock is gone");
+    phone
+        .execute(
+            "window.testHidden = false; document.dispatchEvent(new Event('visibilitychange'));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    wait_for_wake(&phone, "lock").await;
+    let locks = phone
+        .execute("return window.testLocks.map((l) => l.released);", vec![])
+        .await
+        .expect("script");
+    assert_eq!(locks, json!([true, false]), "a second lock, held");
+    phone.close().await.expect("close");
+
+    // On the LAN (plain http: no Wake Lock API): the video, with sound allowed by the join tap.
+    let profile = tempfile::tempdir().expect("profile dir");
+    let phone = driver.phone(profile.path(), 360, 740).await;
+    phone.goto(&format!("{base}/")).await.expect("open");
+    phone
+        .execute(
+            &format!("{FAKE_VISIBILITY} delete Navigator.prototype.wakeLock;"),
+            vec![],
+        )
+        .await
+        .expect("script");
+    pick_team_and_type_code(&phone, "bravo", &server.code("bravo")).await;
+    wait_for_state(&phone, &["not_started"]).await;
+    wait_for_wake(&phone, "video").await;
+    let video = phone
+        .execute(
+            "const v = document.querySelector('.wake-video'); const r = v.getBoundingClientRect();
+             return {playing: !v.paused, muted: v.muted, loop: v.loop,
+                     video: v.srcObject.getVideoTracks().length, audio: v.srcObject.getAudioTracks().length,
+                     covers: r.width >= innerWidth && r.height >= innerHeight,
+                     opacity: parseFloat(getComputedStyle(v).opacity)};",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        video,
+        json!({"playing": true, "muted": false, "loop": false, "video": 1, "audio": 1,
+               "covers": true, "opacity": 0.01}),
+        "the video Chromium and WebKit keep the screen on for"
+    );
+    assert!(
+        !displayed(&phone, "#wake-note").await,
+        "no note while the screen is kept on"
+    );
+    // Hidden, the browser pauses the video; shown again, the page plays it again.
+    phone
+        .execute(
+            "window.testHidden = true; document.dispatchEvent(new Event('visibilitychange'));
+             document.querySelector('.wake-video').pause();",
+            vec![],
+        )
+        .await
+        .expect("script");
+    wait_for_wake(&phone, "none").await;
+    phone
+        .execute(
+            "window.testHidden = false; document.dispatchEvent(new Event('visibilitychange'));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    wait_for_wake(&phone, "video").await;
+
+    // Neither works (no lock, no video): the team is told, discreetly.
+    phone
+        .execute(
+            "const v = document.querySelector('.wake-video');
+             v.play = () => Promise.reject(new DOMException('no', 'NotAllowedError'));
+             window.testHidden = true; document.dispatchEvent(new Event('visibilitychange')); v.pause();
+             window.testHidden = false; document.dispatchEvent(new Event('visibilitychange'));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    wait_for_wake(&phone, "none").await;
+    wait_displayed(&phone, "#wake-note").await;
+    assert_eq!(
+        text_of(&phone, "#wake-note").await,
+        "Màn hình có thể tự tắt — hãy chỉnh thời gian tắt màn hình"
+    );
+    screenshot(&phone, "phone", "360x740-wake-note").await;
+    phone.close().await.expect("close");
 }
