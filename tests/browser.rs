@@ -2124,6 +2124,12 @@ async fn phone_layout(phone: &Client) -> Value {
                 stage_fits: stage.scrollHeight <= stage.clientHeight + 1,
                 page_fits: document.documentElement.scrollHeight <= innerHeight + 1,
                 question_bottom: document.querySelector('.question-box').getBoundingClientRect().bottom,
+                // "Câu 1/15" on one line, whole.
+                number_whole: (() => { const no = document.querySelector('.qm-no');
+                    if (!no) return null;
+                    const meta = document.querySelector('#question-meta');
+                    return meta.getBoundingClientRect().height <= no.getBoundingClientRect().height + 1
+                        && no.scrollWidth <= no.clientWidth + 1; })(),
                 targets,
             };
             }
@@ -2153,6 +2159,10 @@ fn check_phone(layout: &Value, what: &str) -> Option<Value> {
     assert_eq!(layout["stage_fits"], true, "the stage overflows, {context}");
     assert_eq!(layout["page_fits"], true, "the page scrolls, {context}");
     if layout["text_chars"].as_u64() > Some(0) {
+        assert_eq!(
+            layout["number_whole"], true,
+            "the question's number wraps or is cut, {context}"
+        );
         assert!(
             layout["question_px"].as_f64() >= Some(15.0),
             "question type too small, {context}"

@@ -578,8 +578,16 @@ function render() {
 
   const q = state.question;
   const round = state.stage === 'round_intro' ? state.round : null;
-  $('question-meta').textContent = q ? questionLabel(state)
-    : round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : state.title;
+  // One line: the question's number whole, the round before it shortened if it must be (the
+  // round's title card said it in full).
+  if (q && state.round) {
+    $('question-meta').replaceChildren(
+      h('span', { className: 'qm-round', text: `${t('round', { n: state.round.number, total: state.round.total })} · ${state.round.title}` }),
+      h('span', { className: 'qm-no', text: t('question_no', { n: q.number, total: q.total }) }));
+  } else {
+    $('question-meta').textContent = q ? questionLabel(state)
+      : round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : state.title;
+  }
   $('question-text').textContent = q ? q.text : '';
   renderImage($('question-image'), image, images);
   // A kind that marks the right answer its own way (the right option) needs no answer line.
