@@ -95,7 +95,7 @@ impl Driver {
         ];
         let phone = self.browser(profiles[0].path(), "390,844").await;
         let screen = self
-            .browser_with(profiles[1].path(), "1280,720", &[AUTOPLAY])
+            .browser_with(profiles[1].path(), "1280,720", &[AUTOPLAY], None)
             .await;
         screen.goto(screen_url).await.expect("open screen");
         Browsers {
@@ -107,11 +107,28 @@ impl Driver {
 
     /// A new headless Chromium with a fresh profile.
     async fn browser(&self, profile: &Path, window: &str) -> Client {
-        self.browser_with(profile, window, &[]).await
+        self.browser_with(profile, window, &[], None).await
     }
 
-    /// A new headless Chromium with a fresh profile and `extra` command-line switches.
-    async fn browser_with(&self, profile: &Path, window: &str, extra: &[&str]) -> Client {
+    /// A headless Chromium emulating a phone whose viewport is `width`×`height` CSS pixels, with
+    /// touch (a desktop window is never narrower than 500 px).
+    async fn phone(&self, profile: &Path, width: u32, height: u32) -> Client {
+        let emulation = json!({
+            "deviceMetrics": {"width": width, "height": height, "pixelRatio": 2.0, "touch": true},
+        });
+        self.browser_with(profile, "500,900", &[], Some(emulation))
+            .await
+    }
+
+    /// A new headless Chromium with a fresh profile and `extra` command-line switches, emulating
+    /// a mobile device if asked.
+    async fn browser_with(
+        &self,
+        profile: &Path,
+        window: &str,
+        extra: &[&str],
+        emulation: Option<Value>,
+    ) -> Client {
         let args = [
             "--headless=new",
             "--no-sandbox",
@@ -134,7 +151,12 @@ impl Driver {
         let mut capabilities = serde_json::Map::new();
         capabilities.insert(
             "goog:chromeOptions".into(),
-            json!({"binary": CHROMIUM, "args": args}),
+            match emulation {
+                Some(emulation) => {
+                    json!({"binary": CHROMIUM, "args": args, "mobileEmulation": emulation})
+                }
+                None => json!({"binary": CHROMIUM, "args": args}),
+            },
         );
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
@@ -249,6 +271,11 @@ async fn join_team(phone: &Client, base: &str, team: &str, code: &str) {
         .goto(&format!("{base}/"))
         .await
         .expect("open join page");
+    pick_team_and_type_code(phone, team, code).await;
+}
+
+/// On the join page's team list: picks `team` and types its `code`.
+async fn pick_team_and_type_code(phone: &Client, team: &str, code: &str) {
     phone
         .wait()
         .at_most(BROWSER_WAIT)
@@ -775,7 +802,7 @@ async fn multiple_choice_on_phones_and_projector() {
     let phone1 = driver.browser(profiles[0].path(), "360,740").await;
     let phone2 = driver.browser(profiles[1].path(), "360,740").await;
     let screen = driver
-        .browser_with(profiles[2].path(), "1280,720", &[AUTOPLAY])
+        .browser_with(profiles[2].path(), "1280,720", &[AUTOPLAY], None)
         .await;
     screen
         .goto(&format!("{base}/screen"))
@@ -1117,7 +1144,7 @@ async fn a_steal_on_the_olympia_finish_from_a_phone() {
     let laptop = driver.browser(profiles[0].path(), "1280,900").await;
     let charlie = driver.browser(profiles[1].path(), "360,740").await;
     let screen = driver
-        .browser_with(profiles[2].path(), "1280,720", &[AUTOPLAY])
+        .browser_with(profiles[2].path(), "1280,720", &[AUTOPLAY], None)
         .await;
     screen
         .goto(&format!("{base}/screen"))
@@ -2087,7 +2114,7 @@ async fn the_projector_plays_its_sounds_when_things_happen() {
         tempfile::tempdir().expect("profile dir"),
     ];
     let screen = driver
-        .browser_with(profiles[0].path(), "1280,720", &[AUTOPLAY])
+        .browser_with(profiles[0].path(), "1280,720", &[AUTOPLAY], None)
         .await;
     screen
         .goto(&format!("{base}/screen"))
@@ -2180,4 +2207,465 @@ async fn the_projector_plays_its_sounds_when_things_happen() {
     click(&held, "#sound-unlock").await;
     wait_for_attribute(&held, "#sound-unlock", "hidden", "").await;
     held.close().await.expect("close screen");
+}
+
+// ---- The team phone at phone sizes: every question readable, one stable buzzer, awake ----------
+
+/// Phone viewports the team page must serve, smallest first.
+const PHONE_SIZES: [(u32, u32); 2] = [(320, 568), (360, 740)];
+
+/// A question as long as the longest a contest writer is likely to type (350 characters).
+fn long_question() -> String {
+    let text = "Theo Nghị định số 33/2023/NĐ-CP của Chính phủ quy định về cán bộ, công chức cấp xã \
+        và người hoạt động không chuyên trách ở cấp xã, ở thôn, tổ dân phố, khi thực hiện công tác \
+        dân vận chính quyền, cán bộ, công chức cấp xã phải bảo đảm những yêu cầu nào sau đây, và \
+        trong trường hợp người dân phản ánh kiến nghị thì phải tiếp nhận, xử lý trong thời hạn bao lâu?";
+    let text: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(text.chars().count() >= 350, "{}", text.chars().count());
+    text
+}
+
+/// The demo contest's questions (`src/demo_contest.json`) and a 350-character one, in one buzz-in
+/// round, with four teams, the phone's team named at length.
+fn phone_contest() -> (stagebuzz::game::Contest, Vec<String>) {
+    let demo: Value = serde_json::from_str(include_str!("../src/demo_contest.json")).expect("demo");
+    let mut texts: Vec<String> = demo["rounds"]
+        .as_array()
+        .expect("rounds")
+        .iter()
+        .flat_map(|round| round["questions"].as_array().cloned().unwrap_or_default())
+        .map(|q| q["text"].as_str().expect("text").to_string())
+        .collect();
+    assert!(texts.len() >= 10, "the demo has {} questions", texts.len());
+    texts.push(long_question());
+    let questions = texts.clone();
+    let contest = ContestBuilder::new("Hội thi thử")
+        .teams(TEAMS.len(), |i| {
+            let name = if i == 0 {
+                "Đội xã Phước Hải, huyện Long Điền, tỉnh Bà Rịa – Vũng Tàu".to_string()
+            } else {
+                format!("Đội {}", TEAMS[i])
+            };
+            (TEAMS[i].into(), name)
+        })
+        .buzz_in(
+            "Giành quyền trả lời",
+            BuzzInRules::default(),
+            texts.len(),
+            |i| Question {
+                text: questions[i].clone(),
+                answer: format!("Đáp án {}", i + 1),
+                ..Question::default()
+            },
+        )
+        .build();
+    (contest, texts)
+}
+
+/// Waits until `#buzz-state`'s `data-state` is one of `want`.
+async fn wait_for_state(phone: &Client, want: &[&str]) {
+    let script = r#"
+        const [want, done] = arguments;
+        const matches = () => {
+            const el = document.querySelector('#buzz-state');
+            return el !== null && want.includes(el.dataset.state);
+        };
+        if (matches()) { done(true); return; }
+        new MutationObserver(() => { if (matches()) done(true); })
+            .observe(document.documentElement, {subtree: true, childList: true, attributes: true});
+    "#;
+    if phone
+        .execute_async(script, vec![json!(want)])
+        .await
+        .is_err()
+    {
+        let actual = text_of(phone, "#buzz-state").await;
+        panic!("the phone never showed {want:?}; it shows {actual:?}");
+    }
+}
+
+/// What the phone shows now, once the buzzer's press animation is over: the buzzer's box,
+/// whether the question can be read whole, tap targets, the viewport.
+async fn phone_layout(phone: &Client) -> Value {
+    phone
+        .execute_async(
+            r#"
+            const done = arguments[0];
+            const finite = document.querySelector('#buzz').getAnimations()
+                .filter((a) => a.effect.getTiming().iterations !== Infinity);
+            Promise.all(finite.map((a) => a.finished.catch(() => null))).then(() => done(measure()));
+            function measure() {
+            const box = (el) => { const r = el.getBoundingClientRect();
+                return {x: r.x, y: r.y, width: r.width, height: r.height, bottom: r.bottom}; };
+            const text = document.querySelector('#question-text');
+            const more = document.querySelector('#question-more');
+            const stage = document.querySelector('#stage');
+            const buzz = document.querySelector('#buzz');
+            const line = parseFloat(getComputedStyle(text).lineHeight);
+            const lines = text.clientHeight / line;
+            const shown = (el) => el.offsetParent !== null && getComputedStyle(el).visibility !== 'hidden';
+            const targets = [...document.querySelectorAll('#buzzer button')].filter(shown)
+                .map((el) => ({id: el.id || el.className, width: el.getBoundingClientRect().width,
+                               height: el.getBoundingClientRect().height}));
+            return {
+                viewport: {width: innerWidth, height: innerHeight},
+                buzz: shown(buzz) ? box(buzz) : null,
+                label: buzz.textContent,
+                text_chars: text.textContent.length,
+                text_fits: text.scrollHeight <= text.clientHeight + 1,
+                cue: shown(more),
+                scrollable: ['auto', 'scroll'].includes(getComputedStyle(text).overflowY),
+                whole_lines: Math.abs(lines - Math.round(lines)) < 0.05,
+                question_px: parseFloat(getComputedStyle(text).fontSize),
+                stage_fits: stage.scrollHeight <= stage.clientHeight + 1,
+                page_fits: document.documentElement.scrollHeight <= innerHeight + 1,
+                question_bottom: document.querySelector('.question-box').getBoundingClientRect().bottom,
+                // "Câu 1/15" on one line, whole.
+                number_whole: (() => { const no = document.querySelector('.qm-no');
+                    if (!no) return null;
+                    const meta = document.querySelector('#question-meta');
+                    return meta.getBoundingClientRect().height <= no.getBoundingClientRect().height + 1
+                        && no.scrollWidth <= no.clientWidth + 1; })(),
+                targets,
+            };
+            }
+            "#,
+            vec![],
+        )
+        .await
+        .expect("script")
+}
+
+/// Saves a screenshot of `client` as `target/screenshots/<dir>/<name>.png`.
+async fn screenshot(client: &Client, dir: &str, name: &str) {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("target/screenshots")
+        .join(dir);
+    std::fs::create_dir_all(&folder).expect("screenshot folder");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(folder.join(format!("{name}.png")), png).expect("save screenshot");
+}
+
+/// The checks every phone state must pass; returns the buzzer's box.
+fn check_phone(layout: &Value, what: &str) -> Option<Value> {
+    let context = format!("{what}: {layout}");
+    let readable = layout["text_fits"] == true
+        || (layout["cue"] == true && layout["scrollable"] == true && layout["whole_lines"] == true);
+    assert!(readable, "text hidden without a cue, {context}");
+    assert_eq!(layout["stage_fits"], true, "the stage overflows, {context}");
+    assert_eq!(layout["page_fits"], true, "the page scrolls, {context}");
+    if layout["text_chars"].as_u64() > Some(0) {
+        assert_eq!(
+            layout["number_whole"], true,
+            "the question's number wraps or is cut, {context}"
+        );
+        assert!(
+            layout["question_px"].as_f64() >= Some(15.0),
+            "question type too small, {context}"
+        );
+    }
+    for target in layout["targets"].as_array().expect("targets") {
+        assert!(
+            target["width"].as_f64() >= Some(44.0) && target["height"].as_f64() >= Some(44.0),
+            "tap target under 44 px: {target}, {context}"
+        );
+    }
+    let buzz = layout["buzz"].clone();
+    if buzz.is_null() {
+        return None;
+    }
+    let viewport = &layout["viewport"];
+    assert!(
+        buzz["width"].as_f64().expect("width") >= viewport["width"].as_f64().expect("vw") / 2.0,
+        "the buzzer is under half the width, {context}"
+    );
+    assert!(
+        buzz["bottom"].as_f64() <= viewport["height"].as_f64(),
+        "the buzzer leaves the screen, {context}"
+    );
+    assert!(
+        layout["question_bottom"].as_f64() <= buzz["y"].as_f64(),
+        "the question runs under the buzzer, {context}"
+    );
+    Some(buzz)
+}
+
+/// Asserts `buzz` has the same box as `first` (±1 px).
+fn same_box(first: &Value, buzz: &Value, what: &str) {
+    for key in ["x", "y", "width", "height"] {
+        let (a, b) = (first[key].as_f64().unwrap(), buzz[key].as_f64().unwrap());
+        assert!(
+            (a - b).abs() <= 1.0,
+            "the buzzer moved or changed size ({what}): {key} {a} → {b}; first {first}, now {buzz}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_question_fits_a_phone_and_the_buzzer_stays_put() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    for (width, height) in PHONE_SIZES {
+        let (contest, texts) = phone_contest();
+        let server = TestServer::start(contest).await;
+        let base = format!("http://{}", server.addr());
+        let profile = tempfile::tempdir().expect("profile dir");
+        let phone = driver.phone(profile.path(), width, height).await;
+        let size = format!("{width}x{height}");
+        let mut control = server.control().await;
+        let mut bravo = server.team("bravo").await;
+
+        join_team(&phone, &base, "alpha", &server.code("alpha")).await;
+        wait_for_state(&phone, &["not_started"]).await;
+        let layout = phone_layout(&phone).await;
+        assert_eq!(
+            layout["viewport"],
+            json!({"width": width, "height": height}),
+            "the browser's viewport"
+        );
+        let first = check_phone(&layout, "joined").expect("a buzzer once joined");
+        assert_eq!(layout["label"], "Chờ mở chuông", "{layout}");
+        screenshot(&phone, "phone", &format!("{size}-joined")).await;
+        let check = async |what: &str, label: Option<&str>| {
+            let layout = phone_layout(&phone).await;
+            screenshot(&phone, "phone", &format!("{size}-{what}")).await;
+            let buzz = check_phone(&layout, &format!("{size} {what}")).expect("a buzzer");
+            same_box(&first, &buzz, &format!("{size} {what}"));
+            if let Some(label) = label {
+                assert_eq!(layout["label"], label, "{size} {what}: {layout}");
+            }
+        };
+
+        // Question 1: ready, open (the countdown runs), our team takes the floor, is right, and
+        // the answer is revealed.
+        control.ok(json!({"type": "show_next_question"})).await;
+        wait_for_text(&phone, "#question-text", &texts[0]).await;
+        wait_for_state(&phone, &["ready"]).await;
+        check("q01-ready", Some("Chờ mở chuông")).await;
+        control.ok(json!({"type": "open_buzzers"})).await;
+        wait_for_state(&phone, &["open"]).await;
+        check("q01-open", Some("BẤM!")).await;
+        click(&phone, "#buzz").await;
+        wait_for_state(&phone, &["first"]).await;
+        check("q01-floor-mine", Some("Đội bạn trả lời")).await;
+        control
+            .ok(json!({"type": "judge", "verdict": "correct"}))
+            .await;
+        wait_for_state(&phone, &["correct"]).await;
+        control.ok(json!({"type": "reveal_answer"})).await;
+        wait_displayed(&phone, "#answer-box").await;
+        check("q01-revealed", Some("Chính xác!")).await;
+
+        // Question 2: another team takes the floor, is wrong; the buzzers are locked, then the
+        // answer is revealed.
+        control.ok(json!({"type": "show_next_question"})).await;
+        wait_for_text(&phone, "#question-text", &texts[1]).await;
+        control.ok(json!({"type": "open_buzzers"})).await;
+        bravo.state_where(|s| phase(s) == "open").await;
+        bravo.ok(json!({"type": "buzz"})).await;
+        wait_for_state(&phone, &["other"]).await;
+        check("q02-floor-other", Some("Đội khác trả lời")).await;
+        control
+            .ok(json!({"type": "judge", "verdict": "wrong"}))
+            .await;
+        control.ok(json!({"type": "lock_buzzers"})).await;
+        wait_for_state(&phone, &["locked"]).await;
+        check("q02-locked", Some("Chờ mở chuông")).await;
+        control.ok(json!({"type": "reveal_answer"})).await;
+        wait_for_state(&phone, &["closed"]).await;
+        check("q02-closed", Some("Chờ câu tiếp")).await;
+
+        // Every other question, the 350-character one last, shown and with the buzzers open.
+        for (i, text) in texts.iter().enumerate().skip(2) {
+            control.ok(json!({"type": "show_next_question"})).await;
+            wait_for_text(&phone, "#question-text", text).await;
+            wait_for_state(&phone, &["ready"]).await;
+            check(&format!("q{:02}-ready", i + 1), None).await;
+            control.ok(json!({"type": "open_buzzers"})).await;
+            wait_for_state(&phone, &["open"]).await;
+            check(&format!("q{:02}-open", i + 1), None).await;
+            control.ok(json!({"type": "lock_buzzers"})).await;
+            wait_for_state(&phone, &["locked"]).await;
+            control.ok(json!({"type": "reveal_answer"})).await;
+            wait_for_state(&phone, &["closed"]).await;
+        }
+        // The long question at the smallest size cannot fit whole: it scrolls, and says so.
+        if (width, height) == PHONE_SIZES[0] {
+            let layout = phone_layout(&phone).await;
+            assert_eq!(layout["cue"], true, "the scroll cue: {layout}");
+        }
+
+        // The end: the team's place and points.
+        control.ok(json!({"type": "finish_contest"})).await;
+        wait_for_state(&phone, &["finished"]).await;
+        let layout = phone_layout(&phone).await;
+        check_phone(&layout, "finished");
+        let said = format!(
+            "{} {}",
+            text_of(&phone, "#buzz-state").await,
+            text_of(&phone, "#buzz-sub").await
+        );
+        assert!(said.contains("Hạng") && said.contains("10"), "{said}");
+        screenshot(&phone, "phone", &format!("{size}-finished")).await;
+        phone.close().await.expect("close phone");
+    }
+}
+
+/// Waits until the page says `body[data-wake]` is `want`.
+async fn wait_for_wake(phone: &Client, want: &str) {
+    wait_for_attribute(phone, "body", "data-wake", want).await;
+}
+
+/// Lets the test hide and show the page as a phone's browser does when the team switches apps:
+/// `visibilityState` follows `window.testHidden`, and the `visibilitychange` event is sent.
+const FAKE_VISIBILITY: &str = r#"
+    window.testHidden = false;
+    Object.defineProperty(document, 'visibilityState', {
+        configurable: true, get: () => (window.testHidden ? 'hidden' : 'visible') });
+    Object.defineProperty(document, 'hidden', { configurable: true, get: () => window.testHidden });
+"#;
+
+#[tokio::test]
+async fn a_joined_phone_keeps_its_screen_on_and_takes_it_back_after_a_switch() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let base = format!("http://{}", server.addr());
+
+    // Where the browser has the Wake Lock API (here: a page on localhost is a secure context).
+    let profile = tempfile::tempdir().expect("profile dir");
+    let phone = driver.phone(profile.path(), 360, 740).await;
+    phone.goto(&format!("{base}/")).await.expect("open");
+    // Every lock the page takes is kept here, so that the test can lose it as a hidden page does.
+    phone
+        .execute(
+            &format!(
+                "{FAKE_VISIBILITY}
+                 window.testLocks = [];
+                 const request = navigator.wakeLock.request.bind(navigator.wakeLock);
+                 navigator.wakeLock.request = async (type) => {{
+                     const lock = await request(type); window.testLocks.push(lock); return lock; }};"
+            ),
+            vec![],
+        )
+        .await
+        .expect("script");
+    pick_team_and_type_code(&phone, "alpha", &server.code("alpha")).await;
+    wait_for_state(&phone, &["not_started"]).await;
+    wait_for_wake(&phone, "lock").await;
+    assert!(
+        !displayed(&phone, "#wake-note").await,
+        "no note while the screen is kept on"
+    );
+    // The team switches to another app: the browser releases the lock; back, the page takes it
+    // again.
+    phone
+        .execute(
+            "window.testHidden = true; document.dispatchEvent(new Event('visibilitychange'));
+             window.testLocks[0].release();",
+            vec![],
+        )
+        .await
+        .expect("script");
+    phone
+        .execute_async(
+            "const done = arguments[0];
+             const gone = () => document.body.dataset.wake === undefined;
+             if (gone()) { done(true); return; }
+             new MutationObserver(() => { if (gone()) done(true); })
+                 .observe(document.body, {attributes: true});",
+            vec![],
+        )
+        .await
+        .expect("the page says the lock is gone");
+    phone
+        .execute(
+            "window.testHidden = false; document.dispatchEvent(new Event('visibilitychange'));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    wait_for_wake(&phone, "lock").await;
+    let locks = phone
+        .execute("return window.testLocks.map((l) => l.released);", vec![])
+        .await
+        .expect("script");
+    assert_eq!(locks, json!([true, false]), "a second lock, held");
+    phone.close().await.expect("close");
+
+    // On the LAN (plain http: no Wake Lock API): the video, with sound allowed by the join tap.
+    let profile = tempfile::tempdir().expect("profile dir");
+    let phone = driver.phone(profile.path(), 360, 740).await;
+    phone.goto(&format!("{base}/")).await.expect("open");
+    phone
+        .execute(
+            &format!("{FAKE_VISIBILITY} delete Navigator.prototype.wakeLock;"),
+            vec![],
+        )
+        .await
+        .expect("script");
+    pick_team_and_type_code(&phone, "bravo", &server.code("bravo")).await;
+    wait_for_state(&phone, &["not_started"]).await;
+    wait_for_wake(&phone, "video").await;
+    let video = phone
+        .execute(
+            "const v = document.querySelector('.wake-video'); const r = v.getBoundingClientRect();
+             return {playing: !v.paused, muted: v.muted, loop: v.loop,
+                     video: v.srcObject.getVideoTracks().length, audio: v.srcObject.getAudioTracks().length,
+                     covers: r.width >= innerWidth && r.height >= innerHeight,
+                     opacity: parseFloat(getComputedStyle(v).opacity)};",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        video,
+        json!({"playing": true, "muted": false, "loop": false, "video": 1, "audio": 1,
+               "covers": true, "opacity": 0.01}),
+        "the video Chromium and WebKit keep the screen on for"
+    );
+    assert!(
+        !displayed(&phone, "#wake-note").await,
+        "no note while the screen is kept on"
+    );
+    // Hidden, the browser pauses the video; shown again, the page plays it again.
+    phone
+        .execute(
+            "window.testHidden = true; document.dispatchEvent(new Event('visibilitychange'));
+             document.querySelector('.wake-video').pause();",
+            vec![],
+        )
+        .await
+        .expect("script");
+    wait_for_wake(&phone, "none").await;
+    phone
+        .execute(
+            "window.testHidden = false; document.dispatchEvent(new Event('visibilitychange'));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    wait_for_wake(&phone, "video").await;
+
+    // Neither works (no lock, no video): the team is told, discreetly.
+    phone
+        .execute(
+            "const v = document.querySelector('.wake-video');
+             v.play = () => Promise.reject(new DOMException('no', 'NotAllowedError'));
+             window.testHidden = true; document.dispatchEvent(new Event('visibilitychange')); v.pause();
+             window.testHidden = false; document.dispatchEvent(new Event('visibilitychange'));",
+            vec![],
+        )
+        .await
+        .expect("script");
+    wait_for_wake(&phone, "none").await;
+    wait_displayed(&phone, "#wake-note").await;
+    assert_eq!(
+        text_of(&phone, "#wake-note").await,
+        "Màn hình có thể tự tắt — hãy chỉnh thời gian tắt màn hình"
+    );
+    screenshot(&phone, "phone", "360x740-wake-note").await;
+    phone.close().await.expect("close");
 }

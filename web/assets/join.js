@@ -9,6 +9,7 @@ import {
   normalizeJoinCode, checkJoinCode, createImageLoader, questionImage, renderImage,
 } from './common.js';
 import { setupKinds, questionKind, timerOf, RESTING_KIND } from './kinds/index.js';
+import { createWakeKeeper } from './wake.js';
 
 /** `{team, device}`: the device token of this phone, from the `welcome` of its first join. */
 const DEVICE_KEY = 'stagebuzz.device';
@@ -51,6 +52,8 @@ const kinds = setupKinds('phone', {
 /** The renderer of the round kind whose input the page shows (keys go to it). */
 let inputPart = kinds.activate(RESTING_KIND);
 const images = createImageLoader(() => render());
+// The screen stays on while the team is joined; a discreet note when it could not be kept on.
+const wake = createWakeKeeper({ onChange: (method) => { $('wake-note').hidden = method !== 'none'; } });
 
 setupI18n();
 const setBuzzerConn = connectionIndicator($('conn'));
@@ -214,6 +217,7 @@ function setNotice(key) {
 // ---- Step 1: team list ----------------------------------------------------------------------
 
 function showPicker(noteKey = null) {
+  wake.stop();
   pickerNote = noteKey;
   codeTeam = null;
   document.body.dataset.mood = 'idle';
@@ -415,7 +419,7 @@ function showBuzzer() {
   const known = pickerTeams && pickerTeams.find((x) => x.id === myTeam);
   $('my-team-name').textContent = known ? known.name : '';
   render();
-  keepScreenOn();
+  wake.start();
 }
 
 /** A phone that joined before: straight to the buzzer, rejoining with its device token. */
@@ -574,14 +578,23 @@ function render() {
 
   const q = state.question;
   const round = state.stage === 'round_intro' ? state.round : null;
-  $('question-meta').textContent = q ? questionLabel(state)
-    : round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : state.title;
+  // One line: the question's number whole, the round before it shortened if it must be (the
+  // round's title card said it in full).
+  if (q && state.round) {
+    $('question-meta').replaceChildren(
+      h('span', { className: 'qm-round', text: `${t('round', { n: state.round.number, total: state.round.total })} · ${state.round.title}` }),
+      h('span', { className: 'qm-no', text: t('question_no', { n: q.number, total: q.total }) }));
+  } else {
+    $('question-meta').textContent = q ? questionLabel(state)
+      : round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : state.title;
+  }
   $('question-text').textContent = q ? q.text : '';
   renderImage($('question-image'), image, images);
   // A kind that marks the right answer its own way (the right option) needs no answer line.
   const showAnswer = Boolean(q && q.revealed && q.answer && !(kind && inputPart.showsAnswer));
   $('answer-box').hidden = !showAnswer;
   $('answer-text').textContent = showAnswer ? q.answer : '';
+  fitQuestion();
 }
 
 const countdown = createBarCountdown();
@@ -592,17 +605,57 @@ document.addEventListener('keydown', (ev) => {
   if (inputPart.onKey) inputPart.onKey(ev);
 });
 
-/** Asks the phone not to dim the screen mid-contest (only where the browser allows it). */
-async function keepScreenOn() {
-  try {
-    if ('wakeLock' in navigator && document.visibilityState === 'visible') await navigator.wakeLock.request('screen');
-  } catch {
-    // Not allowed (plain http on the LAN): the team keeps the screen awake by hand.
+// ---- The question fitted between the team bar and the buzzer -----------------------------------
+
+/** Question type sizes tried, largest first (rem): short questions big, long ones smaller. */
+const QUESTION_SIZES = [1.3, 1.2, 1.1, 1.02, 0.95];
+
+/**
+ * Fits the question into the room the buzzer leaves: the largest type at which everything on the
+ * stage shows without scrolling; else the smallest, with the question cut after its last whole
+ * line that fits, scrollable, and a cue under it. Never a line cut through its letters.
+ */
+function fitQuestion() {
+  const stage = $('stage');
+  const text = $('question-text');
+  const more = $('question-more');
+  if ($('buzzer').hidden) return;
+  text.style.maxHeight = 'none';
+  more.hidden = true;
+  if (!text.textContent) return;
+  const fits = () => stage.scrollHeight <= stage.clientHeight + 1;
+  let size = QUESTION_SIZES[QUESTION_SIZES.length - 1];
+  for (const candidate of QUESTION_SIZES) {
+    text.style.fontSize = `${candidate}rem`;
+    if (fits()) {
+      size = candidate;
+      break;
+    }
   }
+  text.style.fontSize = `${size}rem`;
+  if (fits()) return;
+  // Too long even in the smallest type: whole lines only, and the cue takes one line.
+  more.hidden = false;
+  const line = parseFloat(getComputedStyle(text).lineHeight) || 24;
+  const over = stage.scrollHeight - stage.clientHeight;
+  const room = text.scrollHeight - over;
+  const lines = Math.max(2, Math.floor(room / line));
+  text.style.maxHeight = `${lines * line}px`;
+  updateMore();
 }
-document.addEventListener('visibilitychange', () => {
-  if (myTeam) keepScreenOn();
-});
+
+/** The cue says there is more below until the team has scrolled to the end. */
+function updateMore() {
+  const text = $('question-text');
+  const scrollable = text.scrollHeight > text.clientHeight + 1;
+  const atEnd = text.scrollTop + text.clientHeight >= text.scrollHeight - 2;
+  $('question-more').classList.toggle('at-end', scrollable && atEnd);
+  if (!scrollable) $('question-more').hidden = true;
+}
+
+$('question-text').addEventListener('scroll', updateMore, { passive: true });
+window.addEventListener('resize', () => fitQuestion());
+if (document.fonts && document.fonts.ready) document.fonts.ready.then(() => fitQuestion());
 
 onLangChange(() => {
   renderPickerNote();

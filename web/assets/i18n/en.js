@@ -685,4 +685,17 @@ export default {
   'sound.unlock': 'Turn sound on',
   'sound.mute': 'Mute sound',
   'sound.unmute': 'Unmute sound',
+  // The team phone: the buzzer's label in each state, the question's scroll cue, a screen
+  // that could not be kept on (wake.js).
+  'wake.note': 'The screen may turn itself off — lengthen the phone’s screen timeout',
+  'join.scroll_more': '▼ Scroll to read on',
+  'buzzbtn.press': 'BUZZ!',
+  'buzzbtn.wait': 'Wait for the buzzers',
+  'buzzbtn.next': 'Wait for the next question',
+  'buzzbtn.pressed': 'Pressed',
+  'buzzbtn.mine': 'Your team answers',
+  'buzzbtn.win': 'Correct!',
+  'buzzbtn.other': 'Another team answers',
+  'buzzbtn.lockout': 'Locked for a moment',
+  'buzzbtn.out': 'No more buzzing',
 };

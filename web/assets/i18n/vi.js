@@ -691,4 +691,17 @@ export default {
   'sound.unlock': 'Bật âm thanh',
   'sound.mute': 'Tắt âm thanh',
   'sound.unmute': 'Bật lại âm thanh',
+  // The team phone: the buzzer's label in each state, the question's scroll cue, a screen
+  // that could not be kept on (wake.js).
+  'wake.note': 'Màn hình có thể tự tắt — hãy chỉnh thời gian tắt màn hình',
+  'join.scroll_more': '▼ Kéo để đọc tiếp',
+  'buzzbtn.press': 'BẤM!',
+  'buzzbtn.wait': 'Chờ mở chuông',
+  'buzzbtn.next': 'Chờ câu tiếp',
+  'buzzbtn.pressed': 'Đã bấm',
+  'buzzbtn.mine': 'Đội bạn trả lời',
+  'buzzbtn.win': 'Chính xác!',
+  'buzzbtn.other': 'Đội khác trả lời',
+  'buzzbtn.lockout': 'Tạm khóa',
+  'buzzbtn.out': 'Hết lượt bấm',
 };

@@ -35,7 +35,9 @@ function label(tag, key, props = {}) {
  */
 function phone(ctx) {
   const held = h('p', { id: 'held-buzz', className: 'held-buzz', role: 'status', 'aria-live': 'assertive', hidden: true });
-  const buzzBtn = h('button', { type: 'button', id: 'buzz', className: 'buzz-btn' }, label('span', 'join.buzz'));
+  // The label says what a press does now (render): "BẤM!" only when it takes the floor.
+  const buzzLabel = h('span', { className: 'buzz-label', text: t('buzzbtn.wait') });
+  const buzzBtn = h('button', { type: 'button', id: 'buzz', className: 'buzz-btn' }, buzzLabel);
   ctx.boxes.top.append(held);
   const buzzArea = h('div', { className: 'buzz-area' }, buzzBtn);
   const buzzHint = label('p', 'join.hint', { className: 'buzz-hint' });
@@ -133,7 +135,29 @@ function phone(ctx) {
     clearTimeout(lockoutTimer);
     if (view.state === 'lockout') lockoutTimer = setTimeout(ctx.render, lockoutLeft() + 20);
     buzzBtn.setAttribute('aria-disabled', String(view.mood !== 'open'));
-    buzzBtn.setAttribute('aria-label', t('join.buzz'));
+    const [action, key] = buttonLabel(view);
+    buzzBtn.dataset.action = action;
+    buzzLabel.textContent = t(key);
+    buzzBtn.setAttribute('aria-label', t(key));
+  }
+
+  /** `[action, translation key]` of the button's label in the view `view` (of any kind built on
+   * this one): what pressing it does, or why it does nothing now. */
+  function buttonLabel(view) {
+    switch (view.mood) {
+      case 'open':
+        return ['press', 'buzzbtn.press'];
+      case 'mine':
+        return ['mine', 'buzzbtn.mine'];
+      case 'win':
+        return ['win', 'buzzbtn.win'];
+      case 'other':
+        return view.state === 'settling' ? ['pressed', 'buzzbtn.pressed'] : ['other', 'buzzbtn.other'];
+      case 'out':
+        return view.state === 'lockout' ? ['lockout', 'buzzbtn.lockout'] : ['out', 'buzzbtn.out'];
+      default:
+        return ['wait', view.state === 'time_up' || view.state === 'closed' ? 'buzzbtn.next' : 'buzzbtn.wait'];
+    }
   }
 
   /**
