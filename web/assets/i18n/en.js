@@ -681,4 +681,6 @@ export default {
   'jd.result_kicker': 'The panel’s result',
   'jd.result_penalties': 'Penalties: {list}',
   'jd.draw_team': '{team} draws',
+  // The projector: its full-screen button (shown on mouse move).
+  'screen.fullscreen_button': '⛶ Full screen',
 };

@@ -687,4 +687,6 @@ export default {
   'jd.result_kicker': 'Kết quả chấm điểm',
   'jd.result_penalties': 'Trừ điểm: {list}',
   'jd.draw_team': '{team} bốc thăm',
+  // The projector: its full-screen button (shown on mouse move).
+  'screen.fullscreen_button': '⛶ Toàn màn hình',
 };
