@@ -18,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use common::{TEAMS, TestServer, contest, phase, to_floor};
+use fantoccini::actions::InputSource;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 use stagebuzz::game::olympia::{OlympiaRound, OlympiaRules};
@@ -713,9 +714,22 @@ async fn programme_on_the_projector_from_round_titles_to_the_podium() {
     wait_for_text(&screen, "#pause-contest", "Hội thi thử").await;
     wait_for_attribute(&screen, "body", "data-view", "intermission").await;
 
-    // The finish: the podium, then each round's prize ("giải phần thi") with its winners.
+    // The finish: the podium, 3rd, 2nd then 1st, then each round's prize ("giải phần thi")
+    // with its winners.
+    screen.execute(RECORD_STEPS, vec![]).await.expect("script");
     control.ok(json!({"type": "finish_contest"})).await;
     wait_for_attribute(&screen, "body", "data-view", "final").await;
+    wait_until(
+        &screen,
+        "document.querySelector('.view-final').dataset.finale === 'done'",
+        "the finale ends",
+    )
+    .await;
+    let order: Value = screen
+        .execute("return window.steps.map((s) => s.place);", vec![])
+        .await
+        .expect("script");
+    assert_eq!(order, json!([3, 2, 1]), "the podium's steps in turn");
     wait_for_rows(
         &screen,
         "#podium",
@@ -1070,6 +1084,29 @@ async fn fractional_points_read_the_vietnamese_way_on_the_projector() {
         .await;
     wait_for_text(&screen, r#"li[data-team="bravo"] .row-score"#, "8,67").await;
     wait_for_text(&screen, r#"li[data-team="alpha"] .row-score"#, "8,5").await;
+}
+
+/// Clicks one of the projector's controls, which show only once the mouse moves.
+async fn click_projector_control(screen: &Client, selector: &str) {
+    for x in [300.0, 320.0] {
+        screen
+            .perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(
+                fantoccini::actions::PointerAction::MoveTo {
+                    duration: None,
+                    x,
+                    y: 300.0,
+                },
+            ))
+            .await
+            .expect("move the mouse");
+    }
+    wait_until(
+        screen,
+        &format!("getComputedStyle(document.querySelector('{selector}')).visibility === 'visible'"),
+        "the projector's controls show on a mouse move",
+    )
+    .await;
+    click(screen, selector).await;
 }
 
 /// Clicks `selector` once it is on the page.
@@ -2172,7 +2209,7 @@ async fn the_projector_plays_its_sounds_when_things_happen() {
 
     // Muted: round 1's title comes back in silence; the switch is remembered after a reload,
     // and a reload replays nothing.
-    click(&screen, "#sound-toggle").await;
+    click_projector_control(&screen, "#sound-toggle").await;
     wait_for_attribute(&screen, "#sound-toggle", "aria-pressed", "true").await;
     control.ok(json!({"type": "start_round", "round": 1})).await;
     wait_for_text(&screen, "#intro-title", "Khởi động").await;
@@ -2187,7 +2224,7 @@ async fn the_projector_plays_its_sounds_when_things_happen() {
     assert_eq!(sounds(&screen).await, json!([]));
 
     // Sound back on: the finale's fanfare, once; a reload on the podium plays nothing.
-    click(&screen, "#sound-toggle").await;
+    click_projector_control(&screen, "#sound-toggle").await;
     wait_for_attribute(&screen, "#sound-toggle", "aria-pressed", "false").await;
     control.ok(json!({"type": "finish_contest"})).await;
     wait_for_sounds(&screen, &["fanfare"]).await;
@@ -2668,4 +2705,476 @@ async fn a_joined_phone_keeps_its_screen_on_and_takes_it_back_after_a_switch() {
     );
     screenshot(&phone, "phone", "360x740-wake-note").await;
     phone.close().await.expect("close");
+}
+
+// ---- The projector on stage: readable question, verdicts, the finale, what is projected ----
+
+/// The projector's two sizes, as (name, width, height).
+const PROJECTOR_SIZES: [(&str, u32, u32); 2] = [("1280×720", 1280, 720), ("1920×1080", 1920, 1080)];
+
+/// A projector: a Chromium whose page (not its window) is `width`×`height`.
+async fn projector(driver: &Driver, profile: &Path, width: u32, height: u32) -> Client {
+    let client = driver.browser(profile, &format!("{width},{height}")).await;
+    // The window's size includes the browser's own frame: grow it by the difference.
+    let frame: Value = client
+        .execute(
+            "return [window.outerWidth - window.innerWidth, window.outerHeight - window.innerHeight];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    let extra = |i: usize| u32::try_from(frame[i].as_u64().unwrap_or(0)).unwrap_or(0);
+    client
+        .set_window_size(width + extra(0), height + extra(1))
+        .await
+        .expect("resize");
+    client
+}
+
+/// Waits until the page's `condition` (a JavaScript expression) is true, re-checked on every
+/// DOM change; `what` names it in the failure.
+async fn wait_until(client: &Client, condition: &str, what: &str) {
+    let script = format!(
+        r#"
+        const done = arguments[0];
+        const matches = () => {{ try {{ return Boolean({condition}); }} catch (e) {{ return false; }} }};
+        if (matches()) {{ done(true); return; }}
+        new MutationObserver(() => {{ if (matches()) done(true); }})
+            .observe(document.documentElement, {{subtree: true, childList: true, characterData: true, attributes: true}});
+    "#
+    );
+    if client.execute_async(&script, vec![]).await.is_err() {
+        let body = client
+            .execute(
+                "const view = document.querySelector(`.view-${document.body.dataset.view}`); return [document.body.dataset.view, JSON.stringify(window.steps), view ? view.outerHTML.slice(0, 3000) : ''];",
+                vec![],
+            )
+            .await
+            .unwrap_or(Value::Null);
+        panic!("never: {what} ({condition}); the page: {body}");
+    }
+}
+
+/// The question's type and whether any text of the question's column is cut: the question's
+/// font size, the floor for this window (40 px at 1920×1080, scaled), the answer's and result
+/// line's sizes, and the boxes whose content is taller than they are.
+async fn question_layout(screen: &Client) -> Value {
+    screen
+        .execute_async(
+            // Measured once the entrances (rise, zoom) are over: their transforms are not layout.
+            "const done = arguments[0];
+             const finite = document.getAnimations().filter((a) => a.effect.getTiming().iterations !== Infinity);
+             Promise.all(finite.map((a) => a.finished.catch(() => null))).then(() => {
+             const px = (el) => el && el.offsetParent ? parseFloat(getComputedStyle(el).fontSize) : null;
+             const main = document.querySelector('.q-main');
+             const bottom = main.getBoundingClientRect().bottom + 1;
+             const boxes = ['.q-main', '#question-text', '#answer-text', '#result-line', '#floor-team', '#scoreboard'];
+             const cut = boxes.filter((sel) => {
+               const el = document.querySelector(sel);
+               return el && el.offsetParent && el.scrollHeight > el.clientHeight + 1;
+             });
+             for (const el of main.querySelectorAll('#question-text, #answer, #result-line, #floor-box, #kind-stage *')) {
+               if (el.offsetParent && el.getBoundingClientRect().bottom > bottom) cut.push(el.id || el.className);
+             }
+             done({
+               question_px: px(document.querySelector('#question-text')),
+               floor_px: 40 * window.innerWidth / 1920,
+               answer_px: px(document.querySelector('#answer-text')),
+               result_px: px(document.querySelector('#result-line')),
+               cut,
+               size: [window.innerWidth, window.innerHeight],
+             });
+             });",
+            vec![],
+        )
+        .await
+        .expect("script")
+}
+
+/// Asserts the question is at least its floor, the secondary text no larger, and nothing cut.
+fn assert_readable(layout: &Value, what: &str) {
+    let question = layout["question_px"].as_f64().expect("question shown");
+    let floor = layout["floor_px"].as_f64().expect("floor");
+    assert!(
+        question >= floor - 0.01,
+        "{what}: the question is {question} px, under its floor {floor} px: {layout}"
+    );
+    for secondary in ["answer_px", "result_px"] {
+        if let Some(px) = layout[secondary].as_f64() {
+            assert!(
+                px <= question + 0.01,
+                "{what}: {secondary} ({px} px) outgrows the question: {layout}"
+            );
+        }
+    }
+    assert_eq!(layout["cut"], json!([]), "{what}: text cut off: {layout}");
+}
+
+/// The demo contest and, last, a 350-character question with a long answer.
+fn demo_with_a_long_question() -> (stagebuzz::game::Contest, usize) {
+    let mut demo: Value =
+        serde_json::from_str(include_str!("../src/demo_contest.json")).expect("demo contest");
+    let questions = demo["rounds"][0]["questions"]
+        .as_array_mut()
+        .expect("questions");
+    let sentence =
+        "Theo quy chế dân chủ ở cơ sở, cán bộ, công chức cấp xã phải làm gì khi tiếp dân? ";
+    let text: String = sentence.chars().cycle().take(349).collect::<String>() + "?";
+    assert_eq!(text.chars().count(), 350);
+    let answer = "Lắng nghe, tôn trọng, giải thích rõ ràng theo đúng quy định của pháp luật; ghi nhận đầy đủ ý kiến, kiến nghị của người dân, chuyển đến đúng cơ quan có thẩm quyền và trả lời đúng hạn, công khai kết quả giải quyết.";
+    questions.push(json!({"text": text, "answer": answer}));
+    let count = questions.len();
+    let contest = stagebuzz::game::Contest::from_json(&demo.to_string()).expect("valid contest");
+    (contest, count)
+}
+
+/// At 1280×720 and 1920×1080, every demo question and a 350-character one stay at or above the
+/// question's floor (40 px at 1080p, scaled), with a team on the floor and after a right answer
+/// with the answer revealed; the answer and the congratulations yield first; nothing is cut.
+#[tokio::test]
+async fn the_projectors_question_never_drops_below_its_floor() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    for (window, width, height) in PROJECTOR_SIZES {
+        let (contest, count) = demo_with_a_long_question();
+        let server = TestServer::start(contest).await;
+        let base = format!("http://{}", server.addr());
+        let profile = tempfile::tempdir().expect("profile");
+        let screen = projector(&driver, profile.path(), width, height).await;
+        screen.goto(&format!("{base}/screen")).await.expect("open");
+        let mut control = server.control().await;
+        let mut team = server.team("phuoc-hai").await;
+        for n in 1..=count {
+            to_floor(&mut control, &mut team).await;
+            wait_for_text(&screen, "#floor-team", "Đội xã Phước Hải").await;
+            wait_until(
+                &screen,
+                &format!("document.querySelector('#q-number').textContent.includes('{n}/')"),
+                "the question's number shows",
+            )
+            .await;
+            let layout = question_layout(&screen).await;
+            assert_eq!(layout["size"], json!([width, height]), "the window's size");
+            assert_readable(&layout, &format!("{window}, question {n}, on the floor"));
+            control
+                .ok(json!({"type": "judge", "verdict": "correct"}))
+                .await;
+            control.ok(json!({"type": "reveal_answer"})).await;
+            wait_displayed(&screen, "#answer-text").await;
+            wait_displayed(&screen, "#result-line").await;
+            let layout = question_layout(&screen).await;
+            assert_readable(&layout, &format!("{window}, question {n}, revealed"));
+            if n == 1 || n == count {
+                // The verdict's moment is over before the picture is taken.
+                wait_until(
+                    &screen,
+                    "document.querySelector('#verdict').hidden",
+                    "the verdict goes",
+                )
+                .await;
+                let which = if n == count { "long" } else { "first" };
+                screenshot(
+                    &screen,
+                    "projector",
+                    &format!("{width}x{height}-question-{which}-revealed"),
+                )
+                .await;
+            }
+        }
+        screen.close().await.expect("close screen");
+    }
+}
+
+/// The verdict ("ĐÚNG +10 điểm") leaves as soon as the MC moves on: the next question shows
+/// without it, and so does the podium.
+#[tokio::test]
+async fn the_verdict_is_gone_when_the_stage_changes() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let base = format!("http://{}", server.addr());
+    let profile = tempfile::tempdir().expect("profile");
+    let screen = driver.browser(profile.path(), "1280,720").await;
+    screen.goto(&format!("{base}/screen")).await.expect("open");
+    let mut control = server.control().await;
+    let mut bravo = server.team("bravo").await;
+
+    for (n, next) in [(1, "show_next_question"), (2, "finish_contest")] {
+        if n > 1 {
+            control.ok(json!({"type": "show_next_question"})).await;
+            control.ok(json!({"type": "open_buzzers"})).await;
+            bravo.state_where(|s| phase(s) == "open").await;
+            bravo.ok(json!({"type": "buzz"})).await;
+            control.state_where(|s| phase(s) == "floor").await;
+        } else {
+            to_floor(&mut control, &mut bravo).await;
+        }
+        control
+            .ok(json!({"type": "judge", "verdict": "correct"}))
+            .await;
+        wait_until(
+            &screen,
+            "!document.querySelector('#verdict').hidden",
+            "the verdict shows",
+        )
+        .await;
+        if n == 1 {
+            screenshot(&screen, "projector", "1280x720-verdict").await;
+        }
+        // The moment the next stage shows, the verdict is gone: no waiting for its timer.
+        control.ok(json!({"type": next})).await;
+        let view = if n == 1 {
+            "document.querySelector('#question-text').textContent === 'Câu hỏi số 2?'"
+        } else {
+            "document.body.dataset.view === 'final'"
+        };
+        let verdict_hidden: Value = screen
+            .execute_async(
+                &format!(
+                    "const done = arguments[0];
+                     const check = () => {{ if ({view}) {{ done(document.querySelector('#verdict').hidden); return true; }} return false; }};
+                     if (!check()) {{ const o = new MutationObserver(() => {{ if (check()) o.disconnect(); }});
+                       o.observe(document.documentElement, {{subtree: true, childList: true, characterData: true, attributes: true}}); }}"
+                ),
+                vec![],
+            )
+            .await
+            .expect("the next stage shows");
+        assert_eq!(
+            verdict_hidden,
+            json!(true),
+            "the verdict is cleared by {next}"
+        );
+    }
+    screen.close().await.expect("close screen");
+}
+
+/// Records, in the page, the order in which the podium's steps become visible (`window.steps`):
+/// each step's place, its teams, whether confetti was falling and whether the round prizes
+/// showed yet.
+const RECORD_STEPS: &str = "window.steps = [];
+    const record = () => {
+      for (const card of document.querySelectorAll('#podium .podium-card.revealed')) {
+        const place = Number(card.dataset.place);
+        if (!window.steps.some((s) => s.place === place)) {
+          window.steps.push({ place, teams: [...card.querySelectorAll('.podium-team')].map((el) => el.dataset.team),
+            shown: document.querySelectorAll('#podium .podium-card.revealed').length,
+            confetti: document.querySelectorAll('#confetti .confetto').length > 0,
+            rest: getComputedStyle(document.querySelector('#round-prizes-box')).visibility });
+        }
+      }
+    };
+    new MutationObserver(record).observe(document.documentElement, {subtree: true, childList: true, attributes: true});";
+
+/// Before anything is scored no rank shows; the corner's controls (language, connection, full
+/// screen) show only while the mouse moves. The finish with a tie for 2nd: the 2nd step (both
+/// tied teams on it: no 3rd prize after a tie for 2nd, the server's ranks are 1, 2, 2, 4) then
+/// the winner, centred, with confetti, then the rest; a reload shows the whole podium at once.
+#[tokio::test]
+async fn the_finale_reveals_the_podium_step_by_step_with_a_tie() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    let mut screens = Vec::new();
+    for (_, width, height) in PROJECTOR_SIZES {
+        let profile = tempfile::tempdir().expect("profile");
+        let screen = projector(&driver, profile.path(), width, height).await;
+        screen.goto(&format!("{base}/screen")).await.expect("open");
+        wait_for_text(&screen, "#question-text", "Câu hỏi số 1?").await;
+        let size: Value = screen
+            .execute("return [window.innerWidth, window.innerHeight];", vec![])
+            .await
+            .expect("script");
+        assert_eq!(size, json!([width, height]), "the page's size");
+        wait_until(
+            &screen,
+            "document.querySelectorAll('#scoreboard .row').length === 4",
+            "the scoreboard",
+        )
+        .await;
+
+        // 0–0: no rank digits; the corner's controls hidden until the mouse moves.
+        let rank_cells: Value = screen
+            .execute(
+                "return [...document.querySelectorAll('#scoreboard .row-rank')].map((el) => el.textContent);",
+                vec![],
+            )
+            .await
+            .expect("script");
+        assert_eq!(
+            rank_cells,
+            json!(["", "", "", ""]),
+            "no rank before anything is scored"
+        );
+        let corner = "['.lang-toggle', '#fullscreen-btn', '#conn'].map((sel) => getComputedStyle(document.querySelector(sel)).visibility)";
+        let hidden: Value = screen
+            .execute(&format!("return {corner};"), vec![])
+            .await
+            .expect("script");
+        assert_eq!(
+            hidden,
+            json!(["hidden", "hidden", "hidden"]),
+            "the corner is not projected"
+        );
+        screenshot(
+            &screen,
+            "projector",
+            &format!("{width}x{height}-question-unscored"),
+        )
+        .await;
+        screen
+            .perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(
+                fantoccini::actions::PointerAction::MoveTo {
+                    duration: None,
+                    x: 200.0,
+                    y: 200.0,
+                },
+            ))
+            .await
+            .expect("move the mouse");
+        wait_until(
+            &screen,
+            &format!("{corner}.every((v) => v === 'visible')"),
+            "the corner shows on a mouse move",
+        )
+        .await;
+        screenshot(&screen, "projector", &format!("{width}x{height}-controls")).await;
+        // …and goes again after a few seconds of stillness.
+        wait_until(
+            &screen,
+            &format!("{corner}.every((v) => v === 'hidden')"),
+            "the corner hides again",
+        )
+        .await;
+        screens.push((screen, width, height, profile));
+    }
+
+    // Scores: alpha 30, bravo and charlie 20 (tied for 2nd), delta 10.
+    for (team, points) in [("alpha", 30), ("bravo", 20), ("charlie", 20), ("delta", 10)] {
+        control
+            .ok(json!({"type": "adjust_score", "team": team, "delta": points, "reason": "Ban giám khảo"}))
+            .await;
+    }
+    for (screen, width, height, _) in &screens {
+        wait_for_text(screen, r#"li[data-team="delta"] .row-score"#, "10").await;
+        wait_for_text(screen, r#"li[data-team="alpha"] .row-rank"#, "1").await;
+        screenshot(
+            screen,
+            "projector",
+            &format!("{width}x{height}-scoreboard-colours"),
+        )
+        .await;
+        screen.execute(RECORD_STEPS, vec![]).await.expect("script");
+    }
+
+    control.ok(json!({"type": "finish_contest"})).await;
+    for (screen, width, height, _) in &screens {
+        wait_until(
+            screen,
+            "document.body.dataset.view === 'final'",
+            "the final view",
+        )
+        .await;
+        wait_until(screen, "window.steps.length >= 1", "the first step").await;
+        screenshot(
+            screen,
+            "projector",
+            &format!("{width}x{height}-podium-staged"),
+        )
+        .await;
+        wait_until(
+            screen,
+            "document.querySelector('.view-final').dataset.finale === 'done'",
+            "the finale ends",
+        )
+        .await;
+        let steps: Value = screen
+            .execute("return window.steps;", vec![])
+            .await
+            .expect("script");
+        assert_eq!(
+            steps,
+            json!([
+                {"place": 2, "teams": ["bravo", "charlie"], "shown": 1, "confetti": false, "rest": "hidden"},
+                {"place": 1, "teams": ["alpha"], "shown": 2, "confetti": true, "rest": "hidden"},
+            ]),
+            "2nd (both tied teams on one step), then 1st with confetti, then the rest"
+        );
+        let podium: Value = screen
+            .execute(
+                "const centre = (el) => { const r = el.getBoundingClientRect(); return r.left + r.width / 2; };
+                 return {
+                   winner_offset: Math.abs(centre(document.querySelector('#podium .place-1')) - window.innerWidth / 2),
+                   cards: [...document.querySelectorAll('#podium .podium-card')].map((c) => c.querySelector('.podium-prize').textContent),
+                   rest: document.querySelector('#final-rest').textContent,
+                   prizes: getComputedStyle(document.querySelector('#round-prizes-box')).visibility,
+                 };",
+                vec![],
+            )
+            .await
+            .expect("script");
+        assert!(
+            podium["winner_offset"].as_f64() < Some(2.0),
+            "the winner is centred: {podium}"
+        );
+        assert_eq!(
+            podium["cards"],
+            json!(["Giải Nhì", "Giải Nhất"]),
+            "one step per place: {podium}"
+        );
+        assert!(
+            podium["rest"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("Đội delta"),
+            "{podium}"
+        );
+        assert_eq!(
+            podium["prizes"], "visible",
+            "the round prizes after the podium: {podium}"
+        );
+        screenshot(screen, "projector", &format!("{width}x{height}-podium")).await;
+    }
+
+    // A reload at the finish: the whole podium at once, no replay.
+    for (screen, width, height, _) in &screens {
+        screen.refresh().await.expect("reload");
+        wait_until(
+            screen,
+            "document.querySelectorAll('#podium .podium-card').length === 2",
+            "the podium",
+        )
+        .await;
+        let at_once: Value = screen
+            .execute(
+                "return {
+                   revealed: [...document.querySelectorAll('#podium .podium-card')].map((c) => c.classList.contains('revealed')),
+                   finale: document.querySelector('.view-final').dataset.finale,
+                   prizes: getComputedStyle(document.querySelector('#round-prizes-box')).visibility,
+                 };",
+                vec![],
+            )
+            .await
+            .expect("script");
+        assert_eq!(
+            at_once,
+            json!({"revealed": [true, true], "finale": "done", "prizes": "visible"}),
+            "a reload at the finish shows the podium at once"
+        );
+        screenshot(
+            screen,
+            "projector",
+            &format!("{width}x{height}-podium-after-reload"),
+        )
+        .await;
+    }
+    for (screen, ..) in screens {
+        screen.close().await.expect("close screen");
+    }
 }

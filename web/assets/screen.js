@@ -13,7 +13,7 @@ import { setupSound } from './sound.js';
 const $ = (id) => document.getElementById(id);
 const RING_LENGTH = 2 * Math.PI * 45; // circumference of the SVG ring (r = 45)
 
-const kinds = setupKinds('screen', { showVerdict, hideVerdict, flash }, { stage: $('kind-stage'), intro: $('kind-intro') });
+const kinds = setupKinds('screen', { showVerdict, hideVerdict, flash, teamColor }, { stage: $('kind-stage'), intro: $('kind-intro') });
 const images = createImageLoader(() => render());
 setupI18n();
 const setConnStatus = connectionIndicator($('conn'));
@@ -50,8 +50,26 @@ function viewOf(s) {
   }
 }
 
+/** What is on stage, apart from what happens in it: a question, a round's title, a slide, the finish. */
+function stageKey(s) {
+  return `${questionKey(s)}|${s.round ? s.round.number : ''}|${s.slide ? JSON.stringify(s.slide) : ''}`;
+}
+
+// Team colours by the order of the contest's teams: the same team, the same colour, on the
+// scoreboard, the floor box and the podium. Light tones that read on the dark stage and none
+// too close to the gold of the scores.
+const TEAM_COLORS = ['#38bdf8', '#f472b6', '#a3e635', '#fb923c', '#c084fc', '#2dd4bf', '#f87171', '#93c5fd', '#fde047', '#4ade80', '#e879f9', '#fdba74'];
+
+/** The colour of team `id` (CSS), or '' for a team the contest does not have. */
+function teamColor(id) {
+  const i = state ? state.teams.findIndex((team) => team.id === id) : -1;
+  return i < 0 ? '' : TEAM_COLORS[i % TEAM_COLORS.length];
+}
+
 function render() {
   if (!state) return;
+  // What came before is over: a verdict must not hide the next question, title or podium.
+  if (shown && stageKey(shown) !== stageKey(state)) hideVerdict();
   // A new question with an image appears with it, once decoded (or after a short wait), so the
   // layout does not jump; never while a countdown runs.
   const image = questionImage(state);
@@ -73,7 +91,7 @@ function render() {
   renderIntro();
   renderRanking();
   renderIntermission();
-  renderFinal();
+  renderFinal(prev);
   fitAll();
   animateChanges(prev, state);
 }
@@ -110,10 +128,30 @@ function overflows(el) {
   });
 }
 
+/**
+ * The question's column: the secondary text (the answer, the result line, the floor box) yields
+ * first (--yield), then everything (--fit) with the question held at its floor (--q-floor in
+ * screen.css, readable from 10 m), then the secondary text again, down to its own floor.
+ */
+function fitQuestion(main) {
+  let secondary = 1;
+  const shrinkSecondary = (min) => {
+    while (secondary > min && overflows(main)) {
+      secondary = Math.round((secondary - 0.05) * 100) / 100;
+      main.style.setProperty('--yield', String(secondary));
+    }
+  };
+  main.style.setProperty('--yield', '1');
+  main.style.setProperty('--fit', '1');
+  shrinkSecondary(0.55);
+  fit(main);
+  shrinkSecondary(0.3);
+}
+
 function fitAll() {
   const view = document.body.dataset.view;
   if (view === 'question') {
-    fit(document.querySelector('.q-main'));
+    fitQuestion(document.querySelector('.q-main'));
   } else {
     const el = document.querySelector(`.view-${view}`);
     if (el) fit(el, view === 'ranking' ? 0.3 : 0.4);
@@ -164,6 +202,7 @@ function renderRanking() {
       h('span', { className: 'rk-name', text: names[i] }),
       h('span', { className: 'rk-points', text: t('points', { n: formatPoints(line.points) }) }));
     li.style.setProperty('--i', String(i));
+    li.style.setProperty('--team', teamColor(line.team));
     return li;
   }));
 }
@@ -178,7 +217,11 @@ function renderIntermission() {
 }
 
 function renderWaiting() {
-  $('team-chips').replaceChildren(...state.teams.map((team) => h('li', { className: 'chip', text: team.name })));
+  $('team-chips').replaceChildren(...state.teams.map((team) => {
+    const chip = h('li', { className: 'chip', text: team.name });
+    chip.style.setProperty('--team', teamColor(team.id));
+    return chip;
+  }));
   $('team-chips').dataset.count = String(state.teams.length);
 }
 
@@ -205,6 +248,8 @@ function renderQuestion() {
   const len = q ? q.text.length : 0;
   const smaller = part.compact || withImage;
   $('question-text').dataset.size = len > 240 ? 'xs' : len > 160 ? 's' : len > 90 || smaller ? 'm' : 'l';
+  // The answer and the result line start under the question's size, never above it (screen.css).
+  document.querySelector('.q-main').dataset.qsize = $('question-text').dataset.size;
 
   // A kind that marks the right answer its own way (the right option) needs no answer box.
   const showAnswer = Boolean(q && q.revealed && q.answer && !part.showsAnswer);
@@ -229,6 +274,9 @@ function renderScoreboard() {
   const board = $('scoreboard');
   const part = activeKind();
   const before = new Map([...board.children].map((li) => [li.dataset.team, li.getBoundingClientRect().top]));
+  // Before anything is scored every team would be "1": no ranks until the scores differ.
+  const ranked = state.teams.some((team) => team.score !== state.teams[0].score);
+  board.classList.toggle('unranked', !ranked);
   const rows = rankTeams(state.teams).map((team) => {
     let li = board.querySelector(`li[data-team="${CSS.escape(team.id)}"]`);
     if (!li) {
@@ -237,7 +285,8 @@ function renderScoreboard() {
         h('span', { className: 'row-name' }),
         h('span', { className: 'row-score' }));
     }
-    li.querySelector('.row-rank').textContent = String(team.rank);
+    li.querySelector('.row-rank').textContent = ranked ? String(team.rank) : '';
+    li.style.setProperty('--team', teamColor(team.id));
     li.querySelector('.row-name').textContent = team.name;
     const scoreEl = li.querySelector('.row-score');
     if (scoreEl.textContent !== '' && scoreEl.textContent !== formatPoints(team.score)) replayAnimation(li, 'bump');
@@ -261,28 +310,73 @@ function renderScoreboard() {
   }
 }
 
+// The finale, staged when the MC finishes the contest on air: the podium's steps one by one,
+// 3rd, 2nd, then 1st with confetti, then the round prizes and the other teams. A page opened
+// (or reloaded) at the finish shows it all at once: the moment has passed.
+const FINALE_FIRST_MS = 700;
+const FINALE_STEP_MS = 2200;
+const FINALE_REST_MS = 2600;
+let finale = null; // {places: places shown, rest: the prizes and the others shown, timers}
+
+function stopFinale() {
+  if (finale) finale.timers.forEach(clearTimeout);
+  finale = null;
+}
+
+/** Starts the finale: live (staged) or at once; `places`: the podium's steps, as ranks. */
+function startFinale(places, live) {
+  stopFinale();
+  finale = { places: new Set(live ? [] : places), rest: !live, live, timers: [] };
+  if (!live) return;
+  const order = [...places].sort((a, b) => b - a); // 3rd first, the winner last
+  order.forEach((place, i) => {
+    finale.timers.push(setTimeout(() => {
+      finale.places.add(place);
+      if (place === 1) confetti();
+      render();
+    }, FINALE_FIRST_MS + i * FINALE_STEP_MS));
+  });
+  finale.timers.push(setTimeout(() => {
+    finale.rest = true;
+    render();
+  }, FINALE_FIRST_MS + (order.length - 1) * FINALE_STEP_MS + FINALE_REST_MS));
+}
+
 /**
- * The end: the overall podium (prizes 1–3), each round's prize winners ("Giải phần thi Kiến
- * thức: Đội X"; equal points share the prize), then the other teams.
+ * The end: the overall podium (prizes 1–3; teams sharing a place share its step), each round's
+ * prize winners ("Giải phần thi Kiến thức: Đội X"; equal points share the prize), then the
+ * other teams. `prev`: the state shown before (null: the page just opened).
  */
-function renderFinal() {
-  if (state.stage !== 'finished') return;
+function renderFinal(prev) {
+  if (state.stage !== 'finished') {
+    stopFinale();
+    return;
+  }
   const standings = state.standings;
   const ranked = standings
     ? standings.overall.map((line) => ({ id: line.team, name: teamName(state, line.team), score: line.points, rank: line.rank }))
     : rankTeams(state.teams);
-  // Podium: the best in the middle, the next ones alternately left and right (2nd, 1st, 3rd),
-  // which also keeps ties symmetric.
-  const order = [];
-  ranked.filter((team) => team.rank <= 3).forEach((team, i) => {
-    if (i % 2) order.unshift(team);
-    else order.push(team);
-  });
-  $('podium').replaceChildren(...order.map((team) =>
-    h('div', { className: `podium-card place-${team.rank}` },
-      h('div', { className: 'podium-prize', text: prizeName(team.rank) }),
-      h('div', { className: 'podium-name', text: team.name }),
-      h('div', { className: 'podium-score', text: t('points', { n: formatPoints(team.score) }) }))));
+  // One step per place: 2nd on the left, 1st in the middle, 3rd on the right (a place nobody
+  // holds, after a tie, leaves its step empty, so the winner stays centred).
+  const steps = [2, 1, 3]
+    .map((place) => ({ place, teams: ranked.filter((team) => team.rank === place) }))
+    .filter((step) => step.teams.length);
+  if (!finale) startFinale(steps.map((step) => step.place), Boolean(prev) && prev.stage !== 'finished');
+  document.querySelector('.view-final').dataset.finale = finale.rest ? 'done' : 'staging';
+  $('podium').replaceChildren(...steps.map(({ place, teams }) => {
+    const card = h('div', {
+      className: `podium-card place-${place}${finale.places.has(place) ? ' revealed' : ''}${finale.live ? ' live' : ''}`,
+      dataset: { place: String(place), count: String(teams.length) },
+    },
+    h('div', { className: 'podium-prize', text: prizeName(place) }),
+    h('div', { className: 'podium-name' }, ...teams.map((team) => {
+      const name = h('span', { className: 'podium-team', dataset: { team: team.id }, text: team.name });
+      name.style.setProperty('--team', teamColor(team.id));
+      return name;
+    })),
+    h('div', { className: 'podium-score', text: t('points', { n: formatPoints(teams[0].score) }) }));
+    return card;
+  }));
   const rounds = standings ? standings.rounds : [];
   $('round-prizes-box').hidden = !rounds.length;
   $('round-prizes').replaceChildren(...rounds.map(({ round, ranking }) => {
@@ -292,19 +386,48 @@ function renderFinal() {
       h('span', { className: 'rp-teams', text: winners.map((line) => teamName(state, line.team)).join(', ') }),
       h('span', { className: 'rp-points', text: winners.length ? t('points', { n: formatPoints(winners[0].points) }) : '' }));
   }));
-  $('final-rest').replaceChildren(...ranked.filter((team) => team.rank > 3).map((team) =>
-    h('li', {},
+  $('final-rest').replaceChildren(...ranked.filter((team) => team.rank > 3).map((team) => {
+    const li = h('li', {},
       h('span', { className: 'rest-rank', text: String(team.rank) }),
       h('span', { className: 'rest-name', text: team.name }),
-      h('span', { className: 'rest-score', text: t('points', { n: formatPoints(team.score) }) }))));
+      h('span', { className: 'rest-score', text: t('points', { n: formatPoints(team.score) }) }));
+    li.style.setProperty('--team', teamColor(team.id));
+    return li;
+  }));
 }
 
+/** A short burst of confetti over the podium (plain elements and a CSS animation). */
+function confetti() {
+  const box = $('confetti');
+  const pieces = Array.from({ length: 140 }, (_, i) => {
+    const piece = h('i', { className: 'confetto' });
+    piece.style.setProperty('--x', `${Math.random() * 100}%`);
+    piece.style.setProperty('--drift', `${(Math.random() - 0.5) * 30}rem`);
+    piece.style.setProperty('--spin', `${(Math.random() - 0.5) * 1440}deg`);
+    piece.style.setProperty('--delay', `${Math.random() * 0.8}s`);
+    piece.style.setProperty('--fall', `${2.4 + Math.random() * 1.6}s`);
+    piece.style.setProperty('--color', TEAM_COLORS.concat(['#ffc83d', '#ffffff'])[i % (TEAM_COLORS.length + 2)]);
+    return piece;
+  });
+  box.replaceChildren(...pieces);
+  // Gone after the longest fall, so that nothing keeps animating under the results.
+  setTimeout(() => box.replaceChildren(), 5000);
+}
+
+// The countdown escalates: calm, then from 5 s red with a beat on each second, and from 3 s
+// larger still (data-level on #ring, screen.css).
+const WARN_MS = 5000;
+const CRITICAL_MS = 3000;
 const countdown = createCountdown((c) => {
   $('ring').hidden = !c;
   if (!c) return;
   $('ring-arc').style.strokeDashoffset = String(RING_LENGTH * (1 - c.fraction));
-  $('ring-secs').textContent = String(secondsLeft(c.left));
-  $('ring').classList.toggle('urgent', c.left < 3000);
+  const secs = String(secondsLeft(c.left));
+  const level = c.left <= 0 ? 'over' : c.left <= CRITICAL_MS ? 'critical' : c.left <= WARN_MS ? 'warn' : 'calm';
+  if ($('ring-secs').textContent !== secs && (level === 'warn' || level === 'critical')) replayAnimation($('ring'), 'beat');
+  $('ring-secs').textContent = secs;
+  $('ring').dataset.level = level;
+  $('ring').classList.toggle('urgent', level !== 'calm');
 });
 $('ring-arc').style.strokeDasharray = String(RING_LENGTH);
 
@@ -352,6 +475,20 @@ document.addEventListener('keydown', (ev) => {
   if (ev.key === 'f' || ev.key === 'F') toggleFullscreen();
 });
 $('stage').addEventListener('dblclick', toggleFullscreen);
+$('fullscreen-btn').addEventListener('click', toggleFullscreen);
+
+// Only the show is projected: the corner's controls (and the pointer) show while the mouse
+// moves, and go again after a few seconds of stillness.
+const POINTER_IDLE_MS = 3000;
+let pointerTimer = 0;
+function pointerActive() {
+  document.body.classList.add('pointer-active');
+  clearTimeout(pointerTimer);
+  pointerTimer = setTimeout(() => document.body.classList.remove('pointer-active'), POINTER_IDLE_MS);
+}
+document.addEventListener('mousemove', pointerActive);
+document.addEventListener('pointerdown', pointerActive);
+document.addEventListener('focusin', pointerActive);
 
 onLangChange(render);
 window.addEventListener('resize', render);

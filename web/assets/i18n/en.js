@@ -698,4 +698,6 @@ export default {
   'buzzbtn.other': 'Another team answers',
   'buzzbtn.lockout': 'Locked for a moment',
   'buzzbtn.out': 'No more buzzing',
+  // The projector: its full-screen button (shown on mouse move).
+  'screen.fullscreen_button': '⛶ Full screen',
 };

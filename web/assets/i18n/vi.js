@@ -704,4 +704,6 @@ export default {
   'buzzbtn.other': 'Đội khác trả lời',
   'buzzbtn.lockout': 'Tạm khóa',
   'buzzbtn.out': 'Hết lượt bấm',
+  // The projector: its full-screen button (shown on mouse move).
+  'screen.fullscreen_button': '⛶ Toàn màn hình',
 };

@@ -644,6 +644,8 @@ function screen(ctx) {
       floorTeam.textContent = floor;
       floorTeam.dataset.size = floor.length > 32 ? 's' : floor.length > 20 ? 'm' : 'l';
       floorBox.classList.toggle('active', Boolean(floor));
+      // The team's own colour (the projector's palette), as on its scoreboard row.
+      floorBox.style.setProperty('--team', buzz && buzz.floor && ctx.teamColor ? ctx.teamColor(buzz.floor) : 'transparent');
       floorBox.classList.toggle('time-up', Boolean(buzz && buzz.time_up));
       raceOrderBox.replaceChildren(...(buzz && buzz.floor ? raceOrder(state, buzz) : []));
 
