@@ -220,6 +220,7 @@ impl Server {
             connected: Arc::new(connected),
             phones_per_team: config.phones_per_team,
             judges_connected: Arc::new(judges_connected),
+            seated: Arc::default(),
             reminders: Arc::new(reminders),
         };
         tracker.spawn(state.clone().report_join_throttle());

@@ -205,3 +205,27 @@ async fn results_and_audit_are_exported_for_the_mc_only() {
         "{buzz}"
     );
 }
+
+/// A full team's phone that drops and comes back before the server has seen its old socket go
+/// is let back in — it is the same phone, not one more — while a new phone is still refused.
+#[tokio::test]
+async fn a_full_teams_phone_comes_back_before_its_old_socket_is_gone() {
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let (_first, _) = new_phone(&server, "bravo").await;
+    let (_second, _) = new_phone(&server, "bravo").await;
+    // The third phone's old socket stays open, as one the server has not yet seen drop.
+    let (_old_socket, device) = new_phone(&server, "bravo").await;
+    let (_again, welcome) = hello(
+        &server,
+        json!({"type": "hello", "role": "team", "device": device}),
+    )
+    .await;
+    assert_eq!(welcome["type"], "welcome", "{welcome}");
+    assert_eq!(welcome["team"], "bravo");
+    let (_, refused) = hello(
+        &server,
+        json!({"type": "hello", "role": "team", "team": "bravo", "code": server.code("bravo")}),
+    )
+    .await;
+    assert_eq!(refused["code"], "team_full", "{refused}");
+}

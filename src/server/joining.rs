@@ -10,7 +10,7 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, close_code};
 use tokio::time::MissedTickBehavior;
 
 use super::AppState;
-use super::wire::{JudgePhone, TeamPhone, refuse, send_json};
+use super::wire::{JudgePhone, Peer, TeamPhone, refuse, send_json};
 use crate::access::{Access, Refused, Seat};
 use crate::game::{Contest, TeamId};
 use crate::protocol::{FailedJoinView, JudgeAccess, PhoneView, ServerMessage, TeamAccess};
@@ -78,8 +78,33 @@ pub(super) fn join_judge(
     })
 }
 
+/// Counts a team or judge phone's socket as gone.
+pub(super) fn left(state: &AppState, peer: &Peer) {
+    let token = match peer {
+        Peer::Team(phone) => {
+            if let Some(count) = state.connected.get(phone.team.0) {
+                count.fetch_sub(1, Ordering::AcqRel);
+            }
+            &phone.token
+        }
+        Peer::Judge(phone) => {
+            judge_left(state, phone.judge);
+            &phone.token
+        }
+        Peer::Control | Peer::Screen => return,
+    };
+    if let Ok(mut seated) = state.seated.lock()
+        && let Some(count) = seated.get_mut(token)
+    {
+        *count = count.saturating_sub(1);
+        if *count == 0 {
+            seated.remove(token);
+        }
+    }
+}
+
 /// Counts a judge's socket as gone (and tells the MC).
-pub(super) fn judge_left(state: &AppState, judge: usize) {
+fn judge_left(state: &AppState, judge: usize) {
     if let Some(count) = state.judges_connected.get(judge) {
         count.fetch_sub(1, Ordering::AcqRel);
     }
@@ -130,9 +155,17 @@ fn join_seat(
         return Err(unknown.into());
     };
     let limit = state.phones_per_team;
+    // A phone coming back after a drop may arrive before its old socket is seen to go: it is
+    // the same phone, not one more, so the limit does not hold it back.
+    let returning = device.is_some_and(|token| {
+        state
+            .seated
+            .lock()
+            .is_ok_and(|seated| seated.get(token).is_some_and(|n| *n > 0))
+    });
     if slot
         .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-            (n < limit).then_some(n + 1)
+            (n < limit || returning).then_some(n + 1)
         })
         .is_err()
     {
@@ -149,7 +182,12 @@ fn join_seat(
         .into());
     }
     match access.admit_to(seat, id, code, device) {
-        Ok((_, token, number)) => Ok((index, number, token)),
+        Ok((_, token, number)) => {
+            if let Ok(mut seated) = state.seated.lock() {
+                *seated.entry(token.clone()).or_default() += 1;
+            }
+            Ok((index, number, token))
+        }
         Err(refused) => {
             slot.fetch_sub(1, Ordering::AcqRel);
             if refused.0 == "bad_code"

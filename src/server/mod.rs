@@ -24,6 +24,7 @@ mod wire;
 pub use hosts::AllowedHosts;
 pub use joining::access_message;
 
+use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU32, AtomicU64};
 use std::sync::{Arc, Mutex};
@@ -134,6 +135,9 @@ pub struct AppState {
     pub phones_per_team: u32,
     /// Sockets connected now, per judge.
     pub judges_connected: Arc<Vec<AtomicU32>>,
+    /// Sockets connected now, per device token (team and judge phones): a phone whose old
+    /// socket the server has not yet seen go is let back in over the phones-per-team limit.
+    pub seated: Arc<Mutex<HashMap<String, u32>>>,
     /// The MC's reminders to each judge's sockets (`reminder` messages, ready to send).
     pub reminders: Arc<Vec<broadcast::Sender<Utf8Bytes>>>,
     /// The host names pages and sockets answer to.

@@ -14,7 +14,7 @@ use tokio::time::Instant;
 use tracing::Instrument;
 
 use super::commands::{handle_text, report_link};
-use super::joining::{join_judge, join_team, judge_left};
+use super::joining::{join_judge, join_team, left};
 use super::rate::{Admit, RateLimit};
 use super::wire::{Peer, close, close_for, refuse, send_json};
 use super::{AppState, HELLO_TIMEOUT, MAX_MESSAGE_BYTES};
@@ -92,15 +92,7 @@ async fn run_socket(mut socket: WebSocket, state: AppState, ip: IpAddr) {
     };
     let session = async move {
         run_joined(&mut socket, &state, &peer).await;
-        match &peer {
-            Peer::Team(phone) => {
-                if let Some(count) = state.connected.get(phone.team.0) {
-                    count.fetch_sub(1, Ordering::Relaxed);
-                }
-            }
-            Peer::Judge(phone) => judge_left(&state, phone.judge),
-            Peer::Control | Peer::Screen => {}
-        }
+        left(&state, &peer);
     };
     match stage {
         // A buzz must not wait behind the audience: its socket moves to the stage runtime.
@@ -323,13 +315,7 @@ async fn accept_hello(socket: &mut WebSocket, state: &AppState, ip: IpAddr) -> O
         name: judge.map(|judge| judge.name.clone()),
     };
     if send_json(socket, &welcome).await.is_err() {
-        match &peer {
-            Peer::Team(phone) => {
-                state.connected[phone.team.0].fetch_sub(1, Ordering::Relaxed);
-            }
-            Peer::Judge(phone) => judge_left(state, phone.judge),
-            Peer::Control | Peer::Screen => {}
-        }
+        left(state, &peer);
         return None;
     }
     tracing::info!("joined");

@@ -102,7 +102,7 @@ impl TestServer {
         }
     }
 
-    async fn start_config(config: Config) -> TestServer {
+    pub async fn start_config(config: Config) -> TestServer {
         let server = Server::start(config)
             .await
             .expect("server starts on 127.0.0.1:0");
