@@ -1,9 +1,10 @@
 //! The pages are served from the binary, as UTF-8, load nothing from outside the server, and every
-//! text they show exists in Vietnamese and English.
+//! text they show exists in Vietnamese and English. The show's font is served from the binary
+//! too, as a font, with its licence.
 
 mod common;
 
-use common::{TestServer, contest, http_get};
+use common::{TestServer, contest, http_get, http_get_bytes};
 use stagebuzz::game::BuzzInRules;
 
 /// XML namespace names look like URLs but are never fetched.
@@ -78,22 +79,63 @@ fn resolve(directory: &str, relative: &str) -> String {
     format!("/{}", parts.join("/"))
 }
 
-/// Every page and everything it loads from `/assets`, as (path, response head, body).
-async fn crawl(server: &TestServer) -> Vec<(String, String, String)> {
+/// The font files the style sheets may load, by ending, with the type each must be served as.
+const FONT_TYPES: [(&str, &str); 2] = [(".woff2", "font/woff2"), (".ttf", "font/ttf")];
+
+/// Served beside the fonts for whoever receives them (the OFL asks that the licence travel with
+/// the font), though no page loads them.
+const FONT_DOCUMENTS: [&str; 2] = ["/assets/fonts/LICENSE-OFL.txt", "/assets/fonts/README.md"];
+
+/// The type `path` must be served as, if it is a font.
+fn font_type(path: &str) -> Option<&'static str> {
+    FONT_TYPES
+        .iter()
+        .find(|(ending, _)| path.ends_with(ending))
+        .map(|(_, content_type)| *content_type)
+}
+
+/// Whether the (lower-case) response head has `name: value` exactly.
+fn has_header(head: &str, name: &str, value: &str) -> bool {
+    head.lines()
+        .any(|line| line.trim_end() == format!("{name}: {value}"))
+}
+
+/// What the pages load from the server.
+struct Crawl {
+    /// Every page and every text file it loads from `/assets`, as (path, response head, body).
+    text: Vec<(String, String, String)>,
+    /// The fonts those load, as (path, response head, body).
+    fonts: Vec<(String, String, Vec<u8>)>,
+}
+
+/// Every page and everything it loads from `/assets`.
+async fn crawl(server: &TestServer) -> Crawl {
     let mut to_visit: Vec<String> = vec![
         "/".into(),
         "/control".into(),
         "/screen".into(),
         "/judge".into(),
     ];
-    let mut served: Vec<(String, String, String)> = Vec::new();
+    let mut served = Crawl {
+        text: Vec::new(),
+        fonts: Vec::new(),
+    };
     while let Some(path) = to_visit.pop() {
-        if served.iter().any(|(seen, _, _)| *seen == path) {
+        let seen = served.text.iter().any(|(seen, ..)| *seen == path)
+            || served.fonts.iter().any(|(seen, ..)| *seen == path);
+        if seen {
+            continue;
+        }
+        // A font is binary and refers to nothing: it is fetched as bytes and not read on.
+        if font_type(&path).is_some() {
+            let (head, body) =
+                http_get_bytes(server.addr(), &path, &server.addr().to_string()).await;
+            served.fonts.push((path, head, body));
             continue;
         }
         let (head, body) = http_get(server.addr(), &path).await;
         to_visit.extend(asset_paths(&path, &body));
-        served.push((path, head, body));
+        served.text.push((path, head, body));
     }
     served
 }
@@ -101,7 +143,10 @@ async fn crawl(server: &TestServer) -> Vec<(String, String, String)> {
 #[tokio::test]
 async fn pages_and_assets_are_utf8_and_local_only() {
     let server = TestServer::start(contest(BuzzInRules::default())).await;
-    let served = crawl(&server).await;
+    let Crawl {
+        text: served,
+        fonts,
+    } = crawl(&server).await;
     for (path, head, body) in &served {
         assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
         assert!(
@@ -136,9 +181,38 @@ async fn pages_and_assets_are_utf8_and_local_only() {
             "{path}: {head}"
         );
     }
+    // Fonts are served as fonts (a font refused by its type is never drawn), under the same
+    // headers, and only ones a style sheet asks for.
+    for (path, head, _) in &fonts {
+        let content_type = font_type(path).expect("a font");
+        assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
+        assert!(
+            has_header(head, "content-type", content_type),
+            "{path} must be served as {content_type}: {head}"
+        );
+        assert!(
+            head.contains("content-security-policy: default-src 'self'"),
+            "{path}: {head}"
+        );
+        assert!(
+            head.contains("x-content-type-options: nosniff"),
+            "{path}: {head}"
+        );
+        let css = served
+            .iter()
+            .filter(|(p, _, _)| p.ends_with(".css"))
+            .find(|(_, _, body)| body.contains(&format!("url(\"{path}\")")));
+        assert!(css.is_some(), "{path} is loaded by no style sheet's url()");
+    }
     // Every file under web/assets is reached from a page (the round kinds' modules too), so
-    // every one of them is checked here and by the translation test.
-    let reached: Vec<&str> = served.iter().map(|(p, _, _)| p.as_str()).collect();
+    // every one of them is checked here and by the translation test; the fonts' licence and
+    // notes are the only files no page loads.
+    let reached: Vec<&str> = served
+        .iter()
+        .map(|(p, _, _)| p.as_str())
+        .chain(fonts.iter().map(|(p, _, _)| p.as_str()))
+        .chain(FONT_DOCUMENTS)
+        .collect();
     let assets = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
     let mut unreached = Vec::new();
     let mut folders = vec![assets.join("assets")];
@@ -164,6 +238,85 @@ async fn pages_and_assets_are_utf8_and_local_only() {
         unreached.is_empty(),
         "no page loads {unreached:?}; reached {reached:?}"
     );
+}
+
+/// The `@font-face` rules of a style sheet, each as its declarations (`src`, `font-weight`, …).
+fn font_faces(css: &str) -> Vec<std::collections::BTreeMap<String, String>> {
+    css.split("@font-face")
+        .skip(1)
+        .map(|rule| {
+            let body = rule.split_once('{').map_or("", |(_, body)| body);
+            let body = body.split_once('}').map_or("", |(body, _)| body);
+            body.split(';')
+                .filter_map(|declaration| declaration.split_once(':'))
+                .map(|(name, value)| (name.trim().to_string(), value.trim().to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_show_font_is_served_as_a_font_with_its_licence() {
+    let repository = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let css = std::fs::read_to_string(repository.join("web/assets/app.css")).expect("app.css");
+    let faces = font_faces(&css);
+    let weights: Vec<&str> = faces
+        .iter()
+        .map(|face| face["font-weight"].as_str())
+        .collect();
+    assert_eq!(weights, ["400", "700"], "regular and bold: {faces:?}");
+    // Every page's text starts in the show's font, and shows at once while it loads.
+    assert!(
+        css.contains("--font: \"Liberation Sans\","),
+        "the show's font first in the pages' stack"
+    );
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let host = server.addr().to_string();
+    for face in &faces {
+        assert_eq!(face["font-family"], "\"Liberation Sans\"", "{face:?}");
+        assert_eq!(face["font-display"], "swap", "{face:?}");
+        let path = face["src"]
+            .strip_prefix("url(\"")
+            .and_then(|rest| rest.split_once("\")"))
+            .map(|(path, format)| {
+                assert_eq!(format.trim(), "format(\"woff2\")", "{face:?}");
+                path
+            })
+            .unwrap_or_else(|| panic!("one url(\"…\") and its format: {face:?}"));
+        let (head, body) = http_get_bytes(server.addr(), path, &host).await;
+        assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
+        assert!(
+            has_header(&head, "content-type", "font/woff2"),
+            "{path}: {head}"
+        );
+        assert!(body.starts_with(b"wOF2"), "{path} is a WOFF2 file");
+        let file = repository.join("web").join(path.trim_start_matches('/'));
+        assert!(
+            body == std::fs::read(&file).expect("the font file"),
+            "{path} is served whole"
+        );
+    }
+    // The licence and where the font comes from go with it, in the binary and on the server.
+    for (path, content_type, marker) in [
+        (
+            "/assets/fonts/LICENSE-OFL.txt",
+            "text/plain; charset=utf-8",
+            "SIL Open Font License",
+        ),
+        (
+            "/assets/fonts/README.md",
+            "text/markdown; charset=utf-8",
+            "Liberation Sans 2.1.5",
+        ),
+    ] {
+        let (head, body) = http_get(server.addr(), path).await;
+        assert!(head.starts_with("http/1.1 200"), "{path}: {head}");
+        assert!(
+            has_header(&head, "content-type", content_type),
+            "{path}: {head}"
+        );
+        assert!(body.contains(marker), "{path} names {marker:?}");
+    }
 }
 
 /// The keys of one language's table (`web/assets/i18n/vi.js`, `en.js`): lines like
@@ -207,7 +360,7 @@ fn used_keys(text: &str) -> Vec<String> {
 #[tokio::test]
 async fn every_text_a_page_shows_exists_in_vietnamese_and_english() {
     let server = TestServer::start(contest(BuzzInRules::default())).await;
-    let served = crawl(&server).await;
+    let served = crawl(&server).await.text;
     let table = |language: &str| {
         let path = format!("/assets/i18n/{language}.js");
         let (_, _, body) = served
