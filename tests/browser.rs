@@ -3,7 +3,7 @@
 //! buzz pressed while the phone's Wi-Fi is gone is sent when it is back; a Về đích steal and a
 //! tie-breaker on the phones that may buzz and those that may not; a judged round scored on the
 //! judge page and revealed on the projector, and driven from the control page; the projector's
-//! sounds at the right moments.
+//! sounds at the right moments; the pages' own font, from the server, with every Vietnamese letter.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so loudly and
 //! skips — unless `CI` is set, then it fails.
@@ -3177,4 +3177,142 @@ async fn the_finale_reveals_the_podium_step_by_step_with_a_tie() {
     for (screen, ..) in screens {
         screen.close().await.expect("close screen");
     }
+}
+
+// ---- The show's own font (issue 11) ----
+
+/// The family `web/assets/app.css` declares with `@font-face`, first in every page's stack.
+const SHOW_FONT: &str = "Liberation Sans";
+/// A line that uses ô, ơ, ư, đ, Đ and stacked tones: the font must be ready for it.
+const FONT_SAMPLE: &str = "Ngôi sao hy vọng — Đường lên đỉnh Olympia";
+
+/// Once the page's fonts are ready: whether the show's font is loaded for the sample (regular
+/// and bold), the page's font stack, the show's font faces and their status, where fonts were
+/// fetched from, and which Vietnamese letters (every vowel with every tone, both cases, and đ)
+/// the browser had to draw with another font.
+const FONT_SCRIPT: &str = r#"
+    const [family, sample, done] = arguments;
+    // Layout now, so that the faces the page uses start loading before `ready` is read.
+    document.body.getBoundingClientRect();
+    document.fonts.ready.then(() => {
+        // What the page itself loaded, read before the canvas below asks for any face.
+        const found = {
+            regular: document.fonts.check(`16px "${family}"`, sample),
+            bold: document.fonts.check(`bold 16px "${family}"`, sample),
+            stack: getComputedStyle(document.body).fontFamily,
+            faces: [...document.fonts]
+                .filter((face) => face.family.replace(/"/g, '') === family)
+                .map((face) => `${face.weight} ${face.status}`)
+                .sort(),
+            fetched: performance.getEntriesByType('resource')
+                .filter((entry) => /\.(woff2?|ttf|otf)$/.test(new URL(entry.name).pathname))
+                .map((entry) => `${new URL(entry.name).origin === location.origin ? 'here' : entry.name} ${new URL(entry.name).pathname} ${entry.initiatorType}`)
+                .sort(),
+        };
+        const letters = ['đ', 'Đ'];
+        for (const vowel of 'aăâeêioôơuưy') {
+            for (const tone of ['', '\u0300', '\u0301', '\u0303', '\u0309', '\u0323']) {
+                for (const letter of [vowel, vowel.toUpperCase()]) {
+                    letters.push((letter + tone).normalize('NFC'));
+                }
+            }
+        }
+        // A letter the font has is as wide whatever follows it in the stack; one it lacks is
+        // drawn by the fallback, and a serif and a monospace fallback differ.
+        const context = document.createElement('canvas').getContext('2d');
+        const width = (font, letter) => { context.font = font; return context.measureText(letter).width; };
+        found.fallback = [];
+        for (const weight of ['400', '700']) {
+            for (const letter of letters) {
+                const font = `${weight} 40px "${family}", `;
+                if (letter.length !== 1 || width(font + 'serif', letter) !== width(font + 'monospace', letter)) {
+                    found.fallback.push(`${weight} ${letter}`);
+                }
+            }
+        }
+        found.letters = letters.length;
+        done(found);
+    });
+"#;
+
+/// Checks that `client`'s page shows the show's font from this server (see `FONT_SCRIPT`), then
+/// saves a picture of the sample and every toned letter in it as `font/<name>.png`.
+async fn assert_show_font(client: &Client, name: &str) {
+    let found = client
+        .execute_async(FONT_SCRIPT, vec![json!(SHOW_FONT), json!(FONT_SAMPLE)])
+        .await
+        .expect("font script");
+    let context = format!("{name}: {found}");
+    assert_eq!(found["regular"], true, "{context}");
+    assert_eq!(found["bold"], true, "{context}");
+    let stack = found["stack"].as_str().unwrap_or_default();
+    assert!(
+        stack.starts_with(&format!("\"{SHOW_FONT}\"")),
+        "the show's font comes first: {context}"
+    );
+    assert_eq!(
+        found["faces"],
+        json!(["400 loaded", "700 loaded"]),
+        "{context}"
+    );
+    assert_eq!(
+        found["fetched"],
+        json!([
+            "here /assets/fonts/LiberationSans-Bold.woff2 css",
+            "here /assets/fonts/LiberationSans-Regular.woff2 css",
+        ]),
+        "fetched from this server by the style sheet, and nothing else: {context}"
+    );
+    assert_eq!(found["letters"], 146, "{context}");
+    assert_eq!(found["fallback"], json!([]), "{context}");
+    // A picture to look at: the sample and every letter, in both weights, over the page.
+    client
+        .execute(
+            r#"
+            const sheet = document.createElement('div');
+            sheet.style.cssText = 'position:fixed;inset:0;z-index:99999;background:#0b1533;color:#fff;padding:16px;font-size:28px;line-height:1.5;overflow:hidden;overflow-wrap:anywhere';
+            const letters = 'aăâeêioôơuưy'.split('').flatMap((v) => ['', '\u0300', '\u0301', '\u0303', '\u0309', '\u0323'].map((t) => (v + t).normalize('NFC'))).join('');
+            for (const weight of [400, 700]) {
+                for (const text of [arguments[0], letters + ' đ', letters.toUpperCase() + ' Đ']) {
+                    const line = document.createElement('div');
+                    line.style.fontWeight = weight;
+                    line.textContent = text;
+                    sheet.append(line);
+                }
+            }
+            document.body.append(sheet);
+            "#,
+            vec![json!(FONT_SAMPLE)],
+        )
+        .await
+        .expect("sample sheet");
+    screenshot(client, "font", name).await;
+}
+
+#[tokio::test]
+async fn the_show_font_is_served_here_and_draws_every_vietnamese_letter() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    control.ok(json!({"type": "show_next_question"})).await;
+
+    let profiles = [
+        tempfile::tempdir().expect("profile dir"),
+        tempfile::tempdir().expect("profile dir"),
+    ];
+    let screen = projector(&driver, profiles[0].path(), 1280, 720).await;
+    screen.goto(&format!("{base}/screen")).await.expect("open");
+    wait_for_text(&screen, "#question-text", "Câu hỏi số 1?").await;
+    assert_show_font(&screen, "projector-1280x720").await;
+
+    let phone = driver.phone(profiles[1].path(), 360, 740).await;
+    join_team(&phone, &base, "alpha", &server.code("alpha")).await;
+    wait_for_state(&phone, &["ready"]).await;
+    assert_show_font(&phone, "phone-360x740").await;
+
+    screen.close().await.expect("close screen");
+    phone.close().await.expect("close phone");
 }
