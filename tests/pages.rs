@@ -457,3 +457,53 @@ async fn unknown_paths_are_not_found() {
     let (head, _) = http_get(server.addr(), "/assets/nope.js").await;
     assert!(head.starts_with("http/1.1 404"), "{head}");
 }
+
+/// The raw answer (status line and headers, lower-cased names; body) to a GET of `path` with
+/// `extra` request headers.
+async fn get_with(addr: std::net::SocketAddr, path: &str, extra: &str) -> (String, Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let end = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a head");
+    let head = String::from_utf8_lossy(&response[..end]).to_lowercase();
+    (head, response[end + 4..].to_vec())
+}
+
+/// A page opened again (every phone of a hall, a reload) revalidates its scripts, styles and
+/// fonts and is answered `304 Not Modified` without the bytes; a changed binary's assets have
+/// another tag.
+#[tokio::test]
+async fn assets_are_revalidated_by_their_tag_not_downloaded_again() {
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let font = "/assets/fonts/LiberationSans-Regular.woff2";
+    let (head, body) = get_with(server.addr(), font, "").await;
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(body.len() > 100_000, "the font itself");
+    let etag = head
+        .lines()
+        .find_map(|line| line.strip_prefix("etag: "))
+        .expect("an etag")
+        .to_string();
+    let (head, body) = get_with(server.addr(), font, &format!("If-None-Match: {etag}\r\n")).await;
+    assert!(head.starts_with("http/1.1 304"), "{head}");
+    assert!(body.is_empty(), "no bytes again");
+    let (other, _) = get_with(server.addr(), "/assets/app.css", "").await;
+    assert!(!other.contains(&etag), "each file has its own tag");
+    let (head, _) = get_with(
+        server.addr(),
+        font,
+        "If-None-Match: \"0123456789abcdef0123456789abcdef\"\r\n",
+    )
+    .await;
+    assert!(
+        head.starts_with("http/1.1 200"),
+        "another tag gets the bytes: {head}"
+    );
+}
