@@ -339,7 +339,7 @@ function renderQuestion() {
   $('question-meta').textContent = q ? questionLabel(state)
     : state.stage === 'round_intro' && round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : '';
   $('question-text').textContent = q ? q.text : '';
-  const note = stageNote();
+  const note = keyHints(stageNote());
   $('stage-note').textContent = note;
   $('stage-note').hidden = !note;
   $('stage-note').dataset.stage = state.stage;
