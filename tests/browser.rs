@@ -3316,3 +3316,360 @@ async fn the_show_font_is_served_here_and_draws_every_vietnamese_letter() {
     screen.close().await.expect("close screen");
     phone.close().await.expect("close phone");
 }
+
+// ---- The MC's control page on a laptop and a tablet ----------------------------------------
+
+/// The control page's two sizes, as (name, width, height, touch): a tablet held upright and a
+/// laptop.
+const CONTROL_SIZES: [(&str, u32, u32, bool); 2] = [
+    ("768x1024", 768, 1024, true),
+    ("1280x800", 1280, 800, false),
+];
+
+/// A control page whose viewport is `width`×`height`: a touch tablet, or a laptop with a mouse.
+async fn control_page(
+    driver: &Driver,
+    profile: &Path,
+    (width, height, touch): (u32, u32, bool),
+    url: &str,
+) -> Client {
+    let client = if touch {
+        driver.phone(profile, width, height).await
+    } else {
+        projector(driver, profile, width, height).await
+    };
+    client.goto(url).await.expect("open control page");
+    let size: Value = client
+        .execute("return [window.innerWidth, window.innerHeight];", vec![])
+        .await
+        .expect("script");
+    assert_eq!(size, json!([width, height]), "the control page's viewport");
+    client
+}
+
+/// Where the elements reading `want` are and whether the MC can see one: inside the viewport
+/// and not covered (the page's own hit test at its top, middle and bottom finds it).
+async fn seen_text(client: &Client, want: &str) -> Value {
+    client
+        .execute(
+            "const want = arguments[0];
+             const all = [...document.querySelectorAll('body *')]
+               .filter((el) => el.textContent.trim() === want && ![...el.children].some((c) => c.textContent.trim() === want));
+             const report = all.map((el) => {
+               const r = el.getBoundingClientRect();
+               const x = r.left + Math.min(r.width / 2, 20);
+               const hits = [r.top + 2, r.top + r.height / 2, r.bottom - 2].map((y) => {
+                 const hit = document.elementFromPoint(x, y);
+                 return hit !== null && (hit === el || el.contains(hit));
+               });
+               return {
+                 id: el.id, top: Math.round(r.top), bottom: Math.round(r.bottom),
+                 shown: el.offsetParent !== null && r.height > 0,
+                 inside: r.top >= 0 && r.bottom <= window.innerHeight,
+                 clear: hits.every(Boolean),
+               };
+             });
+             return {seen: report.some((x) => x.shown && x.inside && x.clear), all: report, scroll: Math.round(window.scrollY)};",
+            vec![json!(want)],
+        )
+        .await
+        .expect("script")
+}
+
+/// Asserts the MC can see `want` now (see [`seen_text`]).
+async fn assert_seen(client: &Client, want: &str, what: &str) {
+    let report = seen_text(client, want).await;
+    assert_eq!(
+        report["seen"], true,
+        "{what}: {want:?} is out of sight: {report}"
+    );
+}
+
+/// Presses and releases `key` on the page's keyboard.
+async fn press_key(client: &Client, key: char) {
+    client
+        .perform_actions(
+            fantoccini::actions::KeyActions::new("keyboard".into())
+                .then(fantoccini::actions::KeyAction::Down { value: key })
+                .then(fantoccini::actions::KeyAction::Up { value: key }),
+        )
+        .await
+        .expect("press a key");
+}
+
+/// Visible buttons smaller than 44 px either way (a finger's target), as "id/class w×h".
+async fn small_buttons(client: &Client) -> Value {
+    client
+        .execute(
+            "return [...document.querySelectorAll('button, summary, [role=button]')]
+               .filter((el) => el.offsetParent !== null && !el.closest('dialog:not([open])'))
+               .map((el) => [el, el.getBoundingClientRect()])
+               .filter(([, r]) => r.width > 0 && (r.width < 44 - 0.01 || r.height < 44 - 0.01))
+               .map(([el, r]) => `${el.id || el.className || el.tagName} ${el.textContent.trim().slice(0, 20)} ${r.width.toFixed(1)}×${r.height.toFixed(1)}`);",
+            vec![],
+        )
+        .await
+        .expect("script")
+}
+
+/// Whether any keyboard hint (a key's letter, the shortcuts line) is on show.
+async fn key_hints_shown(client: &Client) -> bool {
+    client
+        .execute(
+            "return [...document.querySelectorAll('kbd, .shortcuts')].some((el) => el.offsetParent !== null)
+               || /\\([A-Z]\\)/.test(document.querySelector('#hint').textContent);",
+            vec![],
+        )
+        .await
+        .expect("script")
+        == json!(true)
+}
+
+/// At a tablet's 768×1024 and a laptop's 1280×800: the MC scrolls down to the join codes and the
+/// next question comes on stage; its text, its answer and its phase are in view, not under the
+/// sticky action bar. "Press again to confirm" shows where the MC looks. On the tablet every
+/// button is a 44 px target and no keyboard hint shows.
+#[tokio::test]
+async fn the_mc_never_loses_the_question_on_a_tablet_or_a_laptop() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    for (name, width, height, touch) in CONTROL_SIZES {
+        let server = TestServer::start(contest(BuzzInRules::default())).await;
+        let base = format!("http://{}", server.addr());
+        let mut control = server.control().await;
+        // Two phones joined: their rows and their "Gỡ" buttons are on the page too.
+        let _alpha = server.team("alpha").await;
+        let _bravo = server.team("bravo").await;
+        control.ok(json!({"type": "show_next_question"})).await;
+        let profile = tempfile::tempdir().expect("profile");
+        let page = control_page(
+            &driver,
+            profile.path(),
+            (width, height, touch),
+            &format!("{base}/control#token={}", server.token()),
+        )
+        .await;
+        wait_for_text(&page, "#question-text", "Câu hỏi số 1?").await;
+        wait_until(
+            &page,
+            "document.querySelectorAll('#access-teams .btn-revoke').length === 2",
+            "both phones listed with their revoke buttons",
+        )
+        .await;
+        // (Headless Chromium has no pointing device, so the laptop's hints wait for a key too.)
+        if touch {
+            assert_eq!(
+                small_buttons(&page).await,
+                json!([]),
+                "{name}: buttons under 44 px"
+            );
+            assert!(
+                !key_hints_shown(&page).await,
+                "{name}: keyboard hints on a touch tablet"
+            );
+        }
+        screenshot(&page, "control", &format!("{name}-top")).await;
+
+        // The MC goes down to the join codes…
+        let scrolled: Value = page
+            .execute(
+                "document.querySelector('#access').scrollIntoView({block: 'start'}); return window.scrollY;",
+                vec![],
+            )
+            .await
+            .expect("scroll");
+        assert!(
+            scrolled.as_f64().unwrap_or(0.0) > 300.0,
+            "{name}: the join codes are far down the page ({scrolled} px)"
+        );
+        // …and the next question comes on stage.
+        control.ok(json!({"type": "show_next_question"})).await;
+        wait_for_text(&page, "#question-text", "Câu hỏi số 2?").await;
+        assert_seen(&page, "Câu hỏi số 2?", name).await;
+        assert_seen(&page, "Đáp án 2", name).await;
+        assert_seen(&page, "Chờ mở chuông", name).await;
+        screenshot(&page, "control", &format!("{name}-scrolled-next-question")).await;
+
+        // Leaving a question nobody closed asks for a second press: the prompt is in view.
+        click(&page, "#btn-next").await;
+        wait_displayed(&page, "#next-confirm").await;
+        assert_seen(
+            &page,
+            "Câu hỏi chưa kết thúc — bấm lần nữa để chuyển câu",
+            name,
+        )
+        .await;
+        screenshot(&page, "control", &format!("{name}-scrolled-confirm")).await;
+        page.close().await.expect("close");
+    }
+}
+
+/// A shortcut whose action is impossible now says why, in view, in the page's language; on a
+/// tablet the key hints appear once a key has been pressed (a keyboard is there after all).
+#[tokio::test]
+async fn a_shortcut_that_cannot_act_says_why() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    let profile = tempfile::tempdir().expect("profile");
+    let page = control_page(
+        &driver,
+        profile.path(),
+        (768, 1024, true),
+        &format!("{base}/control#token={}", server.token()),
+    )
+    .await;
+    wait_for_text(&page, "#question-text", "Câu hỏi số 1?").await;
+    assert!(!key_hints_shown(&page).await, "no hints before a key press");
+    page.execute("window.scrollTo(0, document.body.scrollHeight);", vec![])
+        .await
+        .expect("scroll");
+    // C (correct) with nobody on the floor.
+    press_key(&page, 'c').await;
+    let reason = "Chưa có đội nào giành quyền trả lời — chưa thể chấm.";
+    wait_for_text(&page, "#why", reason).await;
+    assert_seen(&page, reason, "the reason for C").await;
+    assert!(key_hints_shown(&page).await, "hints once a key was pressed");
+    screenshot(&page, "control", "768x1024-why-judge").await;
+    // U with nothing to undo, in English.
+    click(&page, "[data-lang-toggle]").await;
+    press_key(&page, 'u').await;
+    wait_for_text(&page, "#why", "Nothing left to undo.").await;
+    // A key that can act clears the reason: O opens the buzzers.
+    press_key(&page, 'o').await;
+    control.state_where(|s| phase(s) == "open").await;
+    wait_until(
+        &page,
+        "document.querySelector('#why').hidden",
+        "the reason goes",
+    )
+    .await;
+    page.close().await.expect("close");
+}
+
+/// Each phone's row says "tốt" (good), not its clock offset; the numbers show on request. A
+/// buzz whose claim was moved by a fraction of a millisecond (the clock estimate's rounding) has
+/// no ⚠; one claimed two seconds before it arrived has.
+#[tokio::test]
+async fn phone_rows_show_health_and_only_unusual_buzzes_are_marked() {
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let server = TestServer::start(contest(BuzzInRules::default())).await;
+    let base = format!("http://{}", server.addr());
+    let mut control = server.control().await;
+    let mut alpha = server.team("alpha").await;
+    let mut bravo = server.team("bravo").await;
+    control.ok(json!({"type": "show_next_question"})).await;
+    let profile = tempfile::tempdir().expect("profile");
+    let page = control_page(
+        &driver,
+        profile.path(),
+        (1280, 800, false),
+        &format!("{base}/control#token={}", server.token()),
+    )
+    .await;
+    for team in ["alpha", "bravo"] {
+        wait_for_text(
+            &page,
+            &format!(r#"[data-links-of="{team}"] .link-health"#),
+            "tốt",
+        )
+        .await;
+    }
+    let row = || text_of(&page, r#"[data-links-of="alpha"]"#);
+    let cell = || text_of(&page, r#"[data-team-row="alpha"] .dev"#);
+    for text in [row().await, cell().await] {
+        assert!(
+            !text.contains("lệch") && !text.contains("khứ hồi") && !text.contains("ms"),
+            "raw link numbers by default: {text:?}"
+        );
+    }
+    assert_eq!(cell().await, "1 máy · tốt");
+    // The numbers on request, and away again.
+    click(&page, "#link-details").await;
+    wait_until(
+        &page,
+        r#"document.querySelector('[data-links-of="alpha"]').textContent.includes('lệch')"#,
+        "the numbers on request",
+    )
+    .await;
+    screenshot(&page, "control", "1280x800-link-details").await;
+    click(&page, "#link-details").await;
+    wait_until(
+        &page,
+        r#"!document.querySelector('[data-links-of="alpha"]').textContent.includes('lệch')"#,
+        "the numbers hidden again",
+    )
+    .await;
+
+    // Bravo claims a press 2 s before it arrived: moved by far more than any clock error.
+    control.ok(json!({"type": "open_buzzers"})).await;
+    bravo.state_where(|s| phase(s) == "open").await;
+    let early = bravo.page_now() - 2000.0;
+    bravo.ok(json!({"type": "buzz", "pressed_at": early})).await;
+    control.state_where(|s| phase(s) == "floor").await;
+    // Wrong: the buzzers open again by themselves (the default rules), for a second race.
+    control
+        .ok(json!({"type": "judge", "verdict": "wrong"}))
+        .await;
+    alpha.state_where(|s| phase(s) == "open").await;
+    // Alpha presses as a phone does: the moment it sends.
+    let now = alpha.page_now();
+    alpha.ok(json!({"type": "buzz", "pressed_at": now})).await;
+    let state = control
+        .state_where(|s| phase(s) == "floor" && s["buzz"]["floor"] == "alpha")
+        .await;
+    let bravo_clamp = state["buzz"]["buzzes"][0]["clamp"].clone();
+    assert!(
+        bravo_clamp == json!("early") || bravo_clamp == json!("before_open"),
+        "bravo's claim was moved: {state}"
+    );
+    wait_until(
+        &page,
+        "document.querySelectorAll('#buzz-order li').length === 2",
+        "both buzzes listed",
+    )
+    .await;
+    let marks: Value = page
+        .execute(
+            "return [...document.querySelectorAll('#buzz-order li')].map((li) => [li.firstChild.textContent, li.querySelector('.clamp-mark') !== null]);",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(
+        marks,
+        json!([["Đội bravo", true], ["Đội alpha", false]]),
+        "⚠ only on the unusual buzz"
+    );
+    screenshot(&page, "control", "1280x800-buzz-order").await;
+    // The rule itself, on evidence a loopback race cannot produce at will: a claim moved by less
+    // than half the round trip plus 5 ms is the clock estimate's rounding; more is unusual.
+    let verdicts: Value = page
+        .execute_async(
+            "const done = arguments[0];
+             import('/assets/kinds/buzz_in.js').then(({ unusualBuzz }) => {
+               const buzz = (clamp, claimedServer, press) =>
+                 ({ clamp, claimed_ms: claimedServer + 1000, offset_ms: 1000, press_ms: press, round_trip_ms: 2 });
+               done([
+                 unusualBuzz(buzz(null, 500, 500)),
+                 unusualBuzz(buzz('late', 503.5, 500)),
+                 unusualBuzz(buzz('before_open', 496, 500)),
+                 unusualBuzz(buzz('late', 530, 500)),
+                 unusualBuzz(buzz('early', 300, 420)),
+                 unusualBuzz({ clamp: 'late' }),
+               ]);
+             });",
+            vec![],
+        )
+        .await
+        .expect("script");
+    assert_eq!(verdicts, json!([false, false, false, true, true, true]));
+    page.close().await.expect("close");
+}

@@ -183,7 +183,11 @@ function send(cmd, label, replies = {}) {
 function runAction(btnId) {
   const action = ACTIONS[btnId];
   const btn = $(btnId);
-  if (btn.disabled) return;
+  if (btn.disabled) {
+    explainRefusal(btnId);
+    return;
+  }
+  hideWhy();
   replayAnimation(btn, 'flash');
   // Moving on from a question nobody has closed loses it for good: ask for a second press.
   if (btnId === 'btn-next' && needsNextConfirm() && performance.now() > nextArmedUntil) {
@@ -213,7 +217,82 @@ for (const btnId of Object.keys(ACTIONS)) {
   $(btnId).addEventListener('click', () => runAction(btnId));
 }
 
+// ---- Why a shortcut did nothing -------------------------------------------------------------
+
+let whyTimer = 0;
+
+/**
+ * A key whose button is disabled now says why, in the dock under the action bar (where the MC
+ * looks), instead of doing nothing: the button shakes and a line gives the reason.
+ */
+function explainRefusal(btnId) {
+  const reason = whyNot(btnId);
+  replayAnimation($(btnId), 'refused');
+  $('why').textContent = reason;
+  $('why').hidden = false;
+  clearTimeout(whyTimer);
+  whyTimer = setTimeout(hideWhy, 4000);
+}
+
+function hideWhy() {
+  clearTimeout(whyTimer);
+  $('why').hidden = true;
+}
+
+/** The phase on stage in the MC's words ("Chuông đang mở"), or '' without a question's status. */
+function phaseText() {
+  const part = questionPart(state);
+  const status = part.status ? part.status(state) : null;
+  return status ? status.text : '';
+}
+
+/** Why the action of `btnId` cannot be taken now, in a sentence. */
+function whyNot(btnId) {
+  if (!connected) return t('not_connected');
+  if (!state) return t('why.loading');
+  const action = ACTIONS[btnId];
+  // The kind knows its own phases best ("nobody has the floor").
+  const said = action.why ? action.why(state) : null;
+  if (said) return said;
+  const phase = phaseText();
+  const busy = phase ? t('why.busy', { phase }) : t('why.not_now');
+  switch (btnId) {
+    case 'btn-next':
+      return state.stage === 'finished' ? t('why.finished') : busy;
+    case 'btn-reveal':
+      if (state.stage !== 'question') return t('why.no_question');
+      return state.question.revealed ? t('why.revealed') : busy;
+    case 'btn-undo':
+      return t('why.nothing_to_undo');
+    default:
+      return state.stage !== 'question' ? t('why.no_question') : busy;
+  }
+}
+
+// Key hints ("N", "(O)") only where there is a keyboard: a mouse-driven laptop, or once a key was
+// pressed (a tablet with a keyboard attached). On touch alone they are noise.
+const finePointer = matchMedia('(hover: hover) and (pointer: fine)');
+let keyboardSeen = false;
+
+function keyboardMode() {
+  return keyboardSeen || finePointer.matches;
+}
+
+function renderKeyHints() {
+  document.body.classList.toggle('keys', keyboardMode());
+}
+finePointer.addEventListener('change', () => {
+  renderKeyHints();
+  render();
+});
+renderKeyHints();
+
 document.addEventListener('keydown', (ev) => {
+  if (!keyboardSeen) {
+    keyboardSeen = true;
+    renderKeyHints();
+    render();
+  }
   if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.repeat) return;
   if (document.querySelector('dialog[open]') || ev.target.closest('input, textarea, select')) return;
   // The kind's own keys first (E: the buzz evidence).
@@ -249,6 +328,8 @@ function render() {
   renderProgramme();
   renderTeams();
   renderAccess();
+  renderNow();
+  $('link-details').setAttribute('aria-pressed', String(linkDetails));
   $('links').textContent = t('control.links', { join: `${location.origin}/`, screen: `${location.origin}/screen` });
 }
 
@@ -258,7 +339,7 @@ function renderQuestion() {
   $('question-meta').textContent = q ? questionLabel(state)
     : state.stage === 'round_intro' && round ? `${t('round', { n: round.number, total: round.total })} · ${round.title}` : '';
   $('question-text').textContent = q ? q.text : '';
-  const note = stageNote();
+  const note = keyHints(stageNote());
   $('stage-note').textContent = note;
   $('stage-note').hidden = !note;
   $('stage-note').dataset.stage = state.stage;
@@ -312,12 +393,76 @@ function renderStatus() {
   if (status) {
     $('phase').textContent = status.text;
     $('phase').dataset.phase = status.phase;
-    $('hint').textContent = status.hint || '';
+    $('hint').textContent = keyHints(status.hint || '');
   }
   // Also between questions: an open panel of the kind (the buzz evidence) follows the stage.
   const shown = kinds.get(kindShown(state));
   if (shown && shown.render) shown.render(state);
 }
+
+/** `text` without its "(O)", "(C)" key names when no keyboard is in use. */
+function keyHints(text) {
+  return keyboardMode() ? text : text.replace(/\s*\([A-Z]\)/g, '');
+}
+
+// ---- The question on stage, always in view ------------------------------------------------
+
+/**
+ * Under the action bar, the question, its answer and its phase, shown when their card is out of
+ * sight (the MC scrolled to the join codes, the scoreboard…): the shortcuts act on the question
+ * on stage, so the MC must see it. An overlay, not part of the page's flow, so showing it moves
+ * nothing and cannot make the card come back into view. Only while a question is on stage:
+ * between questions the MC works in the panels below (a judged round, Về đích's packs), which
+ * it would cover.
+ */
+function renderNow() {
+  if (!state || !state.question) {
+    placeNow();
+    return;
+  }
+  const q = state.question;
+  const status = questionPart(state).status ? questionPart(state).status(state) : null;
+  $('now-meta').textContent = $('question-meta').textContent;
+  $('now-phase').hidden = !status;
+  if (status) {
+    $('now-phase').textContent = status.text;
+    $('now-phase').dataset.phase = status.phase;
+  }
+  $('now-question').textContent = q.text;
+  $('now-answer-row').hidden = !q.answer;
+  $('now-answer').textContent = $('answer-text').textContent;
+  placeNow();
+}
+
+/** Shows the "now" panel when the card's question, answer or phase is not fully in view. */
+function placeNow() {
+  if (!state || !state.question || $('app').hidden) {
+    $('now').hidden = true;
+    return;
+  }
+  const top = $('dock').getBoundingClientRect().bottom;
+  const watched = [
+    $('question-text'),
+    state.question.answer ? $('answer-text') : null,
+    $('status-card').hidden ? null : $('phase'),
+  ].filter((el) => el && el.offsetParent !== null);
+  $('now').hidden = !watched.some((el) => {
+    const r = el.getBoundingClientRect();
+    return r.top < top - 1 || r.bottom > window.innerHeight + 1;
+  });
+}
+
+let placeQueued = false;
+function queuePlaceNow() {
+  if (placeQueued) return;
+  placeQueued = true;
+  requestAnimationFrame(() => {
+    placeQueued = false;
+    placeNow();
+  });
+}
+window.addEventListener('scroll', queuePlaceNow, { passive: true });
+window.addEventListener('resize', queuePlaceNow);
 
 /** Phones of a team that stopped answering the clock pings. */
 function offlineCount(team) {
@@ -355,7 +500,51 @@ function renderJoinAlert() {
   $('join-alert').textContent = t('control.failed_alert', { list: items.join('; ') });
 }
 
-/** "1 máy · 12 ms": phones connected and the worst round trip; red when one stopped answering. */
+/** Clock exchanges after which a link's estimate counts as settled (a second of fast pings). */
+const SETTLED_SAMPLES = 10;
+/**
+ * Above these a phone's link is "weak": a best round trip over 50 ms is no LAN Wi-Fi in good
+ * shape, and a slowest recent uplink over 100 ms (the server's longest wait for earlier presses,
+ * `settle_max_ms`) means a press from it can arrive after the floor is given.
+ */
+const WEAK_RTT_MS = 50;
+const WEAK_UPLINK_MS = 100;
+const HEALTH_ORDER = ['good', 'measuring', 'weak', 'offline'];
+const LINK_DETAILS_KEY = 'stagebuzz.link_details';
+
+/** A phone's link at a glance: `offline`, `measuring` (just joined), `weak` or `good`. */
+function linkHealth(link) {
+  if (!link.online) return 'offline';
+  if (typeof link.round_trip_ms !== 'number' || (typeof link.samples === 'number' && link.samples < SETTLED_SAMPLES)) {
+    return 'measuring';
+  }
+  const slowUplink = typeof link.uplink_ms === 'number' && link.uplink_ms > WEAK_UPLINK_MS;
+  return link.round_trip_ms > WEAK_RTT_MS || slowUplink ? 'weak' : 'good';
+}
+
+/** The worst health among a team's phones. */
+function teamHealth(team) {
+  const all = (team.links || []).map(linkHealth);
+  return all.reduce((worst, x) => (HEALTH_ORDER.indexOf(x) > HEALTH_ORDER.indexOf(worst) ? x : worst), 'good');
+}
+
+let linkDetails = false; // the raw numbers of each link, on request
+try {
+  linkDetails = localStorage.getItem(LINK_DETAILS_KEY) === '1';
+} catch {
+  // Off by default.
+}
+$('link-details').addEventListener('click', () => {
+  linkDetails = !linkDetails;
+  try {
+    localStorage.setItem(LINK_DETAILS_KEY, linkDetails ? '1' : '0');
+  } catch {
+    // Not remembered.
+  }
+  render();
+});
+
+/** "1 máy · tốt": phones connected and the worst health; red when one stopped answering. */
 function devicesCell(team) {
   if (!team.devices) return h('td', { className: 'dev off', text: t('join.not_joined') });
   const offline = offlineCount(team);
@@ -363,19 +552,18 @@ function devicesCell(team) {
     const text = offline === team.devices ? t('control.offline') : t('control.online', { online: team.devices - offline, n: team.devices });
     return h('td', { className: 'dev bad', title: t('control.offline_hint') }, text);
   }
+  const health = teamHealth(team);
   const rtts = (team.links || []).map((l) => l.round_trip_ms).filter((x) => typeof x === 'number');
-  return h('td', { className: 'dev on' },
+  return h('td', { className: `dev on health-${health}`, dataset: { health } },
     t('control.devices', { n: team.devices }),
-    rtts.length ? h('span', { className: 'rtt', text: ` · ${t('control.rtt', { ms: Math.round(Math.max(...rtts)) })}` }) : null);
+    h('span', { className: 'dev-health', text: ` · ${t(`health.${health}`)}` }),
+    linkDetails && rtts.length ? h('span', { className: 'rtt', text: ` · ${t('control.rtt', { ms: Math.round(Math.max(...rtts)) })}` }) : null);
 }
 
-/** Clock exchanges after which a link's estimate counts as settled (a second of fast pings). */
-const SETTLED_SAMPLES = 10;
-
 /**
- * The line under a team's row: each phone's link. "Máy 1 · lệch −41,2 ms · khứ hồi 6,2 ms ·
- * lên chậm nhất 9,8 ms · 2 s trước", with "đang đo…" while the estimate is fresh, or a red
- * "MẤT KẾT NỐI" when it stopped answering pings.
+ * The line under a team's row: each phone's health, "Máy 1 · tốt", or a red "mất kết nối" with
+ * when it last answered. With the details on, the numbers it comes from: "lệch −41,2 ms · khứ
+ * hồi 6,2 ms · lên chậm nhất 9,8 ms · 32 lần đo · 2 s trước" (the evidence dialog has them per buzz).
  */
 function linkRow(team) {
   const links = team.links || [];
@@ -384,18 +572,18 @@ function linkRow(team) {
     h('td'),
     h('td', { colspan: '5' }, links.map((link, i) => {
       const measured = typeof link.round_trip_ms === 'number';
-      // A fresh link's first exchanges (a phone that just joined) are the least trustworthy.
-      const settling = measured && typeof link.samples === 'number' && link.samples < SETTLED_SAMPLES;
-      return h('div', { className: `link ${link.online ? 'on' : 'off'}`, dataset: { device: link.device } },
+      const health = linkHealth(link);
+      return h('div', { className: `link ${link.online ? 'on' : 'off'} health-${health}`, dataset: { device: link.device, health } },
         h('span', { className: 'link-name', title: t('link.device_title', { id: link.device }), text: t('link.device', { n: link.phone ?? i + 1 }) }),
-        link.online ? null : h('span', { className: 'link-offline', text: t('link.offline') }),
-        measured ? [
-          h('span', { title: t('link.offset_title'), text: t('link.offset', { ms: formatMs(link.offset_ms) }) }),
-          h('span', { title: t('link.rtt_title'), text: t('link.rtt', { ms: formatMs(link.round_trip_ms) }) }),
-          h('span', { title: t('link.uplink_title'), text: t('link.uplink', { ms: formatMs(link.uplink_ms) }) }),
-          settling ? h('span', { className: 'link-measuring', title: t('link.settling_title', { n: link.samples }), text: t('link.measuring') }) : null,
-        ] : link.online ? h('span', { className: 'link-measuring', text: t('link.measuring') }) : null,
-        h('span', { className: 'link-seen', title: t('link.seen_title'), dataset: { seen: link.last_seen_ms ?? '' } }));
+        h('span', { className: 'link-health', title: t(`health.${health}_title`, { rtt: WEAK_RTT_MS, uplink: WEAK_UPLINK_MS }), text: t(`health.${health}`) }),
+        linkDetails && measured ? [
+          h('span', { className: 'link-num', title: t('link.offset_title'), text: t('link.offset', { ms: formatMs(link.offset_ms) }) }),
+          h('span', { className: 'link-num', title: t('link.rtt_title'), text: t('link.rtt', { ms: formatMs(link.round_trip_ms) }) }),
+          h('span', { className: 'link-num', title: t('link.uplink_title'), text: t('link.uplink', { ms: formatMs(link.uplink_ms) }) }),
+          typeof link.samples === 'number' ? h('span', { className: 'link-num', title: t('link.settling_title', { n: link.samples }), text: t('health.samples', { n: link.samples }) }) : null,
+        ] : null,
+        // When it last answered: for a silent phone always, otherwise among the details.
+        linkDetails || !link.online ? h('span', { className: 'link-seen', title: t('link.seen_title'), dataset: { seen: link.last_seen_ms ?? '' } }) : null);
     })));
 }
 

@@ -377,6 +377,46 @@ function phone(ctx) {
 
 // ---- MC control page --------------------------------------------------------------------------
 
+/** How far (beyond the clock's error) a press may be moved from its claim before it earns a ⚠. */
+const UNUSUAL_MOVE_MS = 5;
+
+/**
+ * Whether a buzz earns the MC's ⚠: its press was moved further from the phone's claim than the
+ * clock estimate can be wrong (half its round trip) plus 5 ms. A claim a fraction of a
+ * millisecond after its arrival, or before the opening, is the clock estimate's rounding on an
+ * ordinary buzz; a claim moved by tens of milliseconds is a stalled or tampered phone. The
+ * evidence dialog lists every clamp.
+ */
+export function unusualBuzz(b) {
+  if (!b.clamp) return false;
+  const numbers = [b.claimed_ms, b.offset_ms, b.press_ms];
+  if (!numbers.every((x) => typeof x === 'number')) return true; // no evidence to clear it
+  const moved = Math.abs(b.press_ms - (b.claimed_ms - b.offset_ms));
+  const error = typeof b.round_trip_ms === 'number' ? b.round_trip_ms / 2 : 0;
+  return moved > error + UNUSUAL_MOVE_MS;
+}
+
+/** Why the buzzers cannot open now (null without a buzz question: the page says it generally). */
+function whyNotOpen(s) {
+  switch (buzzOf(s) ? s.buzz.phase : null) {
+    case 'open': return t('why.already_open');
+    case 'settling': return t('why.settling');
+    case 'floor': return t('why.floor_open');
+    case 'closed': return t('why.closed');
+    default: return null;
+  }
+}
+
+/** Why there is nothing to judge now. */
+function whyNotJudge(s) {
+  switch (buzzOf(s) ? s.buzz.phase : null) {
+    case 'settling': return t('why.settling');
+    case 'closed': return t('why.closed');
+    case null: return null;
+    default: return t('why.no_floor');
+  }
+}
+
 /**
  * The buzz-in part of the control page. `ctx`: `boxes.status` (in the status card),
  * `boxes.statusTop` (beside the phase), `boxes.dialogs`, and `state()`.
@@ -443,7 +483,7 @@ function control(ctx) {
         teamName(state, b.team),
         typeof b.gap_ms === 'number' && b.rank > 1 ? h('span', { className: 'gap', text: ` ${formatGap(b.gap_ms)}` }) : null,
         b.close ? h('span', { className: 'close-tag', text: t('control.close_call') }) : null,
-        b.clamp ? h('span', { className: 'clamp-mark', title: t(`clamp.${b.clamp}`), 'aria-label': t('control.clamped'), text: ' ⚠' }) : null))),
+        unusualBuzz(b) ? h('span', { className: 'clamp-mark', title: t(`clamp.${b.clamp}`), 'aria-label': t('control.clamped'), text: ' ⚠' }) : null))),
     ]).filter(Boolean);
   }
 
@@ -540,13 +580,13 @@ function control(ctx) {
     /** The buttons of the action bar while a buzz-in round is played. */
     actions: [
       { id: 'btn-open', cmd: { type: 'open_buzzers' }, label: 'btn.open', key: 'o', className: 'act-open',
-        enabled: (s) => phase(s) === 'ready' || phase(s) === 'locked' },
+        enabled: (s) => phase(s) === 'ready' || phase(s) === 'locked', why: whyNotOpen },
       { id: 'btn-lock', cmd: { type: 'lock_buzzers' }, label: 'btn.lock', key: 'l', className: 'act-lock',
-        enabled: (s) => phase(s) === 'open' },
+        enabled: (s) => phase(s) === 'open', why: (s) => (phase(s) ? t('why.not_open') : null) },
       { id: 'btn-correct', cmd: { type: 'judge', verdict: 'correct' }, label: 'btn.correct', key: 'c', className: 'act-correct',
-        enabled: (s) => phase(s) === 'floor' },
+        enabled: (s) => phase(s) === 'floor', why: whyNotJudge },
       { id: 'btn-wrong', cmd: { type: 'judge', verdict: 'wrong' }, label: 'btn.wrong', key: 'w', className: 'act-wrong',
-        enabled: (s) => phase(s) === 'floor' },
+        enabled: (s) => phase(s) === 'floor', why: whyNotJudge },
     ],
     /** The server refuses to move on while the buzzers are open, a buzz settles or a team answers. */
     busy: (s) => BUSY.has(phase(s)),
