@@ -3574,11 +3574,15 @@ async fn phone_rows_show_health_and_only_unusual_buzzes_are_marked() {
         &format!("{base}/control#token={}", server.token()),
     )
     .await;
+    // Measured (good, or weak when this machine is loaded: loopback delays vary with the load),
+    // never the raw numbers.
     for team in ["alpha", "bravo"] {
-        wait_for_text(
+        wait_until(
             &page,
-            &format!(r#"[data-links-of="{team}"] .link-health"#),
-            "tốt",
+            &format!(
+                r#"['tốt', 'yếu'].includes(document.querySelector('[data-links-of="{team}"] .link-health')?.textContent.trim())"#
+            ),
+            "the phone's health is measured",
         )
         .await;
     }
@@ -3590,7 +3594,11 @@ async fn phone_rows_show_health_and_only_unusual_buzzes_are_marked() {
             "raw link numbers by default: {text:?}"
         );
     }
-    assert_eq!(cell().await, "1 máy · tốt");
+    let devices = cell().await;
+    assert!(
+        ["1 máy · tốt", "1 máy · yếu"].contains(&devices.as_str()),
+        "one phone and its health in a word: {devices:?}"
+    );
     // The numbers on request, and away again.
     click(&page, "#link-details").await;
     wait_until(
