@@ -183,12 +183,7 @@ impl QuestionKind for BuzzInRound {
     }
 
     fn fits(&self, play: &BuzzInQuestion, _question: usize, team_count: usize) -> bool {
-        let team_ok = |team: &TeamId| team.0 < team_count;
-        play.tried.iter().all(team_ok)
-            && play.judgements.iter().all(|j| team_ok(&j.team))
-            && play.buzzes.iter().all(|b| team_ok(&b.team))
-            && play.false_starts.iter().all(|f| team_ok(&f.team))
-            && play.floor().is_none_or(|t| team_ok(&t))
+        play.teams_fit(team_count)
     }
 
     fn tick(&self, play: &mut BuzzInQuestion, turn: &mut Turn) {
@@ -370,6 +365,17 @@ impl BuzzInQuestion {
             race: 0,
             settle_us: 0,
         }
+    }
+
+    /// Whether every team this race names is one of `team_count` (a state read back from
+    /// storage must not point outside the contest). Shared by every kind that runs a race.
+    pub fn teams_fit(&self, team_count: usize) -> bool {
+        let team_ok = |team: &TeamId| team.0 < team_count;
+        self.tried.iter().all(team_ok)
+            && self.judgements.iter().all(|j| team_ok(&j.team))
+            && self.buzzes.iter().all(|b| team_ok(&b.team))
+            && self.false_starts.iter().all(|f| team_ok(&f.team))
+            && self.floor().is_none_or(|t| team_ok(&t))
     }
 
     /// Teams that may still buzz on this question.

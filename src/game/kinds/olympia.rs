@@ -620,12 +620,7 @@ impl QuestionKind for OlympiaRound {
     }
 
     fn fits(&self, play: &OlympiaQuestion, _question: usize, team_count: usize) -> bool {
-        let team_ok = |team: &TeamId| team.0 < team_count;
-        team_ok(&play.team)
-            && play.steal.tried.iter().all(team_ok)
-            && play.steal.buzzes.iter().all(|b| team_ok(&b.team))
-            && play.steal.false_starts.iter().all(|f| team_ok(&f.team))
-            && play.steal.floor().is_none_or(|t| team_ok(&t))
+        play.team.0 < team_count && play.steal.teams_fit(team_count)
     }
 
     fn tick(&self, play: &mut OlympiaQuestion, turn: &mut Turn) {

@@ -233,11 +233,7 @@ impl QuestionKind for TieBreakerRound {
     }
 
     fn fits(&self, play: &BuzzInQuestion, _question: usize, team_count: usize) -> bool {
-        let team_ok = |team: &TeamId| team.0 < team_count;
-        play.tried.iter().all(team_ok)
-            && play.buzzes.iter().all(|b| team_ok(&b.team))
-            && play.false_starts.iter().all(|f| team_ok(&f.team))
-            && play.floor().is_none_or(|t| team_ok(&t))
+        play.teams_fit(team_count)
     }
 
     fn tick(&self, play: &mut BuzzInQuestion, turn: &mut Turn) {
