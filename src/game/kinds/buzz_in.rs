@@ -197,39 +197,56 @@ impl QuestionKind for BuzzInRound {
         command: &Command,
         turn: &mut Turn,
     ) -> Result<(), Rejection> {
-        let setting = self.setting(turn);
-        match command {
-            Command::OpenBuzzers { settle_us } => {
-                play.open(setting, *settle_us, turn.now, turn.events)
-            }
-            Command::LockBuzzers => play.lock(turn.events),
-            Command::Buzz { team, claim } => {
-                play.buzz(*team, *claim, setting, turn.now, turn.events)
-            }
-            Command::Judge { verdict } => {
-                // Judged goes before what the judgement caused (reopen, close).
-                let judged_at = turn.events.len();
-                let change = play.judge(*verdict, setting, turn.now, turn.events)?;
-                let applied = turn.score(&[(change.team, change.delta)], self.rules.floor_at_zero);
-                let delta = applied.first().map_or(Points::ZERO, |c| c.delta);
-                turn.events.insert(
-                    judged_at,
-                    Event::Judged {
-                        team: change.team,
-                        verdict: *verdict,
-                        delta,
-                    },
-                );
-                Ok(())
-            }
-            Command::RevealAnswer => {
-                play.reveal(turn.events)?;
-                turn.events.push(Event::AnswerRevealed);
-                Ok(())
-            }
-            _ => Err(Rejection::WrongKind),
-        }
+        apply_race(play, self.setting(turn), command, turn, true).map(|_| ())
     }
+}
+
+/// A race command (open, lock, buzz, judge, reveal) applied to `play`: shared by every kind
+/// whose questions are a buzz-in race. A judgement scores the rules' points when `scored` (a
+/// tie-breaker's scores nothing, yet goes through the score path so that undo reverts it).
+/// Returns the judgement made, if the command was one.
+pub(crate) fn apply_race(
+    play: &mut BuzzInQuestion,
+    setting: Setting,
+    command: &Command,
+    turn: &mut Turn,
+    scored: bool,
+) -> Result<Option<Judgement>, Rejection> {
+    match command {
+        Command::OpenBuzzers { settle_us } => {
+            play.open(setting, *settle_us, turn.now, turn.events)?;
+        }
+        Command::LockBuzzers => play.lock(turn.events)?,
+        Command::Buzz { team, claim } => {
+            play.buzz(*team, *claim, setting, turn.now, turn.events)?;
+        }
+        Command::Judge { verdict } => {
+            // Judged goes before what the judgement caused (reopen, close).
+            let judged_at = turn.events.len();
+            let change = play.judge(*verdict, setting, turn.now, turn.events)?;
+            let asked = if scored { change.delta } else { Points::ZERO };
+            let applied = turn.score(&[(change.team, asked)], setting.rules.floor_at_zero);
+            let delta = applied.first().map_or(Points::ZERO, |c| c.delta);
+            turn.events.insert(
+                judged_at,
+                Event::Judged {
+                    team: change.team,
+                    verdict: *verdict,
+                    delta,
+                },
+            );
+            return Ok(Some(Judgement {
+                team: change.team,
+                verdict: *verdict,
+            }));
+        }
+        Command::RevealAnswer => {
+            play.reveal(turn.events)?;
+            turn.events.push(Event::AnswerRevealed);
+        }
+        _ => return Err(Rejection::WrongKind),
+    }
+    Ok(None)
 }
 
 impl BuzzInRound {

@@ -9,7 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::buzz_in::{BuzzInQuestion, BuzzInRules, Setting};
+use super::buzz_in::{BuzzInQuestion, BuzzInRules, Judgement, Setting, apply_race};
 use super::{QuestionKind, RoundKind, RoundState, Turn};
 #[cfg(test)]
 use crate::game::Time;
@@ -247,46 +247,20 @@ impl QuestionKind for TieBreakerRound {
         command: &Command,
         turn: &mut Turn,
     ) -> Result<(), Rejection> {
-        let setting = self.setting(turn);
-        match command {
-            Command::OpenBuzzers { settle_us } => {
-                play.open(setting, *settle_us, turn.now, turn.events)
+        let judged = apply_race(play, self.setting(turn), command, turn, false)?;
+        if let Some(Judgement {
+            team,
+            verdict: Verdict::Correct,
+        }) = judged
+            && let Some(active) = state.active_mut()
+        {
+            active.order.push(team);
+            if let [last] = active.still_tied()[..] {
+                active.order.push(last);
             }
-            Command::LockBuzzers => play.lock(turn.events),
-            Command::Buzz { team, claim } => {
-                play.buzz(*team, *claim, setting, turn.now, turn.events)
-            }
-            Command::Judge { verdict } => {
-                let judged_at = turn.events.len();
-                let change = play.judge(*verdict, setting, turn.now, turn.events)?;
-                // No points: recorded through the score path so that undo reverts the place.
-                turn.score(&[(change.team, Points::ZERO)], false);
-                turn.events.insert(
-                    judged_at,
-                    Event::Judged {
-                        team: change.team,
-                        verdict: *verdict,
-                        delta: Points::ZERO,
-                    },
-                );
-                if *verdict == Verdict::Correct
-                    && let Some(active) = state.active_mut()
-                {
-                    active.order.push(change.team);
-                    if let [last] = active.still_tied()[..] {
-                        active.order.push(last);
-                    }
-                    turn.events.push(Event::TiePlaceTaken { team: change.team });
-                }
-                Ok(())
-            }
-            Command::RevealAnswer => {
-                play.reveal(turn.events)?;
-                turn.events.push(Event::AnswerRevealed);
-                Ok(())
-            }
-            _ => Err(Rejection::WrongKind),
+            turn.events.push(Event::TiePlaceTaken { team });
         }
+        Ok(())
     }
 }
 
