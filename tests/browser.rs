@@ -25,6 +25,9 @@ use stagebuzz::game::olympia::{OlympiaRound, OlympiaRules};
 use stagebuzz::game::tie_breaker::TieBreakerRound;
 use stagebuzz::game::{BuzzInRules, ContestBuilder, MultipleChoiceRules, Question, Round};
 
+#[path = "browser/walk.rs"]
+mod walk;
+
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// Upper bound for one browser-side wait; the waits themselves are driven by DOM mutations.
@@ -159,6 +162,8 @@ impl Driver {
                 None => json!({"binary": CHROMIUM, "args": args}),
             },
         );
+        // The page's console, for the tests that read it (`walk::console_messages`).
+        capabilities.insert("goog:loggingPrefs".into(), json!({"browser": "ALL"}));
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
         let client = ClientBuilder::new(connector)
             .capabilities(capabilities)

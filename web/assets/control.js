@@ -18,6 +18,7 @@ const kinds = setupKinds('control', {
   state: () => state,
   send: (cmd, label, replies) => send(cmd, label, replies),
   confirm: (action) => askConfirm(action),
+  keyHints: (text) => keyHints(text),
 }, {
   actions: $('kind-actions'), statusTop: $('kind-status-top'), status: $('kind-status'), round: $('kind-round'), dialogs: $('kind-dialogs'),
 });

@@ -105,11 +105,15 @@ const SOUNDS = {
 
 // ---- Switches -------------------------------------------------------------------------------
 
-let muted = false;
+// On by default on a projector's laptop; muted on a touch-only screen (an audience member's
+// phone in the hall: a hundred phones each playing the stings would drown the hall's speakers).
+// A choice made with the switch is remembered and wins.
+let muted = matchMedia('(hover: none) and (pointer: coarse)').matches;
 try {
-  muted = localStorage.getItem(MUTED_KEY) === '1';
+  const stored = localStorage.getItem(MUTED_KEY);
+  if (stored !== null) muted = stored === '1';
 } catch {
-  // Storage refused: sound on, as by default.
+  // Storage refused: the default.
 }
 let toggle = null;
 let unlock = null;

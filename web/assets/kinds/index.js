@@ -20,7 +20,8 @@
 //   refused), `unfinished(state)` (moving on asks twice), `canReveal(state)`, `revealLabel`,
 //   `answerText(state)`, `teamStatus(state, team)` → `{text, className}` or null, `onKey(ev)`,
 //   `onLang()`, `introNote`. `ctx.boxes.round` holds its panel for the round as a whole (shown
-//   between questions too); `ctx.send(cmd, label)` sends the panel's commands.
+//   between questions too); `ctx.send(cmd, label)` sends the panel's commands; `ctx.keyHints(text)`
+//   drops the "(N)" key names from a line when no keyboard is in use.
 // - screen: `intro(state)` renders its part of the round's title card (`ctx.boxes.intro`);
 //   `render(state)` → `{pill, phase, result, reason}`, `rowMarks(state, teamId)` →
 //   scoreboard classes, `animate(prev, next)`, `showsAnswer`, `compact` (the question starts a

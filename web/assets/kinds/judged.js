@@ -88,13 +88,12 @@ function droppedJudges(jd, perf) {
   if (jd.rules.aggregate !== 'trimmed_mean' || !perf.marks) return new Set();
   const given = perf.marks.filter((m) => m.total !== null);
   if (given.length < 3) return new Set();
+  // Two marks go, even when they are equal: the first of the highest, the last of the lowest.
   let high = given[0];
-  let low = given[0];
-  for (const m of given) {
-    if (m.total > high.total) high = m;
-    if (m.total < low.total) low = m;
-  }
-  return new Set(high === low ? [high.judge] : [high.judge, low.judge]);
+  let low = given[given.length - 1];
+  for (const m of given) if (m.total > high.total) high = m;
+  for (const m of [...given].reverse()) if (m.total < low.total) low = m;
+  return new Set([high.judge, low.judge]);
 }
 
 /** "Đội X" sized for the projector: long names a size smaller. */
@@ -461,7 +460,7 @@ function control(ctx) {
       over.textContent = note;
       over.hidden = !note;
     }
-    next.textContent = nextStep(s);
+    next.textContent = ctx.keyHints(nextStep(s));
   }
 
   function renderPanel(s) {
@@ -739,6 +738,9 @@ function screen(ctx) {
     revealPenalties.textContent = perf.penalties.length ? t('jd.result_penalties', { list: penaltiesText(perf) }) : '';
     revealPenalties.hidden = !perf.penalties.length;
     revealCard.style.setProperty('--n', String(perf.marks.length));
+    // One row for a panel of up to six judges, two rows for more: the result stays in view.
+    const count = perf.marks.length;
+    revealMarks.style.setProperty('--cols', String(count <= 6 ? count : Math.ceil(count / 2)));
   }
 
   /** "Đội X bốc thăm" over the stage, cards shuffling, then the situation drawn. */
@@ -799,8 +801,12 @@ function screen(ctx) {
       document.body.dataset.judged = focus.kind;
       stageCard.hidden = reveal;
       revealCard.hidden = !reveal;
-      if (reveal) renderReveal(state, jd, focus);
-      else {
+      if (reveal) {
+        // The result is what the hall waits for: the draw's moment is over.
+        clearTimeout(drawTimer);
+        drawBox.hidden = true;
+        renderReveal(state, jd, focus);
+      } else {
         revealKey = null; // a result shown again later (reopened, revealed again) plays again
         renderStage(state, jd, focus.team);
       }

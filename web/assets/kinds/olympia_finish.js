@@ -400,7 +400,7 @@ function control(ctx) {
     const canAct = free(s);
     const armed = performance.now() < starArmedUntil;
     const key = JSON.stringify([document.documentElement.lang, ol, s.stage, step(s), canAct, s.teams.map((x) => x.name), picked, slots, armed]);
-    next.textContent = questionOpen(s) ? t('ol.next_finish_question') : roundStep(s);
+    next.textContent = ctx.keyHints(questionOpen(s) ? t('ol.next_finish_question') : roundStep(s));
     if (key === panelKey) return;
     panelKey = key;
     const parts = [];

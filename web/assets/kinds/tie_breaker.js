@@ -209,7 +209,7 @@ function control(ctx) {
     const ties = s.tie_break;
     panel.hidden = !ties;
     if (!ties) return;
-    next.textContent = nextStep(s);
+    next.textContent = ctx.keyHints(nextStep(s));
     const enabled = canBreak(s);
     const key = JSON.stringify([document.documentElement.lang, ties, s.stage, enabled, s.teams.map((x) => [x.name, x.score]),
       s.programme, ranking, [...chosen], touched]);
