@@ -40,9 +40,42 @@ const LAYOUT_PROBLEMS: &str = r#"
             && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)) {
           problems.push(`text cut in ${name(el)}: ${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight}`);
         }
+        // A box of its own that scrolls sideways hides what is at its far side.
+        if (/auto|scroll/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
+          problems.push(`${name(el)} scrolls sideways: ${el.scrollWidth} px in ${el.clientWidth}`);
+        }
         const r = el.getBoundingClientRect();
         if (el.children.length === 0 && r.width > 0 && (r.right > width + 1 || r.left < -1)) {
           problems.push(`off the side: ${name(el)} “${el.textContent.trim().slice(0, 30)}” at ${Math.round(r.left)}–${Math.round(r.right)} of ${width}`);
+        }
+      }
+      // Text wider than the box it is laid out in spills over whatever is beside it.
+      const texts = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = texts.nextNode(); node; node = texts.nextNode()) {
+        if (!node.textContent.trim() || !shown(node.parentElement)) continue;
+        // Measured against the nearest box the eye sees (a border or a background), unless a
+        // clipping box on the way cuts it (that is the check above).
+        const visible = (el) => {
+          const st = getComputedStyle(el);
+          return parseFloat(st.borderLeftWidth) > 0 || parseFloat(st.borderRightWidth) > 0
+            || (st.backgroundColor !== 'rgba(0, 0, 0, 0)' && st.backgroundColor !== 'transparent');
+        };
+        let box = node.parentElement;
+        let clipped = false;
+        while (box.parentElement && box !== document.body) {
+          const st = getComputedStyle(box);
+          // Clipped (checked above), or placed on purpose (a badge on a corner).
+          if (/hidden|clip|auto|scroll/.test(st.overflowX) || /absolute|fixed/.test(st.position)) { clipped = true; break; }
+          if (!st.display.startsWith('inline') && visible(box)) break;
+          box = box.parentElement;
+        }
+        if (clipped) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        const text = range.getBoundingClientRect();
+        const outer = box.getBoundingClientRect();
+        if (text.width > 0 && (text.right > outer.right + 2 || text.left < outer.left - 2)) {
+          problems.push(`text spills out of ${name(box)}: “${node.textContent.trim().slice(0, 30)}” ${Math.round(text.width)} px in ${Math.round(outer.width)}`);
         }
       }
       if (touch) {
@@ -267,15 +300,34 @@ async fn the_example_show_on_every_page_at_every_size() {
     )
     .await;
     let lobby = says("Đội xã Phước Hải");
+    // 0–0 everywhere: no team is "1" yet, on the MC's table either.
+    let unranked = "document.querySelectorAll('#teams-body .rank').length === 6 \
+        && [...document.querySelectorAll('#teams-body .rank')].every((cell) => cell.textContent === '')";
     walk.step(
         "00-lobby",
         &[
             ("projector", &lobby),
             ("audience", &lobby),
             ("control", &lobby),
+            ("control", unranked),
         ],
     )
     .await;
+
+    // The join codes, lower down the MC's page, pictured too.
+    for name in ["control-768x1024", "control-1280x800"] {
+        let page = walk.page(name);
+        page.execute(
+            "document.querySelector('#access').scrollIntoView({block: 'start'});",
+            vec![],
+        )
+        .await
+        .expect("script");
+        screenshot(page, "walk", &format!("00-lobby-join-codes-{name}")).await;
+        page.execute("window.scrollTo(0, 0);", vec![])
+            .await
+            .expect("script");
+    }
 
     // 1. Chào hỏi, judged: Phước Hải performs, the five judges score, the MC reveals.
     control.ok(json!({"type": "start_round", "round": 1})).await;
@@ -400,7 +452,14 @@ async fn the_example_show_on_every_page_at_every_size() {
     control
         .ok(json!({"type": "start_turn", "team": "phuoc-hai"}))
         .await;
-    walk.step("11-finish-turn", &[("control", &on_stage)]).await;
+    // The team on turn in its scoreboard colour.
+    let turn_colour = "(() => { const c = document.querySelector('#ol-intro').style.getPropertyValue('--team'); \
+        return c !== '' && c === document.querySelector('#scoreboard [data-team=\"phuoc-hai\"]').style.getPropertyValue('--team'); })()";
+    walk.step(
+        "11-finish-turn",
+        &[("control", &on_stage), ("projector", turn_colour)],
+    )
+    .await;
     control
         .ok(json!({"type": "choose_pack", "values": [20, 20, 20]}))
         .await;
@@ -473,8 +532,15 @@ async fn the_example_show_on_every_page_at_every_size() {
     control
         .state_where(|s| s["buzz"]["floor"] == "an-hai")
         .await;
-    walk.step("17-tie-floor", &[("team-320", &says("An Hải"))])
-        .await;
+    // The tied teams in their scoreboard colours.
+    let chip_colours = "['phuoc-hai', 'an-hai'].every((team) => { \
+        const c = document.querySelector(`#tb-box [data-team=\"${team}\"]`).style.getPropertyValue('--team'); \
+        return c !== '' && c === document.querySelector(`#scoreboard [data-team=\"${team}\"]`).style.getPropertyValue('--team'); })";
+    walk.step(
+        "17-tie-floor",
+        &[("team-320", &says("An Hải")), ("projector", chip_colours)],
+    )
+    .await;
     control
         .ok(json!({"type": "judge", "verdict": "correct"}))
         .await;

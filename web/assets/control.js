@@ -604,7 +604,9 @@ setInterval(updateSeen, 1000);
 
 function renderTeams() {
   const part = questionPart(state);
-  const ranks = new Map(rankTeams(state.teams).map((x) => [x.id, x.rank]));
+  // Before the scores differ every team would be "1": no ranks yet (as on the projector).
+  const ranked = state.teams.some((team) => team.score !== state.teams[0].score);
+  const ranks = new Map(rankTeams(state.teams).map((x) => [x.id, ranked ? x.rank : '']));
   // Contest order, not score order: rows must not jump while the MC reaches for a +/− button.
   const rows = state.teams.map((team) => {
     // The "this question" column: what the kind says of the team (has the floor, chose B…).

@@ -553,6 +553,8 @@ function screen(ctx) {
         team.textContent = name;
         team.dataset.size = name.length > 28 ? 's' : name.length > 16 ? 'm' : 'l';
         box.dataset.team = turn.team;
+        // The team's own colour, as on the scoreboard: the hall knows the team by it.
+        if (ctx.teamColor) box.style.setProperty('--team', ctx.teamColor(turn.team));
         star.hidden = !starOn;
         const step = stepOf(state);
         tiles.replaceChildren(...packItems(state, turn).map((item, i) => {

@@ -308,9 +308,12 @@ function screen(ctx) {
         what.textContent = t('tb.between', { ranking: rankingName(tie) });
         teams.replaceChildren(...tie.teams.map((team) => {
           const place = placeIn(tie, team);
-          return h('li', { className: `tb-chip${place ? ' placed' : ''}`, dataset: { team } },
+          const chip = h('li', { className: `tb-chip${place ? ' placed' : ''}`, dataset: { team } },
             place ? h('span', { className: 'tb-chip-place', text: String(place) }) : null,
             h('span', { className: 'tb-chip-name', text: teamName(state, team) }));
+          // The team's own colour, as on the scoreboard.
+          if (ctx.teamColor) chip.style.setProperty('--team', ctx.teamColor(team));
+          return chip;
         }));
       },
     };
