@@ -177,6 +177,44 @@ impl Walk {
         }
     }
 
+    /// On the control page `name`, once the MC changed `team`'s score by hand: its row is lit,
+    /// and neither a note nor anything else covers it (it is where the MC is looking).
+    async fn adjusted_row_in_view(&mut self, name: &str, team: &str) {
+        let page = self.page(name);
+        let row = format!(r#"#teams-body [data-team-row="{team}"]"#);
+        wait_until(
+            page,
+            &format!("document.querySelector('{row}').classList.contains('adjusted')"),
+            "the adjusted row lights up",
+        )
+        .await;
+        let covered: Value = page
+            .execute(
+                "const r = document.querySelector(arguments[0]).getBoundingClientRect();
+                 const covers = [];
+                 for (const x of [r.left + 10, r.left + r.width / 2, r.right - 10]) {
+                   const hit = document.elementFromPoint(x, r.top + r.height / 2);
+                   if (!hit || !hit.closest(arguments[0])) covers.push(hit ? (hit.id || hit.className || hit.tagName) : 'outside the window');
+                 }
+                 // Notes let touches through (pointer-events: none), so the hit test misses them.
+                 for (const note of document.querySelectorAll('.toast')) {
+                   const n = note.getBoundingClientRect();
+                   if (n.left < r.right && r.left < n.right && n.top < r.bottom && r.top < n.bottom) covers.push(`a note: ${note.textContent}`);
+                 }
+                 return covers;",
+                vec![json!(row)],
+            )
+            .await
+            .expect("script");
+        screenshot(page, "walk", &format!("adjusted-{name}")).await;
+        if covered != json!([]) {
+            self.problems.push((
+                "adjusted".into(),
+                format!("{name}: the adjusted row of {team} is covered by {covered}"),
+            ));
+        }
+    }
+
     fn page(&self, name: &str) -> &Client {
         &self
             .pages
@@ -380,7 +418,15 @@ async fn the_example_show_on_every_page_at_every_size() {
 
     // 2. Kiến thức, multiple choice from the workbook.
     control.ok(json!({"type": "start_round", "round": 2})).await;
-    control.ok(json!({"type": "show_next_question"})).await;
+    // The MC taps "Câu tiếp theo" on the tablet: its "done" note covers none of what the MC reads.
+    let tablet = walk.page("control-768x1024");
+    wait_until(
+        tablet,
+        "!document.querySelector('#btn-next').disabled",
+        "the next button",
+    )
+    .await;
+    tap(tablet, "#btn-next").await;
     let question = control.state_where(|s| s["stage"] == "question").await;
     let text = question["question"]["text"]
         .as_str()
@@ -405,7 +451,15 @@ async fn the_example_show_on_every_page_at_every_size() {
         .state_where(|s| s["choice"]["answered"] == json!(["phuoc-hai"]))
         .await;
     walk.step("07-knowledge-chosen", &[]).await;
-    control.ok(json!({"type": "reveal_answer"})).await;
+    // The laptop's MC reveals with a click.
+    let laptop = walk.page("control-1280x800");
+    wait_until(
+        laptop,
+        "!document.querySelector('#btn-reveal').disabled",
+        "the reveal button",
+    )
+    .await;
+    click(laptop, "#btn-reveal").await;
     walk.step(
         "08-knowledge-revealed",
         &[
@@ -517,9 +571,40 @@ async fn the_example_show_on_every_page_at_every_size() {
             .map(|t| t["score"].as_f64().expect("score"))
             .expect("team")
     };
+    // The MC makes them equal on the tablet, with the +/− dialog: the row lights up, uncovered.
     let gap = score("phuoc-hai") - score("an-hai");
+    let sign = if gap < 0.0 { "-1" } else { "1" };
+    let tablet = walk.page("control-768x1024");
+    tap(
+        tablet,
+        &format!(r#"#teams-body [data-adjust="{sign}"][data-team="an-hai"]"#),
+    )
+    .await;
+    for (field, text) in [
+        ("#adjust-points", gap.abs().to_string()),
+        ("#adjust-reason", "Ban giám khảo".to_owned()),
+    ] {
+        tablet
+            .find(Locator::Css(field))
+            .await
+            .expect("a field of the dialog")
+            .send_keys(&text)
+            .await
+            .expect("type");
+    }
+    tap(tablet, "#adjust-submit").await;
+    walk.adjusted_row_in_view("control-768x1024", "an-hai")
+        .await;
     control
-        .ok(json!({"type": "adjust_score", "team": "an-hai", "delta": gap, "reason": "Ban giám khảo"}))
+        .state_where(|s| {
+            let of = |team: &str| {
+                s["teams"]
+                    .as_array()
+                    .and_then(|teams| teams.iter().find(|t| t["id"] == team))
+                    .map(|t| t["score"].clone())
+            };
+            of("phuoc-hai") == of("an-hai")
+        })
         .await;
     control.ok(json!({"type": "start_round", "round": 6})).await;
     control

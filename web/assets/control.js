@@ -35,6 +35,11 @@ let nextArmedUntil = 0; // "press again to confirm" window of btn-next, in perfo
 const pending = new Map(); // command id → translation key of the button, for messages
 const doneToasts = new Map(); // command id → () => text to show when it is applied
 const refusals = new Map(); // command id → (rejected) => text saying it better, or null
+const appliedHooks = new Map(); // command id → () => void, run when it is applied
+// The row whose score the MC just changed, lit for a moment where the MC is looking (a note at
+// the bottom of the screen would cover that very row on a tablet): {team, at}.
+let adjusted = null;
+const ADJUSTED_MS = 2500;
 let access = null; // teams of the last `access` message: join codes and registered phones
 let judgeAccess = null; // judges of the same message (absent: the contest has no judges)
 let judgeNames = new Map(); // judge id → name, from /api/judges
@@ -136,11 +141,14 @@ function onMessage(msg) {
   const label = pending.get(msg.id);
   const done = doneToasts.get(msg.id);
   const refused = refusals.get(msg.id);
+  const applied = appliedHooks.get(msg.id);
   if (msg.type === 'ack' || msg.type === 'rejected') {
     pending.delete(msg.id);
     doneToasts.delete(msg.id);
     refusals.delete(msg.id);
+    appliedHooks.delete(msg.id);
   }
+  if (msg.type === 'ack' && applied) applied();
   const better = msg.type === 'rejected' && refused ? refused(msg) : null;
   if (msg.type === 'ack' && done) {
     toast(done(), 'ok', 2500);
@@ -148,8 +156,6 @@ function onMessage(msg) {
     toast(better, 'error', 5000);
   } else if (msg.type === 'rejected') {
     toast(label ? `${t(label)}: ${codeMessage(msg)}` : codeMessage(msg));
-  } else if (msg.type === 'ack' && label === 'adjust.title') {
-    toast(t('control.done'), 'ok', 2000);
   } else if (msg.type === 'error') {
     if (msg.code === 'bad_token') showFatal('control.bad_token');
     else toast(codeMessage(msg));
@@ -165,7 +171,8 @@ function showFatal(key) {
 
 /**
  * Sends `cmd`; `label` names it in messages. `replies.done()`: the text to show once applied;
- * `replies.refused(rejected)`: a kinder text for a refusal, or null for the usual one.
+ * `replies.refused(rejected)`: a kinder text for a refusal, or null for the usual one;
+ * `replies.applied()`: runs once it is applied.
  */
 function send(cmd, label, replies = {}) {
   const id = conn ? conn.send(cmd) : null;
@@ -176,6 +183,7 @@ function send(cmd, label, replies = {}) {
   pending.set(id, label);
   if (replies.done) doneToasts.set(id, replies.done);
   if (replies.refused) refusals.set(id, replies.refused);
+  if (replies.applied) appliedHooks.set(id, replies.applied);
   return id;
 }
 
@@ -271,7 +279,7 @@ function whyNot(btnId) {
 }
 
 // Key hints ("N", "(O)") only where there is a keyboard: a mouse-driven laptop, or once a key was
-// pressed (a tablet with a keyboard attached). On touch alone they are noise.
+// pressed outside a text field (a tablet with a keyboard attached). On touch alone they are noise.
 const finePointer = matchMedia('(hover: hover) and (pointer: fine)');
 let keyboardSeen = false;
 
@@ -289,7 +297,8 @@ finePointer.addEventListener('change', () => {
 renderKeyHints();
 
 document.addEventListener('keydown', (ev) => {
-  if (!keyboardSeen) {
+  // Typing in a field proves nothing: a tablet's on-screen keyboard sends keys too.
+  if (!keyboardSeen && !ev.target.closest('input, textarea, select, [contenteditable]')) {
     keyboardSeen = true;
     renderKeyHints();
     render();
@@ -625,6 +634,12 @@ function renderTeams() {
           'aria-label': t('adjust.plus_label', { team: team.name }), title: t('adjust.plus_label', { team: team.name }), text: '+' }),
         h('button', { type: 'button', className: 'adj adj-minus', dataset: { adjust: '-1', team: team.id },
           'aria-label': t('adjust.minus_label', { team: team.name }), title: t('adjust.minus_label', { team: team.name }), text: '−' })));
+    const age = adjusted && adjusted.team === team.id ? performance.now() - adjusted.at : Infinity;
+    if (age < ADJUSTED_MS) {
+      // Rows are rebuilt on every state: the light goes on from where it was.
+      row.classList.add('adjusted');
+      row.style.animationDelay = `-${Math.round(age)}ms`;
+    }
     return links ? [row, links] : [row];
   });
   $('teams-body').replaceChildren(...rows.flat());
@@ -1116,7 +1131,13 @@ form.addEventListener('submit', (ev) => {
     form.elements.reason.reportValidity();
     return;
   }
-  send({ type: 'adjust_score', team: adjustTeam, delta, reason }, 'adjust.title');
+  const team = adjustTeam;
+  send({ type: 'adjust_score', team, delta, reason }, 'adjust.title', {
+    applied: () => {
+      adjusted = { team, at: performance.now() };
+      render();
+    },
+  });
   dialog.close();
 });
 

@@ -249,7 +249,6 @@ export default {
   'clamp.before_open': 'clamped: before the buzzers opened',
   'control.links': 'Teams open: {join} · Projector: {screen}',
   'control.confirm_next': 'The question is not over — press again to move on',
-  'control.done': 'Done.',
   'access.title': 'Join codes',
   'access.explain': 'Each team scans its QR code, or opens {join}, picks its team and types the code. Changing a code does not affect phones already joined.',
   'access.localhost': 'This page is open at {host}: phones cannot reach that address, so the QR codes will not work. Open the control page at this computer’s LAN address (printed when the server started).',

@@ -254,7 +254,6 @@ export default {
   'clamp.before_open': 'Bị giới hạn: trước lúc mở chuông',
   'control.links': 'Đội thi mở: {join} · Màn hình chiếu: {screen}',
   'control.confirm_next': 'Câu hỏi chưa kết thúc — bấm lần nữa để chuyển câu',
-  'control.done': 'Đã thực hiện.',
   'access.title': 'Mã tham gia',
   'access.explain': 'Mỗi đội quét mã QR của đội, hoặc mở {join}, chọn đội và nhập mã. Đổi mã không ảnh hưởng các máy đã tham gia.',
   'access.localhost': 'Trang điều khiển đang mở bằng địa chỉ {host}: điện thoại không vào được địa chỉ này nên mã QR sẽ không dùng được. Hãy mở trang điều khiển bằng địa chỉ mạng LAN của máy (in ra khi khởi động máy chủ).',
