@@ -26,6 +26,7 @@ const LAYOUT_PROBLEMS: &str = r#"
         .filter((a) => a.effect && a.effect.getTiming().iterations !== Infinity);
     Promise.all(finite.map((a) => a.finished.catch(() => null))).then(() => {
       const problems = [];
+      try {
       const root = document.documentElement;
       const width = root.clientWidth;
       const name = (el) => el.id ? `#${el.id}` : `${el.tagName.toLowerCase()}.${[...el.classList].join('.')}`;
@@ -39,6 +40,13 @@ const LAYOUT_PROBLEMS: &str = r#"
         if (clips && style.textOverflow !== 'ellipsis'
             && (el.scrollHeight > el.clientHeight + 1 || el.scrollWidth > el.clientWidth + 1)) {
           problems.push(`text cut in ${name(el)}: ${el.scrollWidth}×${el.scrollHeight} in ${el.clientWidth}×${el.clientHeight}`);
+        }
+        // A box of its own that scrolls down hides what is below, unless a cue says so (the
+        // phone's question, "Kéo để đọc tiếp").
+        const cue = document.querySelector('#question-more');
+        const cued = el.id === 'question-text' && cue !== null && !cue.hidden;
+        if (/auto|scroll/.test(style.overflowY) && el.scrollHeight > el.clientHeight + 1 && !cued) {
+          problems.push(`${name(el)} hides ${el.scrollHeight - el.clientHeight} px below its edge`);
         }
         // A box of its own that scrolls sideways hides what is at its far side.
         if (/auto|scroll/.test(style.overflowX) && el.scrollWidth > el.clientWidth + 1) {
@@ -91,6 +99,9 @@ const LAYOUT_PROBLEMS: &str = r#"
         for (const el of document.querySelectorAll('kbd')) if (shown(el)) problems.push(`a key hint: ${name(el)}`);
         const keyName = document.body.innerText.match(/[^\n]*\([A-Z]\)[^\n]*/);
         if (keyName) problems.push(`a key's name: ${keyName[0]}`);
+      }
+      } catch (e) {
+        problems.push(`the check itself failed: ${e}`);
       }
       done(problems);
     });

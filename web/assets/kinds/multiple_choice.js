@@ -9,6 +9,9 @@ import {
 } from '../common.js';
 
 /** The multiple-choice question on stage (`state.choice`: options, who answered…), or null. */
+/** Options this long or shorter go two to a row on the phones. */
+const SHORT_OPTION = 12;
+
 function choiceOf(state) {
   return state && state.stage === 'question' && state.choice ? state.choice : null;
 }
@@ -99,6 +102,9 @@ function phone(ctx) {
     const key = JSON.stringify([questionKey(state), choice.options]);
     if (key !== optionsKey) {
       optionsKey = key;
+      // Short options ("T.L.", "1930") two by two: half the height, and the question keeps
+      // its lines on a 320×568 phone.
+      box.classList.toggle('short', choice.options.every((text) => [...text].length <= SHORT_OPTION));
       box.replaceChildren(...choice.options.map((text, i) =>
         h('button', { type: 'button', className: 'opt', dataset: { option: optionLetter(i) } },
           h('span', { className: 'opt-letter', 'aria-hidden': 'true', text: optionLetter(i) }),
