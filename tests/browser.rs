@@ -3,7 +3,8 @@
 //! buzz pressed while the phone's Wi-Fi is gone is sent when it is back; a Về đích steal and a
 //! tie-breaker on the phones that may buzz and those that may not; a judged round scored on the
 //! judge page and revealed on the projector, and driven from the control page; the projector's
-//! sounds at the right moments; the pages' own font, from the server, with every Vietnamese letter.
+//! sounds at the right moments; the pages' own font, from the server, with every Vietnamese letter;
+//! and (in `browser/walk.rs`) the whole example show on every page at every size.
 //!
 //! Needs Debian's `chromium` and `chromium-driver`. Without them the test says so loudly and
 //! skips — unless `CI` is set, then it fails.
