@@ -22,6 +22,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::game::{Command, Contest, Event, Game, Time};
 
+pub mod writer;
+
 const JOURNAL: &str = "journal.jsonl";
 const JOURNAL_TMP: &str = "journal.jsonl.tmp";
 const SEGMENTS: &str = "segments";
@@ -200,6 +202,11 @@ pub struct Journal {
     last_seq: u64,
     /// Sequence number the current file's snapshot covers.
     snapshot_seq: u64,
+    /// The file's length, and the last command in it, at the last sync: what a failed sync
+    /// goes back to.
+    synced: (u64, u64),
+    /// The file's length now.
+    len: u64,
 }
 
 /// The game as recovered at start-up.
@@ -249,12 +256,15 @@ impl Journal {
             let game = Game::new(contest.clone());
             write_snapshot_file(dir, &path, 0, now, &game)?;
             let file = open_append(&path)?;
+            let len = file_len(&file, &path)?;
             let journal = Journal {
                 dir: dir.to_path_buf(),
                 file,
                 _lock: lock,
                 last_seq: 0,
                 snapshot_seq: 0,
+                synced: (len, 0),
+                len,
             };
             return Ok(Recovered {
                 journal,
@@ -282,12 +292,15 @@ impl Journal {
                 })?;
         }
         let file = open_append(&path)?;
+        let len = file_len(&file, &path)?;
         let mut journal = Journal {
             dir: dir.to_path_buf(),
             file,
             _lock: lock,
             last_seq,
             snapshot_seq,
+            synced: (len, last_seq),
+            len,
         };
         if amended {
             // A fresh snapshot carries the new wording, so the next start needs no amending and
@@ -318,6 +331,18 @@ impl Journal {
         command: &Command,
         events: &[Event],
     ) -> io::Result<()> {
+        self.write_command(at, from, command, events)?;
+        self.sync()
+    }
+
+    /// Writes an accepted command, not yet synced (see [`Journal::sync`]).
+    pub fn write_command(
+        &mut self,
+        at: Time,
+        from: &str,
+        command: &Command,
+        events: &[Event],
+    ) -> io::Result<()> {
         let record = Record::Command {
             seq: self.last_seq + 1,
             at,
@@ -328,10 +353,33 @@ impl Journal {
         let mut line = serde_json::to_vec(&record).map_err(io::Error::other)?;
         line.push(b'\n');
         // One write per record, so a crash can only tear the last line.
-        self.file.write_all(&line)?;
-        self.file.sync_data()?;
+        self.write_line(&line)?;
         self.last_seq += 1;
         Ok(())
+    }
+
+    fn write_line(&mut self, line: &[u8]) -> io::Result<()> {
+        let written = self.file.write_all(line);
+        // Counted even when cut short: a rollback cuts it off.
+        self.len += line.len() as u64;
+        written
+    }
+
+    /// Waits until everything written is on disk.
+    pub fn sync(&mut self) -> io::Result<()> {
+        self.file.sync_data()?;
+        self.synced = (self.len, self.last_seq);
+        Ok(())
+    }
+
+    /// After a failed write or sync: cuts the file back to its last sync, so that no command the
+    /// owner undid (and refused) is replayed at the next start.
+    pub fn roll_back(&mut self) -> io::Result<()> {
+        let (len, seq) = self.synced;
+        self.len = len;
+        self.last_seq = seq;
+        self.file.set_len(len)?;
+        self.file.sync_data()
     }
 
     /// Records deadlines that expired by themselves. Not synced: replay derives them anyway.
@@ -342,7 +390,7 @@ impl Journal {
         };
         let mut line = serde_json::to_vec(&record).map_err(io::Error::other)?;
         line.push(b'\n');
-        self.file.write_all(&line)
+        self.write_line(&line)
     }
 
     /// Whether the journal has grown enough to be compacted.
@@ -363,6 +411,8 @@ impl Journal {
         fs::rename(&tmp, &path)?;
         sync_dir(&self.dir)?;
         self.file = OpenOptions::new().append(true).open(&path)?;
+        self.len = self.file.metadata()?.len();
+        self.synced = (self.len, self.last_seq);
         self.snapshot_seq = self.last_seq;
         Ok(())
     }
@@ -511,6 +561,10 @@ fn replay(path: &Path, warnings: &mut Vec<String>) -> Result<Replayed, JournalEr
         replayed,
         last_at,
     })
+}
+
+fn file_len(file: &File, path: &Path) -> Result<u64, JournalError> {
+    Ok(file.metadata().map_err(io_error(path))?.len())
 }
 
 fn open_append(path: &Path) -> Result<File, JournalError> {

@@ -19,7 +19,8 @@
 //! - [`results`]: per-round results and ranking, as JSON and CSV.
 //! - [`sheets`]: a round's questions from an organiser's `.xlsx` or `.csv` sheet, checked.
 //! - [`media`]: question images: which files may be shown, and the store they are served from.
-//! - [`journal`]: the crash-safe record of every accepted command, replayed at start.
+//! - [`journal`]: the crash-safe record of every accepted command, replayed at start;
+//!   `journal/writer.rs` is its own thread, which syncs commands in groups off the owner's path.
 //! - [`owner`]: the one task that owns the game, wakes on its deadlines and publishes state.
 //! - [`protocol`]: every message on the wire (see `docs/PROTOCOL.md`); what each audience sees
 //!   of a judged round and of a Về đích round is in its own file (`protocol/judged.rs`,
@@ -70,6 +71,7 @@ use tokio_util::task::TaskTracker;
 use crate::access::Access;
 use crate::game::{Contest, Game};
 use crate::journal::Journal;
+use crate::journal::writer::JournalWriter;
 use crate::media::Media;
 use crate::owner::{Clock, Owner};
 use crate::server::listener::Connections;
@@ -101,6 +103,8 @@ pub struct Config {
     /// Host names, besides IP literals, `localhost` and this machine's name, that pages may be
     /// opened by (`--public-host`).
     pub public_hosts: Vec<String>,
+    /// A slow disk simulated on a fast one (tests and benchmarks); the default adds nothing.
+    pub slow_disk: journal::writer::SlowDisk,
 }
 
 /// Why the server could not start.
@@ -172,6 +176,16 @@ impl Server {
         }
         let media = Arc::new(media);
         let (game, journal, clock) = recover(&config)?;
+        // The journal gets a thread of its own: the disk off the owner task's path.
+        let journal = match journal {
+            Some(journal) => Some(JournalWriter::start(journal, config.slow_disk).map_err(
+                |source| journal::JournalError::Io {
+                    path: config.data_dir.clone().unwrap_or_default(),
+                    source,
+                },
+            )?),
+            None => None,
+        };
         let listener = TcpListener::bind(wanted).await.map_err(bind_error)?;
         let limits = within_open_files_limit(config.limits);
         let addr = listener.local_addr().map_err(bind_error)?;

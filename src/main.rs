@@ -115,6 +115,7 @@ async fn main() -> ExitCode {
             ..Limits::DEFAULT
         },
         public_hosts: cli.public_hosts,
+        slow_disk: Default::default(),
     };
     let server = match Server::start(config).await {
         Ok(server) => server,

@@ -4,8 +4,13 @@
 //! for the game's next deadline, and after every change publishes the new state on a `watch`
 //! channel, serialised once per role and shared as bytes by every socket of that role. A slow
 //! socket that misses states simply gets the latest one next.
+//!
+//! A command is applied at the time its socket read it, and handed to the journal's thread
+//! ([`JournalWriter`]); its answer, and the state that shows it, go out once that thread says it
+//! is on disk. Meanwhile the owner goes on reading and applying: a slow disk delays the answers,
+//! never the stamping or the deciding of a race.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -16,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::clocksync::SyncEstimate;
 use crate::game::{Command, Event, Game, Rejection, TeamId, Time, judged};
-use crate::journal::Journal;
+use crate::journal::writer::{JournalWriter, Written};
 use crate::link::settle_window_us;
 use crate::media::Media;
 use crate::protocol::{Audience, LinkView, StateView, has_judge_views};
@@ -31,6 +36,9 @@ pub enum Request {
         command: Command,
         /// Who sent it, for the log.
         from: String,
+        /// When its socket read it: the game time it is applied at (not when the owner got to
+        /// it), unless the game has already moved past that.
+        read_at: Option<Time>,
         /// Accepted, or why not.
         reply: oneshot::Sender<Result<(), Refusal>>,
     },
@@ -152,13 +160,20 @@ pub struct OwnerHandle {
 }
 
 impl OwnerHandle {
-    /// Applies a command and waits until it is applied and on disk, or refused.
-    pub async fn command(&self, command: Command, from: String) -> Result<(), Refusal> {
+    /// Applies a command read at `read_at` and waits until it is applied and on disk, or
+    /// refused.
+    pub async fn command(
+        &self,
+        command: Command,
+        from: String,
+        read_at: Option<Time>,
+    ) -> Result<(), Refusal> {
         let (reply, answer) = oneshot::channel();
         self.requests
             .send(Request::Command {
                 command,
                 from,
+                read_at,
                 reply,
             })
             .await
@@ -200,12 +215,35 @@ struct Link {
 /// page's link table); a phone going offline or online is published at once.
 const LINK_PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
 
+/// A command applied in memory whose record is not on disk yet.
+struct Unwritten {
+    /// The owner's number for it, as the journal's thread reports it.
+    id: u64,
+    /// The game before it, to undo it (and every command after it) if it cannot be written.
+    before: Game,
+    /// Its sender's answer, sent once it is on disk.
+    reply: oneshot::Sender<Result<(), Refusal>>,
+}
+
 /// Owns the game until `cancel` fires.
 pub struct Owner {
     game: Game,
     /// The contest's images, whose addresses go into the views.
     media: Arc<Media>,
-    journal: Option<Journal>,
+    journal: Option<JournalWriter>,
+    /// What the journal's thread has written.
+    written: Option<mpsc::UnboundedReceiver<Written>>,
+    /// Commands applied but not yet on disk, oldest first.
+    unwritten: VecDeque<Unwritten>,
+    /// The number of the next command handed to the journal.
+    next_id: u64,
+    /// Moves on when commands are undone after a failed write: the journal's thread drops the
+    /// rest of theirs.
+    epoch: u64,
+    /// A change waits to be published until what caused it is on disk.
+    publish_due: bool,
+    /// The latest game time anything was applied at: game time never runs backwards.
+    last_now: Time,
     links: BTreeMap<u64, Link>,
     last_publish: Instant,
     clock: Clock,
@@ -283,10 +321,11 @@ impl Owner {
     /// images.
     pub fn new(
         game: Game,
-        journal: Option<Journal>,
+        journal: Option<(JournalWriter, mpsc::UnboundedReceiver<Written>)>,
         clock: Clock,
         media: Arc<Media>,
     ) -> (Owner, OwnerHandle) {
+        let (journal, written) = journal.unzip();
         let links = BTreeMap::new();
         let (request_tx, requests) = mpsc::channel(REQUEST_QUEUE);
         let now = clock.now();
@@ -307,6 +346,12 @@ impl Owner {
             game,
             media,
             journal,
+            written,
+            unwritten: VecDeque::new(),
+            next_id: 1,
+            epoch: 0,
+            publish_due: false,
+            last_now: now,
             links,
             last_publish: Instant::now(),
             clock,
@@ -338,22 +383,81 @@ impl Owner {
                 .next_deadline()
                 .map(|at| self.clock.instant_of(at));
             tokio::select! {
+                // Requests first: one read before a deadline is applied before it, at the time
+                // it was read, even when the owner gets to both late.
+                biased;
+                () = cancel.cancelled() => break,
                 request = self.requests.recv() => match request {
-                    Some(request) => self.handle(request),
+                    Some(request) => {
+                        self.handle(request);
+                        self.tick_due();
+                    }
                     None => break,
                 },
-                () = sleep_until(wake) => {
-                    let now = self.clock.now();
-                    let events = self.game.tick(now);
-                    self.note_timer(now, &events);
-                    if !events.is_empty() {
-                        self.publish();
-                    }
-                }
-                () = cancel.cancelled() => break,
+                Some(written) = next_written(&mut self.written) => self.on_written(written),
+                () = sleep_until(wake) => self.tick_due(),
             }
         }
+        if let Some(journal) = self.journal.take() {
+            // Whatever is queued is written before the directory's lock is let go.
+            let _ = tokio::task::spawn_blocking(move || journal.close()).await;
+        }
         tracing::info!("owner task stopped");
+    }
+
+    /// Fires the deadlines that are due now.
+    fn tick_due(&mut self) {
+        let now = self.clock.now().max(self.last_now);
+        if self.game.next_deadline().is_none_or(|at| at > now) {
+            return;
+        }
+        self.last_now = now;
+        let events = self.game.tick(now);
+        self.note_timer(now, &events);
+        if !events.is_empty() {
+            self.publish();
+        }
+    }
+
+    /// The journal's thread wrote commands (their answers and state go out), or could not (they
+    /// are undone, with everything applied after them).
+    fn on_written(&mut self, written: Written) {
+        match written {
+            Written::Durable { id } => {
+                let mut done = Vec::new();
+                while self.unwritten.front().is_some_and(|u| u.id <= id) {
+                    done.extend(self.unwritten.pop_front().map(|u| u.reply));
+                }
+                if self.unwritten.is_empty() && self.publish_due {
+                    self.publish();
+                }
+                for reply in done {
+                    let _ = reply.send(Ok(()));
+                }
+            }
+            Written::Failed { id } => {
+                let Some(first) = self.unwritten.iter().position(|u| u.id >= id) else {
+                    return;
+                };
+                let lost: Vec<Unwritten> = self.unwritten.drain(first..).collect();
+                if let Some(oldest) = lost.first() {
+                    self.game = oldest.before.clone();
+                }
+                self.epoch += 1;
+                tracing::error!(
+                    commands = lost.len(),
+                    "journal write failed; commands undone"
+                );
+                // What was shown before them stands; publish the game without them.
+                self.publish_due = true;
+                if self.unwritten.is_empty() {
+                    self.publish();
+                }
+                for lost in lost {
+                    let _ = lost.reply.send(Err(Refusal::Storage));
+                }
+            }
+        }
     }
 
     fn handle(&mut self, request: Request) {
@@ -361,6 +465,7 @@ impl Owner {
             Request::Command {
                 mut command,
                 from,
+                read_at,
                 reply,
             } => {
                 if let Command::OpenBuzzers { settle_us } = &mut command {
@@ -371,7 +476,12 @@ impl Owner {
                 if let Command::Judged(judged::Action::Draw { pick, .. }) = &mut command {
                     *pick = rand::random();
                 }
-                let now = self.clock.now();
+                // The time it was read, not the time the owner got to it (a busy moment must
+                // not move a buzz later), but never before what was applied already.
+                let now = read_at
+                    .unwrap_or_else(|| self.clock.now())
+                    .max(self.last_now);
+                self.last_now = now;
                 // Publish deadlines that expired just before this command even if it is refused.
                 let expired = self.game.tick(now);
                 self.note_timer(now, &expired);
@@ -379,8 +489,18 @@ impl Owner {
                 if answer.is_ok() || !expired.is_empty() {
                     self.publish();
                 }
-                // The sender may have gone away meanwhile; the change stands regardless.
-                let _ = reply.send(answer);
+                match (answer, &self.journal) {
+                    // Answered (and shown) once it is on disk.
+                    (Ok(Some(before)), Some(_)) => self.unwritten.push_back(Unwritten {
+                        id: self.next_id - 1,
+                        before,
+                        reply,
+                    }),
+                    // The sender may have gone away meanwhile; the change stands regardless.
+                    (answer, _) => {
+                        let _ = reply.send(answer.map(drop));
+                    }
+                }
             }
             Request::LinkOpened {
                 device,
@@ -422,15 +542,25 @@ impl Owner {
             Request::Results(reply) => {
                 let _ = reply.send(Results::of(&self.game));
             }
-            Request::Audit(reply) => {
-                let _ = reply.send(self.journal.as_ref().map(Journal::audit_lines));
-            }
+            Request::Audit(reply) => match &self.journal {
+                Some(journal) => {
+                    let (lines, answer) = oneshot::channel();
+                    journal.audit(lines);
+                    // Read on the journal's thread; the owner goes on meanwhile.
+                    tokio::spawn(async move {
+                        let _ = reply.send(answer.await.ok());
+                    });
+                }
+                None => {
+                    let _ = reply.send(None);
+                }
+            },
         }
     }
 
-    /// Applies a command and writes it to the journal before anyone hears of it; a command that
-    /// cannot be written is undone.
-    fn apply(&mut self, command: &Command, from: &str, now: Time) -> Result<(), Refusal> {
+    /// Applies a command and hands it to the journal's thread; returns the game as it was
+    /// before (to undo it should the write fail), with a journal.
+    fn apply(&mut self, command: &Command, from: &str, now: Time) -> Result<Option<Game>, Refusal> {
         let before = self.journal.is_some().then(|| self.game.clone());
         let events = match self.game.apply(command, now) {
             Ok(events) => events,
@@ -439,21 +569,16 @@ impl Owner {
                 return Err(Refusal::Rule(rejection));
             }
         };
-        if let (Some(journal), Some(before)) = (self.journal.as_mut(), before) {
-            if let Err(error) = journal.append(now, from, command, &events) {
-                tracing::error!(%error, ?command, "cannot write the journal; command undone");
-                self.game = before;
-                return Err(Refusal::Storage);
-            }
-            if journal.wants_compaction()
-                && let Err(error) = journal.compact(&self.game, now)
-            {
-                tracing::error!(%error, "journal compaction failed; the journal keeps growing");
+        if let Some(journal) = &self.journal {
+            journal.command(self.next_id, self.epoch, now, from, command, &events);
+            self.next_id += 1;
+            if journal.take_compaction_wish() {
+                journal.compact(&self.game, now);
             }
         }
         tracing::info!(%from, ?command, "applied");
         log_events(from, &events);
-        Ok(())
+        Ok(before)
     }
 
     fn note_timer(&mut self, now: Time, events: &[Event]) {
@@ -461,10 +586,8 @@ impl Owner {
             return;
         }
         log_events("timer", events);
-        if let Some(journal) = self.journal.as_mut()
-            && let Err(error) = journal.note_timer(now, events)
-        {
-            tracing::warn!(%error, "cannot note expired deadlines in the journal");
+        if let Some(journal) = &self.journal {
+            journal.timer(now, events);
         }
     }
 
@@ -473,8 +596,14 @@ impl Owner {
         settle_window_us(self.links.values().map(|link| (link.online, link.estimate)))
     }
 
-    /// Publishes the MC's view, and the public view if anything it shows changed.
+    /// Publishes the MC's view, and the public view if anything it shows changed; while a
+    /// change is not on disk yet, once it is.
     fn publish(&mut self) {
+        if !self.unwritten.is_empty() {
+            self.publish_due = true;
+            return;
+        }
+        self.publish_due = false;
         let now = self.clock.now();
         let per_team = links_per_team(&self.game, &self.links);
         let mut public = view_of(&self.game, &self.media, &per_team, now, Audience::Public);
@@ -557,6 +686,14 @@ fn links_per_team(game: &Game, links: &BTreeMap<u64, Link>) -> Vec<Vec<LinkView>
 fn log_events(from: &str, events: &[Event]) {
     for event in events {
         tracing::info!(%from, ?event, "event");
+    }
+}
+
+/// The next report of the journal's thread; never, without a journal.
+async fn next_written(written: &mut Option<mpsc::UnboundedReceiver<Written>>) -> Option<Written> {
+    match written {
+        Some(written) => written.recv().await,
+        None => std::future::pending().await,
     }
 }
 

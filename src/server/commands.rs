@@ -280,7 +280,7 @@ pub(super) async fn handle_text(
         (Peer::Control, _) => "control".to_string(),
         (Peer::Screen, _) => "screen".to_string(),
     };
-    match state.owner.command(command, from).await {
+    match state.owner.command(command, from, Some(arrived)).await {
         Ok(()) => Some(ServerMessage::Ack { id }),
         Err(Refusal::Rule(rejection)) => Some(ServerMessage::rejected(id, &rejection)),
         Err(Refusal::Storage) => Some(ServerMessage::storage_failed(id)),

@@ -99,6 +99,7 @@ impl TestServer {
             phones_per_team: 3,
             limits,
             public_hosts: Vec::new(),
+            slow_disk: Default::default(),
         }
     }
 
@@ -119,6 +120,14 @@ impl TestServer {
     /// The MC's secret.
     pub fn token(&self) -> String {
         self.server().control_token().to_string()
+    }
+
+    /// Stops the server and waits until it has let go of everything (its data directory's
+    /// lock included), so that another can start on the same directory.
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
     }
 
     fn server(&self) -> &Server {

@@ -521,6 +521,7 @@ pub async fn run_cell(cell: RtCell, seed: u64) -> Result<RtResult, String> {
         // Loopback is exempt from the per-address cap; the defaults are fine.
         limits: Default::default(),
         public_hosts: Vec::new(),
+        slow_disk: Default::default(),
     })
     .await
     .map_err(|e| format!("server start: {e}"))?;
