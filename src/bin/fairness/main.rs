@@ -22,13 +22,14 @@ mod stats;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde_json::{Value, json};
 use stagebuzz::game::BuzzInRules;
+use stagebuzz::journal::writer::SlowDisk;
 
 use model::{Cheat, Profile, Timing, Us};
 use realtime::{RtCell, RtResult};
@@ -89,6 +90,10 @@ struct Args {
     /// The round's `settle_max_ms` [default: the contest default].
     #[arg(long)]
     settle_max_ms: Option<u64>,
+    /// Real time with the journal on disk, each sync slowed down by this many milliseconds (0:
+    /// the disk's own sync) [default: in memory].
+    #[arg(long)]
+    journal_sync_ms: Option<u64>,
 }
 
 /// One simulated cell: every race of one profile, variant and gap (all team counts).
@@ -510,6 +515,11 @@ fn run_realtime(
                 profile,
                 gap_ms,
                 races,
+                rules: rules.clone(),
+                journal: args.journal_sync_ms.map(|ms| SlowDisk {
+                    sync_delay: Duration::from_millis(ms),
+                    ..SlowDisk::default()
+                }),
             })
         })
         .collect();
@@ -663,6 +673,7 @@ fn run_realtime(
         "sim_races_per_cell": twin_races,
         "elapsed_s": round(realtime_elapsed, 1),
         "parallel_cells": args.realtime_parallel,
+        "journal_sync_ms": args.journal_sync_ms,
         "cells": out,
     })
 }

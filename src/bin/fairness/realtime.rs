@@ -26,6 +26,7 @@ use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{Value, json};
 use stagebuzz::game::BuzzInRules;
+use stagebuzz::journal::writer::SlowDisk;
 use stagebuzz::{Config, Server};
 use tokio::net::TcpStream;
 use tokio::sync::{mpsc, oneshot};
@@ -52,6 +53,11 @@ pub struct RtCell {
     pub gap_ms: f64,
     /// Races to play.
     pub races: usize,
+    /// The round's rules (`--cap-ms`, `--settle-max-ms`).
+    pub rules: BuzzInRules,
+    /// With a journal on disk (a fresh folder under the system's temporary one), each sync
+    /// slowed down as given; `None`: in memory.
+    pub journal: Option<SlowDisk>,
 }
 
 /// What a real-time cell measured.
@@ -503,9 +509,33 @@ fn team_index(id: &Value) -> Option<usize> {
 
 /// Plays one cell against a fresh server.
 pub async fn run_cell(cell: RtCell, seed: u64) -> Result<RtResult, String> {
-    let started = Instant::now();
-    let rules = BuzzInRules::default();
+    let rules = cell.rules.clone();
     let answer_window_ms = rules.answer_window_ms as f64;
+    let data_dir = cell.journal.map(|_| {
+        let nanos = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        std::env::temp_dir().join(format!(
+            "stagebuzz-fairness-{}-{seed}-{nanos}",
+            std::process::id()
+        ))
+    });
+    let result = play_cell(cell, seed, rules, answer_window_ms, data_dir.clone()).await;
+    if let Some(dir) = data_dir {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+    result
+}
+
+/// [`run_cell`] with its rules, journaling to `data_dir` when given.
+async fn play_cell(
+    cell: RtCell,
+    seed: u64,
+    rules: BuzzInRules,
+    answer_window_ms: f64,
+    data_dir: Option<std::path::PathBuf>,
+) -> Result<RtResult, String> {
+    let started = Instant::now();
     let questions = cell.races.max(1000) + 10;
     let server = Server::start(Config {
         bind: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -513,15 +543,15 @@ pub async fn run_cell(cell: RtCell, seed: u64) -> Result<RtResult, String> {
         contest: contest(CONTEST_TEAMS, questions, &rules),
         contest_dir: None,
         control_token: None,
-        // In memory: no journal, no device registry on disk.
-        data_dir: None,
+        // In memory unless the cell measures a journal (and then a fresh folder).
+        data_dir,
         fresh: false,
         // Room for a session's phones while the previous session's are still closing.
         phones_per_team: 4,
         // Loopback is exempt from the per-address cap; the defaults are fine.
         limits: Default::default(),
         public_hosts: Vec::new(),
-        slow_disk: Default::default(),
+        slow_disk: cell.journal.unwrap_or_default(),
     })
     .await
     .map_err(|e| format!("server start: {e}"))?;
