@@ -86,7 +86,7 @@ impl JournalWriter {
         let flag = wants_compaction.clone();
         let thread = std::thread::Builder::new()
             .name("journal".into())
-            .spawn(move || run(journal, &queue, &written, &flag, slow))?;
+            .spawn(move || run(journal, &queue, written, &flag, slow))?;
         Ok((
             JournalWriter {
                 jobs,
@@ -169,138 +169,127 @@ struct Unsynced {
     epoch: u64,
 }
 
+/// The journal's thread: the journal and what it has written since its last sync.
+struct Thread {
+    journal: Journal,
+    written: mpsc::UnboundedSender<Written>,
+    slow: SlowDisk,
+    unsynced: Unsynced,
+    /// Commands of this epoch and earlier are dropped: a write of theirs failed and the owner
+    /// undoes them (it moves to the next epoch for what it sends after).
+    failed_epoch: Option<u64>,
+    /// Syncs so far.
+    syncs: u64,
+}
+
 fn run(
-    mut journal: Journal,
+    journal: Journal,
     queue: &std_mpsc::Receiver<Job>,
-    written: &mpsc::UnboundedSender<Written>,
+    written: mpsc::UnboundedSender<Written>,
     wants_compaction: &AtomicBool,
     slow: SlowDisk,
 ) {
-    // Commands of this epoch and earlier are dropped: a write of theirs failed and the owner
-    // undoes them (it moves to the next epoch for what it sends after).
-    let mut failed_epoch: Option<u64> = None;
-    let mut syncs = 0;
+    let mut thread = Thread {
+        journal,
+        written,
+        slow,
+        unsynced: Unsynced::default(),
+        failed_epoch: None,
+        syncs: 0,
+    };
     while let Ok(first) = queue.recv() {
-        let mut unsynced = Unsynced::default();
-        let mut next = Some(first);
         // Everything queued meanwhile goes into the same sync.
+        let mut next = Some(first);
         while let Some(job) = next {
-            match job {
-                Job::Command {
-                    id,
-                    epoch,
-                    at,
-                    from,
-                    command,
-                    events,
-                } => {
-                    if failed_epoch.is_some_and(|failed| epoch <= failed) {
-                        next = queue.try_recv().ok();
-                        continue;
-                    }
-                    match journal.write_command(at, &from, &command, &events) {
-                        Ok(()) => {
-                            unsynced.first.get_or_insert(id);
-                            unsynced.last = Some(id);
-                            unsynced.epoch = epoch;
-                        }
-                        Err(error) => {
-                            tracing::error!(%error, "cannot write the journal; commands undone");
-                            roll_back(&mut journal);
-                            let first = unsynced.first.unwrap_or(id);
-                            let _ = written.send(Written::Failed { id: first });
-                            unsynced = Unsynced::default();
-                            failed_epoch = Some(epoch);
-                        }
-                    }
-                }
-                Job::Timer { at, events } => {
-                    if let Err(error) = journal.note_timer(at, &events) {
-                        tracing::warn!(%error, "cannot note expired deadlines in the journal");
-                    }
-                }
-                Job::Compact { game, at } => {
-                    sync(
-                        &mut journal,
-                        &mut unsynced,
-                        written,
-                        slow,
-                        &mut failed_epoch,
-                        &mut syncs,
-                    );
-                    if let Err(error) = journal.compact(&game, at) {
-                        tracing::error!(%error, "journal compaction failed; the journal keeps growing");
-                    }
-                }
-                Job::Audit(reply) => {
-                    sync(
-                        &mut journal,
-                        &mut unsynced,
-                        written,
-                        slow,
-                        &mut failed_epoch,
-                        &mut syncs,
-                    );
-                    let _ = reply.send(journal.audit_lines());
-                }
-            }
+            thread.take(job);
             next = queue.try_recv().ok();
         }
-        sync(
-            &mut journal,
-            &mut unsynced,
-            written,
-            slow,
-            &mut failed_epoch,
-            &mut syncs,
-        );
-        if journal.wants_compaction() {
+        thread.sync();
+        if thread.journal.wants_compaction() {
             wants_compaction.store(true, Ordering::Relaxed);
         }
     }
 }
 
-/// Syncs what was written and tells the owner; a failed sync loses those commands. `syncs`
-/// counts the syncs so far.
-fn sync(
-    journal: &mut Journal,
-    unsynced: &mut Unsynced,
-    written: &mpsc::UnboundedSender<Written>,
-    slow: SlowDisk,
-    failed_epoch: &mut Option<u64>,
-    syncs: &mut u64,
-) {
-    let (Some(first), Some(last)) = (unsynced.first, unsynced.last) else {
-        return;
-    };
-    let unsynced_epoch = unsynced.epoch;
-    *unsynced = Unsynced::default();
-    if !slow.sync_delay.is_zero() {
-        std::thread::sleep(slow.sync_delay);
-    }
-    *syncs += 1;
-    let result = match slow.fail_from_sync {
-        Some(from) if *syncs >= from => Err(io::Error::other("simulated disk failure")),
-        _ => journal.sync(),
-    };
-    match result {
-        Ok(()) => {
-            let _ = written.send(Written::Durable { id: last });
+impl Thread {
+    /// Does one job; a command is written, and synced later with the others queued with it.
+    fn take(&mut self, job: Job) {
+        match job {
+            Job::Command {
+                id,
+                epoch,
+                at,
+                from,
+                command,
+                events,
+            } => {
+                if self.failed_epoch.is_some_and(|failed| epoch <= failed) {
+                    return;
+                }
+                match self.journal.write_command(at, &from, &command, &events) {
+                    Ok(()) => {
+                        self.unsynced.first.get_or_insert(id);
+                        self.unsynced.last = Some(id);
+                        self.unsynced.epoch = epoch;
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "cannot write the journal; commands undone");
+                        let first = self.unsynced.first.unwrap_or(id);
+                        self.unsynced = Unsynced::default();
+                        self.lose(first, epoch);
+                    }
+                }
+            }
+            Job::Timer { at, events } => {
+                if let Err(error) = self.journal.note_timer(at, &events) {
+                    tracing::warn!(%error, "cannot note expired deadlines in the journal");
+                }
+            }
+            Job::Compact { game, at } => {
+                self.sync();
+                if let Err(error) = self.journal.compact(&game, at) {
+                    tracing::error!(%error, "journal compaction failed; the journal keeps growing");
+                }
+            }
+            Job::Audit(reply) => {
+                self.sync();
+                let _ = reply.send(self.journal.audit_lines());
+            }
         }
-        Err(error) => {
-            tracing::error!(%error, "cannot sync the journal; commands undone");
-            roll_back(journal);
-            let _ = written.send(Written::Failed { id: first });
-            // The owner undoes everything from `first`, including what is queued now: drop the
-            // rest of that epoch until it moves on.
-            *failed_epoch = Some(unsynced_epoch);
-        }
     }
-}
 
-/// Cuts the journal back to its last sync (see [`Journal::roll_back`]).
-fn roll_back(journal: &mut Journal) {
-    if let Err(error) = journal.roll_back() {
-        tracing::error!(%error, "cannot cut the journal back to its last sync; a restart may replay commands that were refused");
+    /// Syncs what was written and tells the owner; a failed sync loses those commands.
+    fn sync(&mut self) {
+        let unsynced = std::mem::take(&mut self.unsynced);
+        let (Some(first), Some(last)) = (unsynced.first, unsynced.last) else {
+            return;
+        };
+        if !self.slow.sync_delay.is_zero() {
+            std::thread::sleep(self.slow.sync_delay);
+        }
+        self.syncs += 1;
+        let result = match self.slow.fail_from_sync {
+            Some(from) if self.syncs >= from => Err(io::Error::other("simulated disk failure")),
+            _ => self.journal.sync(),
+        };
+        match result {
+            Ok(()) => {
+                let _ = self.written.send(Written::Durable { id: last });
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot sync the journal; commands undone");
+                self.lose(first, unsynced.epoch);
+            }
+        }
+    }
+
+    /// The commands from `first` on (of `epoch`) are lost: the file goes back to its last sync,
+    /// the owner undoes them, and the rest of that epoch still queued is dropped.
+    fn lose(&mut self, first: u64, epoch: u64) {
+        if let Err(error) = self.journal.roll_back() {
+            tracing::error!(%error, "cannot cut the journal back to its last sync; a restart may replay commands that were refused");
+        }
+        let _ = self.written.send(Written::Failed { id: first });
+        self.failed_epoch = Some(epoch);
     }
 }
