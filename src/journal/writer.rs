@@ -72,6 +72,8 @@ pub struct SlowDisk {
     pub sync_delay: Duration,
     /// Every sync from this one on (counting from 1) fails, as on a full or unplugged disk.
     pub fail_from_sync: Option<u64>,
+    /// One sync (counting from 1) stalls this long more, as when an antivirus scans the file.
+    pub stall: Option<(u64, Duration)>,
 }
 
 impl JournalWriter {
@@ -264,10 +266,15 @@ impl Thread {
         let (Some(first), Some(last)) = (unsynced.first, unsynced.last) else {
             return;
         };
-        if !self.slow.sync_delay.is_zero() {
-            std::thread::sleep(self.slow.sync_delay);
-        }
         self.syncs += 1;
+        let stall = match self.slow.stall {
+            Some((at, stall)) if at == self.syncs => stall,
+            _ => Duration::ZERO,
+        };
+        let delay = self.slow.sync_delay + stall;
+        if !delay.is_zero() {
+            std::thread::sleep(delay);
+        }
         let result = match self.slow.fail_from_sync {
             Some(from) if self.syncs >= from => Err(io::Error::other("simulated disk failure")),
             _ => self.journal.sync(),

@@ -48,6 +48,8 @@ const REALTIME_CELLS: [(&str, f64); 7] = [
     ("wifi", 20.0),
     ("asymmetric", 5.0),
 ];
+/// The sync of each real-time cell that `--journal-stall-ms` stalls.
+const STALLED_SYNC: u64 = 100;
 /// Real-time cells whose harness released frames later than this at p99 (µs) are flagged: the
 /// injected network was not the modelled one (see `realtime.rs`).
 const FAITHFUL_LATENESS_P99_US: u64 = 1000;
@@ -94,6 +96,10 @@ struct Args {
     /// the disk's own sync) [default: in memory].
     #[arg(long)]
     journal_sync_ms: Option<u64>,
+    /// With --journal-sync-ms: the 100th sync of each real-time cell stalls this many
+    /// milliseconds more (one stall of a few races' length in the middle of the cell).
+    #[arg(long)]
+    journal_stall_ms: Option<u64>,
 }
 
 /// One simulated cell: every race of one profile, variant and gap (all team counts).
@@ -518,6 +524,9 @@ fn run_realtime(
                 rules: rules.clone(),
                 journal: args.journal_sync_ms.map(|ms| SlowDisk {
                     sync_delay: Duration::from_millis(ms),
+                    stall: args
+                        .journal_stall_ms
+                        .map(|stall| (STALLED_SYNC, Duration::from_millis(stall))),
                     ..SlowDisk::default()
                 }),
             })
@@ -674,6 +683,7 @@ fn run_realtime(
         "elapsed_s": round(realtime_elapsed, 1),
         "parallel_cells": args.realtime_parallel,
         "journal_sync_ms": args.journal_sync_ms,
+        "journal_stall_ms": args.journal_stall_ms,
         "cells": out,
     })
 }
