@@ -281,6 +281,25 @@ async fn join_team(phone: &Client, base: &str, team: &str, code: &str) {
     pick_team_and_type_code(phone, team, code).await;
 }
 
+/// Opens the judge page at `base` on `phone`, picks `judge`, types its `code` and sends it.
+async fn join_judge(phone: &Client, base: &str, judge: &str, code: &str) {
+    phone
+        .goto(&format!("{base}/judge"))
+        .await
+        .expect("open the judge page");
+    tap(phone, &format!(r#"#judge-list [data-judge="{judge}"]"#)).await;
+    phone
+        .wait()
+        .at_most(BROWSER_WAIT)
+        .for_element(Locator::Css("#judge-code"))
+        .await
+        .expect("code field")
+        .send_keys(&code.to_lowercase())
+        .await
+        .expect("type the code");
+    tap(phone, "#judge-submit").await;
+}
+
 /// On the join page's team list: picks `team` and types its `code`.
 async fn pick_team_and_type_code(phone: &Client, team: &str, code: &str) {
     phone
@@ -1477,21 +1496,7 @@ async fn a_judge_scores_on_the_judge_page_and_the_mc_sees_the_marks() {
 
     let profile = tempfile::tempdir().expect("profile dir");
     let phone = driver.browser(profile.path(), "390,844").await;
-    phone
-        .goto(&format!("{base}/judge"))
-        .await
-        .expect("open the judge page");
-    tap(&phone, r#"#judge-list [data-judge="gk-1"]"#).await;
-    phone
-        .wait()
-        .at_most(BROWSER_WAIT)
-        .for_element(Locator::Css("#judge-code"))
-        .await
-        .expect("code field")
-        .send_keys(&server.judge_code("gk-1").to_lowercase())
-        .await
-        .expect("type the code");
-    tap(&phone, "#judge-submit").await;
+    join_judge(&phone, &base, "gk-1", &server.judge_code("gk-1")).await;
     wait_for_text(&phone, "#my-name", "Giám khảo Một").await;
     wait_for_text(&phone, "#stage-team", "Đội alpha").await;
     let card = r#"#teams [data-team="alpha"]"#;

@@ -293,18 +293,13 @@ async fn open_pages(driver: &Driver, server: &TestServer) -> Vec<Page> {
 
     let profile = tempfile::tempdir().expect("profile");
     let judge = driver.phone(profile.path(), 360, 740).await;
-    judge.goto(&format!("{base}/judge")).await.expect("open");
-    tap(&judge, r#"#judge-list [data-judge="truong-ban"]"#).await;
-    judge
-        .wait()
-        .at_most(BROWSER_WAIT)
-        .for_element(Locator::Css("#judge-code"))
-        .await
-        .expect("code field")
-        .send_keys(&server.judge_code("truong-ban").to_lowercase())
-        .await
-        .expect("type the code");
-    tap(&judge, "#judge-submit").await;
+    join_judge(
+        &judge,
+        &base,
+        "truong-ban",
+        &server.judge_code("truong-ban"),
+    )
+    .await;
     wait_for_text(&judge, "#my-name", "Trưởng ban giám khảo").await;
     page("judge-360x740", judge, true, profile);
     pages
